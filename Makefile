@@ -1,0 +1,53 @@
+# Two commands do all set-up: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+.PHONY: run test test-fast browser lint format messages install clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## Serve the demo on http://127.0.0.1:$(PORT) (migrates and seeds on first run).
+run: install
+	$(BIN)/boxoffice migrate --noinput
+	$(BIN)/boxoffice demo
+	$(BIN)/boxoffice serve --port $(PORT)
+
+## The whole test suite (browser tests included; they install Debian's chromium if missing).
+test: install
+	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory browser
+	$(BIN)/pytest
+
+## Everything but the browser tests.
+test-fast: install
+	$(BIN)/pytest -m "not e2e"
+
+browser:
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	else echo "chromium is missing: install Debian's 'chromium' package for the browser tests"; fi
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+## Recompile translations after editing src/boxoffice/locale/*/LC_MESSAGES/django.po
+messages: install
+	cd src/boxoffice && ../../$(BIN)/boxoffice makemessages -l fi -l en --no-obsolete
+	cd src/boxoffice && ../../$(BIN)/boxoffice compilemessages
+
+clean:
+	rm -rf $(VENV) var

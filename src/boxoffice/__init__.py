@@ -1,0 +1,1 @@
+"""boxoffice: order back office for event ticketing."""

@@ -1,0 +1,127 @@
+"""People and organizers: who may act on whose orders."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum.fi import ytunnus
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with email and password.
+
+    ``is_staff`` marks platform staff: they see every organizer and work the platform's queues.
+    """
+
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("name"), max_length=150, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("platform staff"), default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.lower()
+
+
+def validate_business_id(value: str) -> None:
+    """Finnish business ID (Y-tunnus), checksum included."""
+    if not ytunnus.is_valid(value):
+        raise ValidationError(
+            _("%(value)s is not a valid Finnish business ID (e.g. 1234567-1)."),
+            params={"value": value},
+        )
+
+
+class Organizer(models.Model):
+    """A company or association that sells tickets to its events on the platform."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+    business_id = models.CharField(
+        _("business ID"), max_length=9, validators=[validate_business_id]
+    )
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FI")
+    support_email = models.EmailField(_("support email"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organizer")
+        verbose_name_plural = _("organizers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.business_id and ytunnus.is_valid(self.business_id):
+            self.business_id = ytunnus.format(self.business_id)
+
+    @property
+    def address(self) -> str:
+        return ", ".join(
+            part for part in (self.street_address, f"{self.postal_code} {self.city}".strip()) if part
+        )
+
+
+class Role(models.TextChoices):
+    """What a member of an organizer may do (DESIGN §6)."""
+
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    SUPPORT = "support", _("Support")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organizer"], name="membership_unique_user_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organizer} ({self.role})"

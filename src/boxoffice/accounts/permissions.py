@@ -1,0 +1,58 @@
+"""Who may do what: the role matrix of DESIGN §6 and the acting principal.
+
+Every selector and service takes a ``Principal`` so that tenancy is decided in one place.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from boxoffice.accounts.models import Membership, Role, User
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    DOWNLOAD = "download"
+    EDIT_CUSTOMER = "edit_customer"
+    RESEND = "resend"
+    CANCEL = "cancel"
+    REFUND = "refund"
+
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.OWNER: frozenset(Action),
+    Role.MANAGER: frozenset(Action),
+    Role.SUPPORT: frozenset({Action.VIEW, Action.DOWNLOAD, Action.EDIT_CUSTOMER, Action.RESEND}),
+    Role.VIEWER: frozenset({Action.VIEW, Action.DOWNLOAD}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The person acting, with their role in each organizer they belong to."""
+
+    user: User
+    roles: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def is_platform_staff(self) -> bool:
+        return bool(self.user.is_staff)
+
+    @property
+    def organizer_ids(self) -> frozenset[int]:
+        return frozenset(self.roles)
+
+    def can(self, action: Action, organizer_id: int) -> bool:
+        # Platform staff act for the platform on every organizer's orders.
+        if self.is_platform_staff:
+            return True
+        role = self.roles.get(organizer_id)
+        return role is not None and action in ROLE_ACTIONS[role]
+
+
+def principal_for(user: User) -> Principal:
+    roles = dict(
+        Membership.objects.filter(user=user, organizer__isnull=False).values_list(
+            "organizer_id", "role"
+        )
+    )
+    return Principal(user=user, roles=roles)

@@ -1,0 +1,26 @@
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+from boxoffice.common.money import format_eur
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | None) -> str:
+    return format_eur(amount, get_language() or "fi")
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with some parameters replaced (for pagination links)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()

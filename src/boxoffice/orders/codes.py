@@ -1,0 +1,27 @@
+"""Order codes and secrets."""
+
+import base64
+import secrets
+
+# No look-alikes: 0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, 6/G are left out, so a code read aloud over
+# the phone or typed from a screenshot comes out right.
+CODE_ALPHABET = "ACEFHJKMNPRTUVWXY34679"
+CODE_LENGTH = 6
+
+
+def new_order_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_order_secret() -> str:
+    """192 random bits, URL-safe: the key in the customer's payment URL."""
+    return secrets.token_urlsafe(24)
+
+
+def new_ticket_secret() -> str:
+    """160 random bits in upper-case base32, which QR codes encode compactly."""
+    return base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+
+
+def normalize_code(text: str) -> str:
+    return text.strip().upper()

@@ -1,0 +1,79 @@
+"""One constructor per kind of history entry, so every row of a kind has the same shape.
+
+Called only from services, inside their transaction: the history row commits with the change
+it describes, or not at all.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import Order, OrderEvent, OrderEventKind, Ticket
+
+Changes = dict[str, tuple[Any, Any]]
+
+
+def _record(
+    order: Order,
+    kind: str,
+    actor: Actor,
+    data: dict[str, Any] | None = None,
+    ticket: Ticket | None = None,
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        created_at=timezone.now(),
+        actor_kind=actor.kind,
+        actor_user=actor.user,
+        actor_label=actor.label[:200],
+        ticket=ticket,
+        data=data or {},
+    )
+
+
+def order_placed(order: Order, actor: Actor) -> OrderEvent:
+    return _record(
+        order,
+        OrderEventKind.PLACED,
+        actor,
+        {
+            "status": order.status,
+            "payment_method": order.payment_method,
+            "total": str(order.total),
+            "product_count": order.product_count,
+        },
+    )
+
+
+def status_changed(
+    order: Order, kind: str, actor: Actor, from_status: str, extra: dict[str, Any] | None = None
+) -> OrderEvent:
+    data: dict[str, Any] = {"from": from_status, "to": order.status}
+    data.update(extra or {})
+    return _record(order, kind, actor, data)
+
+
+def customer_updated(order: Order, actor: Actor, changes: Changes) -> OrderEvent:
+    return _record(order, OrderEventKind.CUSTOMER_UPDATED, actor, {"changes": _jsonable(changes)})
+
+
+def participant_updated(
+    order: Order, ticket: Ticket, actor: Actor, changes: Changes
+) -> OrderEvent:
+    return _record(
+        order,
+        OrderEventKind.PARTICIPANT_UPDATED,
+        actor,
+        {"changes": _jsonable(changes)},
+        ticket=ticket,
+    )
+
+
+def _jsonable(changes: Changes) -> dict[str, list[Any]]:
+    def value(v: Any) -> Any:
+        return str(v) if isinstance(v, Decimal) else v
+
+    return {field: [value(before), value(after)] for field, (before, after) in changes.items()}

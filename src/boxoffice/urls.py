@@ -1,0 +1,12 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from boxoffice.backoffice import auth_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="backoffice:order_list"), name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("backoffice/", include("boxoffice.backoffice.urls")),
+]
