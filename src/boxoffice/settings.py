@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "boxoffice.orders",
     "boxoffice.payments",
     "boxoffice.backoffice",
+    "boxoffice.customer",
     "boxoffice.demo",
 ]
 
@@ -123,6 +124,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root even when unused
 # Serve app static files straight from the package: no collectstatic step to forget.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

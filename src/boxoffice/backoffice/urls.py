@@ -1,3 +1,19 @@
 from django.urls import path
-app_name="backoffice"
-urlpatterns=[]
+from django.views.generic import RedirectView
+
+from boxoffice.backoffice import views
+
+app_name = "backoffice"
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="backoffice:order_list"), name="home"),
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/<str:code>/", views.order_detail, name="order_detail"),
+    path("orders/<str:code>/customer/", views.order_customer_update, name="order_customer"),
+    path(
+        "orders/<str:code>/tickets/<int:ticket_id>/",
+        views.ticket_participant,
+        name="ticket_participant",
+    ),
+    path("orders/<str:code>/cancel/", views.order_cancel, name="order_cancel"),
+    path("orders/<str:code>/mark-refunded/", views.order_mark_refunded, name="order_mark_refunded"),
+]

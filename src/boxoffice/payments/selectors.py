@@ -1,32 +1,33 @@
 """Money read from an order's payments and refunds."""
 
+from collections.abc import Iterable
 from decimal import Decimal
-
-from django.db.models import Sum
 
 from boxoffice.common.money import ZERO
 from boxoffice.orders.models import Order
 from boxoffice.payments.models import REFUND_STATES_COUNTED, Payment, PaymentState, Refund
 
 
-def order_paid_amount(order: Order) -> Decimal:
-    total = Payment.objects.filter(order=order, state=PaymentState.CONFIRMED).aggregate(
-        s=Sum("amount")
-    )["s"]
-    return total or ZERO
+def paid_amount(payments: Iterable[Payment]) -> Decimal:
+    return sum((p.amount for p in payments if p.state == PaymentState.CONFIRMED), ZERO)
 
 
-def order_refunded_amount(order: Order) -> Decimal:
+def refunded_amount(refunds: Iterable[Refund]) -> Decimal:
     """Refunds made or on their way (counted so nothing is refunded twice)."""
-    total = Refund.objects.filter(order=order, state__in=REFUND_STATES_COUNTED).aggregate(
-        s=Sum("amount")
-    )["s"]
-    return total or ZERO
+    return sum((r.amount for r in refunds if r.state in REFUND_STATES_COUNTED), ZERO)
+
+
+def refundable_amount(
+    order: Order, payments: Iterable[Payment], refunds: Iterable[Refund]
+) -> Decimal:
+    """Paid amount minus service fees (never refunded) minus refunds already made."""
+    paid = paid_amount(payments)
+    if paid <= ZERO:
+        return ZERO
+    return max(paid - order.service_fee_total - refunded_amount(refunds), ZERO)
 
 
 def order_refundable_amount(order: Order) -> Decimal:
-    """Paid amount minus service fees (never refunded) minus refunds already made."""
-    paid = order_paid_amount(order)
-    if paid <= ZERO:
-        return ZERO
-    return max(paid - order.service_fee_total - order_refunded_amount(order), ZERO)
+    return refundable_amount(
+        order, Payment.objects.filter(order=order), Refund.objects.filter(order=order)
+    )

@@ -1,0 +1,107 @@
+"""Back-office forms: parse and validate input; services do the writing."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from boxoffice.orders.models import Language, Order, OrderStatus, PaymentMethod, Ticket
+
+
+class OrderFilterForm(forms.Form):
+    """The list's GET parameters. Unknown values are ignored rather than failing the page."""
+
+    q = forms.CharField(required=False, max_length=200, label=_("Search"))
+    event = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Event"))
+    organizer = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label=_("Organizer")
+    )
+    status = forms.ChoiceField(required=False, label=_("Status"))
+    payment_method = forms.ChoiceField(required=False, label=_("Payment method"))
+
+    def __init__(
+        self,
+        *args: Any,
+        events: list[tuple[int, str]],
+        organizers: list[tuple[int, str]] | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        all_label = _("All")
+        self.fields["event"].choices = [("", _("All events")), *events]
+        self.fields["status"].choices = [("", all_label), *OrderStatus.choices]
+        self.fields["payment_method"].choices = [("", all_label), *PaymentMethod.choices]
+        if organizers is None:
+            del self.fields["organizer"]
+        else:
+            self.fields["organizer"].choices = [("", _("All organizers")), *organizers]
+
+    def value(self, name: str) -> Any:
+        """The cleaned value, or the empty value when that parameter was invalid."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return data.get(name) or None
+
+
+class CustomerForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+
+    @classmethod
+    def for_order(cls, order: Order, data: Any = None) -> "CustomerForm":
+        return cls(
+            data,
+            initial={
+                "email": order.customer_email,
+                "name": order.customer_name,
+                "phone": order.customer_phone,
+                "language": order.language,
+            },
+        )
+
+
+class ParticipantForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    email = forms.EmailField(label=_("Email"), max_length=254, required=False)
+
+    def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": ticket.participant_name,
+                "email": ticket.participant_email,
+                **{f"field:{k}": v for k, v in ticket.participant_fields.items()},
+            },
+        )
+        super().__init__(*args, **kwargs)
+        # Extra questions the order form asked (e.g. diet, T-shirt size) stay editable.
+        for key in ticket.participant_fields:
+            self.fields[f"field:{key}"] = forms.CharField(label=key, required=False, max_length=500)
+
+    def extra_fields(self) -> dict[str, str]:
+        return {
+            name.removeprefix("field:"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("field:")
+        }
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional, kept in the order history)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MarkRefundedForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference (e.g. bank transfer or receipt number)"),
+        required=False,
+        max_length=200,
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )

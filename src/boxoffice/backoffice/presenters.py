@@ -1,0 +1,132 @@
+"""Turn domain rows into what the pages show: history lines and the actions offered."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from boxoffice.accounts.permissions import Action, Principal
+from boxoffice.catalog.models import FundsManager
+from boxoffice.common.money import ZERO, format_eur
+from boxoffice.orders.models import Language, Order, OrderEvent, OrderStatus, Ticket
+from boxoffice.orders.states import is_allowed
+
+FIELD_LABELS = {
+    "customer_email": _("Email"),
+    "customer_name": _("Name"),
+    "customer_phone": _("Phone"),
+    "language": _("Language"),
+    "participant_name": _("Participant name"),
+    "participant_email": _("Participant email"),
+    "participant_fields": _("Additional information"),
+}
+STATUS_LABELS = dict(OrderStatus.choices)
+MONEY_KEYS = {"amount", "total"}
+LANGUAGE_LABELS = dict(Language.choices)
+
+
+@dataclass(frozen=True)
+class Diff:
+    label: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    event: OrderEvent
+    title: str
+    status_from: str = ""
+    status_to: str = ""
+    diffs: list[Diff] = field(default_factory=list)
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _shown(field_name: str, value: Any) -> Any:
+    if field_name == "language":
+        return LANGUAGE_LABELS.get(value, value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return value
+
+
+def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[HistoryLine]:
+    lines = []
+    for event in events:
+        data = event.data
+        diffs = [
+            Diff(str(FIELD_LABELS.get(name, name)), _shown(name, b), _shown(name, a))
+            for name, (b, a) in data.get("changes", {}).items()
+        ]
+        details: list[tuple[str, str]] = []
+        if event.ticket_id and event.ticket_id in tickets:
+            ticket = tickets[event.ticket_id]
+            details.append((str(_("Ticket")), f"{ticket.product.name} #{ticket.pk}"))
+        for key, label in (
+            ("amount", _("Amount")),
+            ("voided_tickets", _("Tickets voided")),
+            ("reason", _("Reason")),
+            ("reference", _("Reference")),
+            ("note", _("Note")),
+            ("total", _("Total")),
+            ("product_count", _("Number of products")),
+        ):
+            value = data.get(key)
+            if value in (None, ""):
+                continue
+            if key in MONEY_KEYS:
+                value = format_eur(Decimal(value), get_language() or "fi")
+            details.append((str(label), str(value)))
+        lines.append(
+            HistoryLine(
+                event=event,
+                title=event.get_kind_display(),
+                status_from=str(STATUS_LABELS.get(data.get("from", ""), "")),
+                status_to=str(STATUS_LABELS.get(data.get("to", ""), "")),
+                diffs=diffs,
+                details=details,
+            )
+        )
+    return list(reversed(lines))  # newest first, like every timeline people know
+
+
+@dataclass(frozen=True)
+class OrderActions:
+    edit: bool
+    cancel: bool
+    mark_refunded: bool
+    # Why an action a person may look for is not offered (shown instead of the button).
+    refund_hint: str = ""
+
+
+def order_actions(principal: Principal, order: Order, refundable: Decimal) -> OrderActions:
+    org = order.organizer_id
+    can_refund = principal.can(Action.REFUND, org)
+    mark_refunded = can_refund and order.status == OrderStatus.CANCELLED and refundable > ZERO
+    hint = ""
+    if can_refund and order.status == OrderStatus.PAID:
+        hint = str(_("To refund a paid order, cancel it first; cancellation is final."))
+    return OrderActions(
+        edit=principal.can(Action.EDIT_CUSTOMER, org),
+        cancel=principal.can(Action.CANCEL, org) and is_allowed(order.status, OrderStatus.CANCELLED),
+        mark_refunded=mark_refunded,
+        refund_hint=hint,
+    )
+
+
+def funds_manager_label(order: Order) -> str:
+    if order.funds_manager == FundsManager.PLATFORM:
+        return settings.PLATFORM_NAME
+    return f"{_('Organizer')} ({order.organizer.name})"
+
+
+def payment_url(request: HttpRequest, order: Order) -> str:
+    """The customer's link to their order (the seed's "payment URL")."""
+    path = reverse("customer:order", args=[order.code, order.secret])
+    base = settings.PUBLIC_BASE_URL
+    return f"{base}{path}" if base else request.build_absolute_uri(path)

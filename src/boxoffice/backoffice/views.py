@@ -1,0 +1,221 @@
+"""Back-office pages. Thin: parse input, call one selector or service, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from boxoffice.accounts.permissions import Action
+from boxoffice.backoffice import presenters
+from boxoffice.backoffice.forms import (
+    CancelForm,
+    CustomerForm,
+    MarkRefundedForm,
+    OrderFilterForm,
+    ParticipantForm,
+)
+from boxoffice.backoffice.principal import request_principal
+from boxoffice.common.errors import DomainError
+from boxoffice.common.money import format_eur
+from boxoffice.orders import selectors, services
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import Order, Ticket, TicketState
+from boxoffice.payments.selectors import paid_amount, refundable_amount
+
+PAGE_SIZE = 50
+
+
+def _order_or_404(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Order:
+    """The order if the user may see it and do ``action``; otherwise 404 (never 403)."""
+    principal = request_principal(request)
+    try:
+        order = selectors.order_get(principal=principal, code=code)
+    except Order.DoesNotExist:
+        raise Http404 from None
+    if not principal.can(action, order.organizer_id):
+        # Members without the role get 404 for the action's URL, not a hint that it exists.
+        raise Http404
+    return order
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    principal = request_principal(request)
+    events = [
+        (e.pk, f"{e.name} ({e.starts_at:%d.%m.%Y})")
+        for e in selectors.events_visible_to(principal).order_by("-starts_at")
+    ]
+    organizers = (
+        list(selectors.organizers_visible_to(principal).values_list("pk", "name"))
+        if principal.is_platform_staff
+        else None
+    )
+    form = OrderFilterForm(request.GET, events=events, organizers=organizers)
+    form.is_valid()  # invalid parameters are dropped, the rest still filter
+    filters = selectors.OrderFilters(
+        q=form.value("q") or "",
+        event_id=form.value("event"),
+        organizer_id=form.value("organizer"),
+        status=form.value("status") or "",
+        payment_method=form.value("payment_method") or "",
+    )
+    orders = selectors.order_list(principal=principal, filters=filters)
+    if principal.is_platform_staff:
+        orders = orders.select_related("event", "organizer")
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = any((filters.q, filters.event_id, filters.organizer_id, filters.status,
+                    filters.payment_method))
+    return render(
+        request,
+        "backoffice/order_list.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": filtered,
+            "show_organizer": principal.is_platform_staff,
+            "has_events": bool(events),
+        },
+    )
+
+
+def _detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
+    principal = request_principal(request)
+    tickets = list(selectors.order_tickets(order))
+    payments = list(order.payments.all())
+    refunds = list(order.refunds.select_related("actor"))
+    refundable = refundable_amount(order, payments, refunds)
+    return {
+        "order": order,
+        "tickets": tickets,
+        "payments": payments,
+        "refunds": refunds,
+        "paid": paid_amount(payments),
+        "refundable": refundable,
+        "actions": presenters.order_actions(principal, order, refundable),
+        "funds_manager": presenters.funds_manager_label(order),
+        "payment_url": presenters.payment_url(request, order),
+        "history": presenters.history_lines(
+            list(selectors.order_history(order)), {t.pk: t for t in tickets}
+        ),
+        "customer_form": CustomerForm.for_order(order),
+    }
+
+
+@login_required
+def order_detail(request: HttpRequest, code: str) -> HttpResponse:
+    order = _order_or_404(request, code)
+    return render(request, "backoffice/order_detail.html", _detail_context(request, order))
+
+
+@login_required
+@require_POST
+def order_customer_update(request: HttpRequest, code: str) -> HttpResponse:
+    order = _order_or_404(request, code, Action.EDIT_CUSTOMER)
+    form = CustomerForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request, order)
+        context["customer_form"] = form
+        return render(request, "backoffice/order_detail.html", context, status=400)
+    changes = services.order_update_customer(
+        order=order,
+        actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+        email=form.cleaned_data["email"],
+        name=form.cleaned_data["name"],
+        phone=form.cleaned_data["phone"],
+        language=form.cleaned_data["language"],
+    )
+    if changes:
+        messages.success(request, _("Customer information saved."))
+    else:
+        messages.info(request, _("Nothing changed."))
+    return redirect("backoffice:order_detail", code=order.code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_participant(request: HttpRequest, code: str, ticket_id: int) -> HttpResponse:
+    order = _order_or_404(request, code)
+    try:
+        ticket = selectors.order_ticket(order, ticket_id)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+    principal = request_principal(request)
+    can_edit = principal.can(Action.EDIT_CUSTOMER, order.organizer_id) and (
+        ticket.state == TicketState.VALID
+    )
+    form = ParticipantForm(request.POST if request.method == "POST" else None, ticket=ticket)
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404
+        if form.is_valid():
+            try:
+                changes = services.ticket_update_participant(
+                    ticket=ticket,
+                    actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    fields=form.extra_fields() if ticket.participant_fields else None,
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+                return redirect("backoffice:order_detail", code=order.code)
+            messages.success(request, _("Participant saved.") if changes else _("Nothing changed."))
+            return redirect("backoffice:order_detail", code=order.code)
+    return render(
+        request,
+        "backoffice/ticket_participant.html",
+        {"order": order, "ticket": ticket, "form": form, "can_edit": can_edit},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_cancel(request: HttpRequest, code: str) -> HttpResponse:
+    order = _order_or_404(request, code, Action.CANCEL)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.order_cancel(
+                order=order,
+                actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Order %(code)s is cancelled and its tickets are void.")
+                             % {"code": order.code})
+        return redirect("backoffice:order_detail", code=order.code)
+    context = _detail_context(request, order)
+    context["form"] = form
+    return render(request, "backoffice/order_cancel.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_mark_refunded(request: HttpRequest, code: str) -> HttpResponse:
+    order = _order_or_404(request, code, Action.REFUND)
+    form = MarkRefundedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            refund = services.order_mark_refunded(
+                order=order,
+                actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+                reference=form.cleaned_data["reference"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Order %(code)s is marked as refunded (%(amount)s).")
+                             % {"code": order.code,
+                                "amount": format_eur(refund.amount, get_language() or "fi")})
+        return redirect("backoffice:order_detail", code=order.code)
+    context = _detail_context(request, order)
+    context["form"] = form
+    return render(request, "backoffice/order_mark_refunded.html", context)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from boxoffice.customer import views
+
+app_name = "customer"
+urlpatterns = [
+    path("<str:code>/<str:secret>/", views.order_page, name="order"),
+]
