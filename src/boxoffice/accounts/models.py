@@ -43,7 +43,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # noqa: RUF012 (Django reads it as a class attribute)
 
     class Meta:
         verbose_name = _("user")
@@ -97,7 +97,9 @@ class Organizer(models.Model):
     @property
     def address(self) -> str:
         return ", ".join(
-            part for part in (self.street_address, f"{self.postal_code} {self.city}".strip()) if part
+            part
+            for part in (self.street_address, f"{self.postal_code} {self.city}".strip())
+            if part
         )
 
 

@@ -28,13 +28,19 @@ class OrderFilterForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         all_label = _("All")
-        self.fields["event"].choices = [("", _("All events")), *events]
-        self.fields["status"].choices = [("", all_label), *OrderStatus.choices]
-        self.fields["payment_method"].choices = [("", all_label), *PaymentMethod.choices]
+        choices: dict[str, list[tuple[Any, Any]]] = {
+            "event": [("", _("All events")), *events],
+            "status": [("", all_label), *OrderStatus.choices],
+            "payment_method": [("", all_label), *PaymentMethod.choices],
+        }
         if organizers is None:
             del self.fields["organizer"]
         else:
-            self.fields["organizer"].choices = [("", _("All organizers")), *organizers]
+            choices["organizer"] = [("", _("All organizers")), *organizers]
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options
 
     def value(self, name: str) -> Any:
         """The cleaned value, or the empty value when that parameter was invalid."""

@@ -113,7 +113,8 @@ def order_actions(principal: Principal, order: Order, refundable: Decimal) -> Or
         hint = str(_("To refund a paid order, cancel it first; cancellation is final."))
     return OrderActions(
         edit=principal.can(Action.EDIT_CUSTOMER, org),
-        cancel=principal.can(Action.CANCEL, org) and is_allowed(order.status, OrderStatus.CANCELLED),
+        cancel=principal.can(Action.CANCEL, org)
+        and is_allowed(order.status, OrderStatus.CANCELLED),
         mark_refunded=mark_refunded,
         refund_hint=hint,
     )

@@ -67,8 +67,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
     if principal.is_platform_staff:
         orders = orders.select_related("event", "organizer")
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
-    filtered = any((filters.q, filters.event_id, filters.organizer_id, filters.status,
-                    filters.payment_method))
+    filtered = any(
+        (filters.q, filters.event_id, filters.organizer_id, filters.status, filters.payment_method)
+    )
     return render(
         request,
         "backoffice/order_list.html",
@@ -188,8 +189,10 @@ def order_cancel(request: HttpRequest, code: str) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Order %(code)s is cancelled and its tickets are void.")
-                             % {"code": order.code})
+            messages.success(
+                request,
+                _("Order %(code)s is cancelled and its tickets are void.") % {"code": order.code},
+            )
         return redirect("backoffice:order_detail", code=order.code)
     context = _detail_context(request, order)
     context["form"] = form
@@ -212,9 +215,11 @@ def order_mark_refunded(request: HttpRequest, code: str) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Order %(code)s is marked as refunded (%(amount)s).")
-                             % {"code": order.code,
-                                "amount": format_eur(refund.amount, get_language() or "fi")})
+            messages.success(
+                request,
+                _("Order %(code)s is marked as refunded (%(amount)s).")
+                % {"code": order.code, "amount": format_eur(refund.amount, get_language() or "fi")},
+            )
         return redirect("backoffice:order_detail", code=order.code)
     context = _detail_context(request, order)
     context["form"] = form

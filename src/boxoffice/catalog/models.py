@@ -60,7 +60,8 @@ class Event(models.Model):
         indexes = [models.Index(fields=["organizer", "-starts_at"], name="event_org_start")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"
+                condition=models.Q(ends_at__gte=models.F("starts_at")),
+                name="event_ends_after_start",
             )
         ]
 

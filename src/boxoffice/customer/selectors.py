@@ -12,9 +12,9 @@ def order_by_secret(*, code: str, secret: str) -> Order:
     A wrong code and a wrong secret fail the same way, and the secret is compared in constant
     time, so the link cannot be guessed piece by piece.
     """
-    order = Order.objects.select_related("event", "organizer").filter(
-        code=normalize_code(code)
-    ).first()
+    order = (
+        Order.objects.select_related("event", "organizer").filter(code=normalize_code(code)).first()
+    )
     expected = order.secret if order is not None else "-" * 32
     if not hmac.compare_digest(expected.encode(), secret.encode()) or order is None:
         raise Order.DoesNotExist

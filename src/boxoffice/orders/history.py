@@ -60,9 +60,7 @@ def customer_updated(order: Order, actor: Actor, changes: Changes) -> OrderEvent
     return _record(order, OrderEventKind.CUSTOMER_UPDATED, actor, {"changes": _jsonable(changes)})
 
 
-def participant_updated(
-    order: Order, ticket: Ticket, actor: Actor, changes: Changes
-) -> OrderEvent:
+def participant_updated(order: Order, ticket: Ticket, actor: Actor, changes: Changes) -> OrderEvent:
     return _record(
         order,
         OrderEventKind.PARTICIPANT_UPDATED,

@@ -7,7 +7,6 @@ was.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -73,9 +72,9 @@ class OrderLine:
 def _refusal(from_status: str, to_status: str) -> str:
     labels = dict(OrderStatus.choices)
     if from_status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
-        return _(
-            "The order is already %(status)s. Cancellations and refunds are final."
-        ) % {"status": str(labels[from_status]).lower()}
+        return _("The order is already %(status)s. Cancellations and refunds are final.") % {
+            "status": str(labels[from_status]).lower()
+        }
     return _("A %(from)s order cannot become %(to)s.") % {
         "from": str(labels[from_status]).lower(),
         "to": str(labels[to_status]).lower(),
@@ -148,8 +147,7 @@ def _initial_status(method: str, now: datetime) -> tuple[str, datetime | None]:
 def _check_capacity(event: Event, wanted: dict[int, int]) -> dict[int, Product]:
     # Lock the products in id order (so two buyers never deadlock), then count what is sold.
     products = {
-        p.pk: p
-        for p in Product.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+        p.pk: p for p in Product.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
     }
     if set(products) != set(wanted) or any(p.event_id != event.pk for p in products.values()):
         raise DomainError(_("A product does not belong to this event."))
@@ -298,7 +296,9 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
 
 
 @transaction.atomic
-def order_mark_refunded(*, order: Order, actor: Actor, reference: str = "", note: str = "") -> Refund:
+def order_mark_refunded(
+    *, order: Order, actor: Actor, reference: str = "", note: str = ""
+) -> Refund:
     """Record money returned outside the system; the cancelled order becomes returned."""
     locked = _lock(order)
     _sync(order, locked)
@@ -386,5 +386,3 @@ def ticket_update_participant(
         for f, (_before, after) in changes.items():
             setattr(ticket, f, after)
     return changes
-
-

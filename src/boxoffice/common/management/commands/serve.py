@@ -23,10 +23,14 @@ class Command(BaseCommand):
         argv = [
             gunicorn,
             "boxoffice.wsgi",
-            "--bind", f"{host}:{port}",
-            "--workers", str(workers),
-            "--access-logfile", "-",
-            "--timeout", "60",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
         ]
         self.stdout.write(f"Serving on http://{host}:{port}/ (Ctrl-C stops)")
         sys.stdout.flush()
