@@ -18,9 +18,11 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(autouse=True)
-def _english(settings: Any) -> None:
+def _test_settings(settings: Any) -> None:
     # Tests read English messages unless they switch language on purpose.
     settings.LANGUAGE_CODE = "en"
+    # Users are created in most tests; the production hasher would dominate the runtime.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -99,7 +101,9 @@ def product(make_product: Callable[..., Product], event: Event) -> Product:
 
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
-    def make(email: str, organizer: Organizer | None = None, role: str = Role.OWNER, **kw: Any) -> User:
+    def make(
+        email: str, organizer: Organizer | None = None, role: str = Role.OWNER, **kw: Any
+    ) -> User:
         user = User.objects.create_user(email=email, password=PASSWORD, **kw)
         if organizer is not None:
             Membership.objects.create(user=user, organizer=organizer, role=role)

@@ -118,6 +118,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "fi")
 LANGUAGES = [("fi", _("Finnish")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["boxoffice.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Helsinki")
 USE_I18N = True
 USE_TZ = True

@@ -12,6 +12,8 @@ from boxoffice.orders.models import ActorKind, OrderEvent, OrderStatus
 from boxoffice.orders.services import order_transition
 from boxoffice.orders.states import TRANSITIONS, is_allowed, targets_from
 
+from .helpers import mentions
+
 S = OrderStatus
 
 # A literal copy of DESIGN §4, so that changing the lifecycle is a deliberate, two-place edit.
@@ -25,15 +27,6 @@ DESIGN_TABLE = {
     ("return_requested", "paid"): "return_declined",
     ("return_requested", "cancelled"): "cancelled",
     ("cancelled", "returned"): "refunded",
-}
-
-LABELS = {
-    "reserved": "reserved",
-    "invoicing": "invoicing",
-    "paid": "paid",
-    "cancelled": "cancelled",
-    "return_requested": "return requested",
-    "returned": "returned",
 }
 
 STAMP_FIELD = {"paid": "paid_at", "cancelled": "cancelled_at", "returned": "returned_at"}
@@ -52,10 +45,11 @@ def test_cancelled_and_returned_are_final():
     assert not is_allowed(S.CANCELLED, S.PAID)
 
 
-def expected_refusal(frm: str, to: str) -> str:
+def refusal_names(frm: str, to: str) -> tuple[str, ...]:
+    """What the refusal must name: the current status, and the wanted one unless it is final."""
     if frm in ("cancelled", "returned"):
-        return f"The order is already {frm}. Cancellations and refunds are final."
-    return f"A {LABELS[frm]} order cannot become {LABELS[to]}."
+        return (str(S(frm).label),)
+    return (str(S(frm).label), str(S(to).label))
 
 
 @pytest.mark.parametrize(("frm", "to"), PAIRS, ids=[f"{f}->{t}" for f, t in PAIRS])
@@ -107,11 +101,10 @@ def test_transition_follows_the_table(frm, to, order_in, snapshot, actor, owner)
         assert order.status == frm
 
     else:
-        with pytest.raises(TransitionNotAllowed) as refused:
-            with transaction.atomic():
-                order_transition(order=order, to=to, actor=actor)
-        assert str(refused.value) == expected_refusal(frm, to)
-        assert refused.value.message == expected_refusal(frm, to)
+        with pytest.raises(TransitionNotAllowed) as refused, transaction.atomic():
+            order_transition(order=order, to=to, actor=actor)
+        assert mentions(refused.value, *refusal_names(frm, to))
+        assert refused.value.message == str(refused.value)
         assert snapshot(order) == before
         assert order.status == frm
 
@@ -141,9 +134,9 @@ def test_transition_refusal_from_a_stale_copy_is_judged_on_the_stored_status(
         order_transition(order=order, to=S.CANCELLED, actor=actor)
     before = snapshot(order)
 
-    with pytest.raises(TransitionNotAllowed, match="already cancelled"):
-        with transaction.atomic():
-            order_transition(order=stale, to=S.RETURN_REQUESTED, actor=actor)
+    with pytest.raises(TransitionNotAllowed) as refused, transaction.atomic():
+        order_transition(order=stale, to=S.RETURN_REQUESTED, actor=actor)
+    assert mentions(refused.value, "cancelled")
     assert snapshot(order) == before
     assert stale.status == S.CANCELLED
 
@@ -157,7 +150,10 @@ def test_transition_keeps_the_first_paid_time_when_a_return_is_declined(order_in
     order.refresh_from_db()
     assert order.paid_at == paid_at
     assert event is not None
-    assert (event.kind, event.data) == ("return_declined", {"from": "return_requested", "to": "paid"})
+    assert (event.kind, event.data) == (
+        "return_declined",
+        {"from": "return_requested", "to": "paid"},
+    )
 
 
 def test_transition_records_explicit_kind_and_extra_data(order_in, actor):
@@ -180,8 +176,12 @@ def test_transition_records_explicit_kind_and_extra_data(order_in, actor):
     [
         (lambda owner: Actor.system("expiry job"), ActorKind.SYSTEM, "expiry job", False),
         (lambda owner: Actor.system(), ActorKind.SYSTEM, "system", False),
-        (lambda owner: Actor.customer("asiakas@example.com"), ActorKind.CUSTOMER,
-         "asiakas@example.com", False),
+        (
+            lambda owner: Actor.customer("asiakas@example.com"),
+            ActorKind.CUSTOMER,
+            "asiakas@example.com",
+            False,
+        ),
         (lambda owner: Actor.for_user(owner), ActorKind.USER, "Olli Omistaja", True),
     ],
     ids=["system-labelled", "system", "customer", "user"],
@@ -228,15 +228,9 @@ def test_history_rows_are_append_only(order_in):
     assert row.data["status"] == "reserved"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: order_transition to an unknown status raises KeyError from _refusal() "
-    "instead of TransitionNotAllowed",
-)
 def test_transition_to_an_unknown_status_is_refused(order_in, snapshot, actor):
     order = order_in(S.RESERVED)
     before = snapshot(order)
-    with pytest.raises(TransitionNotAllowed):
-        with transaction.atomic():
-            order_transition(order=order, to="shipped", actor=actor)
+    with pytest.raises(TransitionNotAllowed), transaction.atomic():
+        order_transition(order=order, to="shipped", actor=actor)
     assert snapshot(order) == before

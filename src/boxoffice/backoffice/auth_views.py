@@ -13,7 +13,7 @@ class EmailAuthenticationForm(AuthenticationForm):
     )
 
     error_messages = {
-        "invalid_login": _("Email or password is wrong. Both are case-sensitive."),
+        "invalid_login": _("Email or password is wrong. Note that the password is case-sensitive."),
         "inactive": _("This account is inactive."),
     }
 

@@ -104,7 +104,7 @@ class CancelForm(forms.Form):
 
 class MarkRefundedForm(forms.Form):
     reference = forms.CharField(
-        label=_("Reference (e.g. bank transfer or receipt number)"),
+        label=_("Reference (e.g. bank transfer reference or receipt number)"),
         required=False,
         max_length=200,
     )

@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -46,7 +48,7 @@ def _order_or_404(request: HttpRequest, code: str, action: Action = Action.VIEW)
 def order_list(request: HttpRequest) -> HttpResponse:
     principal = request_principal(request)
     events = [
-        (e.pk, f"{e.name} ({e.starts_at:%d.%m.%Y})")
+        (e.pk, f"{e.name} ({date_format(localtime(e.starts_at), 'SHORT_DATE_FORMAT')})")
         for e in selectors.events_visible_to(principal).order_by("-starts_at")
     ]
     organizers = (
@@ -178,7 +180,7 @@ def ticket_participant(request: HttpRequest, code: str, ticket_id: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def order_cancel(request: HttpRequest, code: str) -> HttpResponse:
     order = _order_or_404(request, code, Action.CANCEL)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.order_cancel(
@@ -203,7 +205,7 @@ def order_cancel(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order_mark_refunded(request: HttpRequest, code: str) -> HttpResponse:
     order = _order_or_404(request, code, Action.REFUND)
-    form = MarkRefundedForm(request.POST or None)
+    form = MarkRefundedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             refund = services.order_mark_refunded(

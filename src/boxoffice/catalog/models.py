@@ -50,7 +50,9 @@ class Event(models.Model):
         help_text=_("Copied onto each order when it is placed."),
     )
     returns_allowed = models.BooleanField(_("customers may request returns"), default=False)
-    returns_deadline = models.DateTimeField(_("returns requested until"), null=True, blank=True)
+    returns_deadline = models.DateTimeField(
+        _("customers may request returns until"), null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -71,9 +71,7 @@ def make_person(rng: random.Random) -> Person:
 
 def make_companion(rng: random.Random, buyer: Person) -> str:
     """Another ticket holder in the same order: often family, so the surname repeats."""
-    pool = (
-        names.INTERNATIONAL_FIRST_NAMES if buyer.language == "en" else names.FINNISH_FIRST_NAMES
-    )
+    pool = names.INTERNATIONAL_FIRST_NAMES if buyer.language == "en" else names.FINNISH_FIRST_NAMES
     first = rng.choice(pool)
     last = buyer.last_name if rng.random() < 0.5 else rng.choice(names.FINNISH_LAST_NAMES)
     return f"{first} {last}"

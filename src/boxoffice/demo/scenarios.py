@@ -55,9 +55,7 @@ ONLINE = (
     Scenario("returned", (A.PAY, A.CANCEL, A.REFUND), 40),
     Scenario("return_requested", (A.PAY, A.REQUEST_RETURN), 20, _RETURNS),
     Scenario("return_declined", (A.PAY, A.REQUEST_RETURN, A.DECLINE_RETURN), 8, _RETURNS),
-    Scenario(
-        "return_accepted", (A.PAY, A.REQUEST_RETURN, A.ACCEPT_RETURN, A.REFUND), 10, _RETURNS
-    ),
+    Scenario("return_accepted", (A.PAY, A.REQUEST_RETURN, A.ACCEPT_RETURN, A.REFUND), 10, _RETURNS),
     Scenario("live", (), 12, _FUTURE, recent=timedelta(minutes=20)),
 )
 INVOICE = (

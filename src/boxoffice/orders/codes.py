@@ -3,7 +3,8 @@
 import base64
 import secrets
 
-# No look-alikes: 0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, 6/G are left out, so a code read aloud over
+# No look-alikes: of 0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B and 6/G at most one of each group is
+# kept, so a code read aloud over
 # the phone or typed from a screenshot comes out right.
 CODE_ALPHABET = "ACEFHJKMNPRTUVWXY34679"
 CODE_LENGTH = 6

@@ -56,11 +56,11 @@ def _search(orders: QuerySet[Order], q: str) -> QuerySet[Order]:
         by_code = orders.filter(code=normalize_code(q))
         if by_code.exists():
             return by_code
-    participant = Ticket.objects.filter(order=OuterRef("pk"), participant_name__icontains=q)
+    participant = Ticket.objects.filter(order=OuterRef("pk"), participant_name__uicontains=q)
     return orders.filter(
-        Q(customer_email__icontains=q)
-        | Q(customer_name__icontains=q)
-        | Q(customer_phone__icontains=q)
+        Q(customer_email__uicontains=q)
+        | Q(customer_name__uicontains=q)
+        | Q(customer_phone__uicontains=q)
         | Q(code__iexact=q)
         | Q(Exists(participant))
     )

@@ -10,10 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from boxoffice.catalog.models import Event, Product
 from boxoffice.common.errors import CapacityExceeded, DomainError, TransitionNotAllowed
@@ -21,6 +24,7 @@ from boxoffice.common.money import ZERO, quantize
 from boxoffice.orders import codes, history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import (
+    Language,
     Order,
     OrderEvent,
     OrderEventKind,
@@ -72,12 +76,12 @@ class OrderLine:
 def _refusal(from_status: str, to_status: str) -> str:
     labels = dict(OrderStatus.choices)
     if from_status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
-        return _("The order is already %(status)s. Cancellations and refunds are final.") % {
-            "status": str(labels[from_status]).lower()
+        return _('The order is already "%(status)s". Cancellations and refunds are final.') % {
+            "status": labels[from_status]
         }
-    return _("A %(from)s order cannot become %(to)s.") % {
-        "from": str(labels[from_status]).lower(),
-        "to": str(labels[to_status]).lower(),
+    return _('An order in status "%(from)s" cannot be changed to "%(to)s".') % {
+        "from": labels[from_status],
+        "to": labels[to_status],
     }
 
 
@@ -91,6 +95,7 @@ def _sync(target: Order, source: Order) -> None:
         setattr(target, f.attname, getattr(source, f.attname))
 
 
+@transaction.atomic
 def order_transition(
     *,
     order: Order,
@@ -99,11 +104,13 @@ def order_transition(
     kind: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> OrderEvent | None:
-    """Move an order to ``to`` if the table allows it. Must run inside a transaction.
+    """Move an order to ``to`` if the table allows it (joining the caller's transaction).
 
     Returns the history row, or None when the order already had that status (a repeat is a
     no-op, so a double click or a replayed callback changes nothing).
     """
+    if to not in OrderStatus.values:
+        raise TransitionNotAllowed(_("Unknown order status: %(status)s") % {"status": to})
     locked = _lock(order)
     if locked.status == to:
         _sync(order, locked)
@@ -163,9 +170,14 @@ def _check_capacity(event: Event, wanted: dict[int, int]) -> dict[int, Product]:
             continue
         left = product.capacity - sold.get(pk, 0)
         if quantity > left:
+            left = max(left, 0)
             raise CapacityExceeded(
-                _("Only %(left)d tickets left for %(product)s.")
-                % {"left": max(left, 0), "product": product.name}
+                ngettext(
+                    "Only %(left)d ticket left for %(product)s.",
+                    "Only %(left)d tickets left for %(product)s.",
+                    left,
+                )
+                % {"left": left, "product": product.name}
             )
     return products
 
@@ -344,6 +356,12 @@ def order_update_customer(
     *, order: Order, actor: Actor, email: str, name: str, phone: str, language: str
 ) -> dict[str, tuple[Any, Any]]:
     """Correct the customer's details. Returns the changes ({} if nothing changed)."""
+    try:
+        validate_email(email.strip())
+    except ValidationError:
+        raise DomainError(_("Enter a valid email address.")) from None
+    if language not in Language.values:
+        raise DomainError(_("Unknown language: %(language)s") % {"language": language})
     locked = _lock(order)
     new = {
         "customer_email": email.strip(),
@@ -371,9 +389,14 @@ def ticket_update_participant(
     fields: dict[str, Any] | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Correct who a ticket is for. Returns the changes ({} if nothing changed)."""
+    if email.strip():
+        try:
+            validate_email(email.strip())
+        except ValidationError:
+            raise DomainError(_("Enter a valid email address.")) from None
     locked = Ticket.objects.select_for_update().select_related("order").get(pk=ticket.pk)
     if locked.state != TicketState.VALID:
-        raise DomainError(_("This ticket is void; its participant can no longer be changed."))
+        raise DomainError(_("This ticket is void, so its participant can no longer be changed."))
     new: dict[str, Any] = {"participant_name": name.strip(), "participant_email": email.strip()}
     if fields is not None:
         new["participant_fields"] = fields

@@ -41,7 +41,7 @@ class RefundState(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
     MANUAL_REQUESTED = "manual_requested", _("Waiting for platform")
-    MANUAL_DONE = "manual_done", _("Refunded by platform")
+    MANUAL_DONE = "manual_done", _("Done by platform")
 
 
 # Refunds in these states count as money already returned or on its way back.
@@ -56,7 +56,7 @@ REFUND_STATES_COUNTED = (
 
 class RefundSource(models.TextChoices):
     PAYTRAIL = "paytrail", _("Paytrail refund")
-    PLATFORM_MANUAL = "platform_manual", _("Refunded by the platform")
+    PLATFORM_MANUAL = "platform_manual", _("Manual refund by the platform")
     EXTERNAL = "external", _("Marked as refunded")
 
 

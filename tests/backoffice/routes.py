@@ -1,0 +1,57 @@
+"""Every back-office URL, so that tenancy and login tests cover a new URL or fail.
+
+Adding a URL to ``boxoffice.backoffice.urls`` without adding it here makes
+``test_every_backoffice_url_is_classified`` fail: decide whether it acts on one order
+(``ORDER_URLS``: tested for 404 on foreign orders) or lists orders (``LIST_URLS``).
+"""
+
+from typing import Any
+
+from django.urls import reverse
+
+from boxoffice.orders.models import Order, OrderStatus
+
+LIST_URLS = ("home", "order_list")
+
+# (url name, method, status the order must have for the request to succeed for its owner)
+ORDER_URLS: list[tuple[str, str, str]] = [
+    ("order_detail", "GET", OrderStatus.PAID),
+    ("order_customer", "POST", OrderStatus.PAID),
+    ("ticket_participant", "GET", OrderStatus.PAID),
+    ("ticket_participant", "POST", OrderStatus.PAID),
+    ("order_cancel", "GET", OrderStatus.PAID),
+    ("order_cancel", "POST", OrderStatus.PAID),
+    ("order_mark_refunded", "GET", OrderStatus.CANCELLED),
+    ("order_mark_refunded", "POST", OrderStatus.CANCELLED),
+]
+
+POST_DATA: dict[str, dict[str, str]] = {
+    "order_customer": {
+        "email": "intruder@example.com",
+        "name": "Intruder",
+        "phone": "+358400000000",
+        "language": "en",
+    },
+    "ticket_participant": {"name": "Intruder", "email": "intruder@example.com"},
+    "order_cancel": {"reason": "intruder"},
+    "order_mark_refunded": {"reference": "INTRUDER", "note": "intruder"},
+}
+
+
+def order_url(name: str, order: Order) -> str:
+    if name == "ticket_participant":
+        ticket = order.tickets.order_by("pk").first()
+        assert ticket is not None
+        return reverse(f"backoffice:{name}", args=[order.code, ticket.pk])
+    return reverse(f"backoffice:{name}", args=[order.code])
+
+
+def request(client: Any, method: str, name: str, order: Order) -> Any:
+    url = order_url(name, order)
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, POST_DATA[name])
+
+
+def ids(routes: list[tuple[str, str, str]]) -> list[str]:
+    return [f"{method} {name}" for name, method, _status in routes]

@@ -1,0 +1,178 @@
+"""Capacity is never oversold when buyers race for the last tickets (PostgreSQL, real threads).
+
+SQLite serializes every writer (IMMEDIATE transactions), so a race there proves nothing; these
+tests run whenever DATABASE_URL points at PostgreSQL.
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from boxoffice.common.errors import CapacityExceeded
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import Order, OrderStatus, Ticket, TicketState
+from boxoffice.orders.services import (
+    Customer,
+    OrderLine,
+    order_cancel,
+    order_mark_paid,
+    order_mark_refunded,
+    order_place,
+)
+from boxoffice.payments.models import Payment, Refund
+
+from .helpers import mentions
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL (DATABASE_URL): SQLite serializes writers, so nothing races",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+ROUNDS = 10
+
+
+def race(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls at the same moment in threads; each result is a value or an exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = call()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+        assert not t.is_alive(), "a racing call hung"
+    return results
+
+
+def buy(product, quantity: int, email: str) -> Callable[[], Order]:
+    return lambda: order_place(
+        event=product.event,
+        lines=[OrderLine(product=product, quantity=quantity)],
+        customer=Customer(email=email),
+        payment_method="paytrail",
+        actor=Actor.customer(email),
+    )
+
+
+def valid_tickets(product) -> int:
+    return Ticket.objects.filter(product=product, state=TicketState.VALID).count()
+
+
+def test_two_buyers_racing_for_the_last_ticket_never_oversell(make_product, event, place):
+    for n in range(ROUNDS):
+        product = make_product(event, name=f"Round {n}", capacity=3)
+        place(product, quantity=2)
+
+        results = race(buy(product, 1, "a@example.com"), buy(product, 1, "b@example.com"))
+
+        won = [r for r in results if isinstance(r, Order)]
+        lost = [r for r in results if isinstance(r, CapacityExceeded)]
+        assert (len(won), len(lost)) == (1, 1), results
+        assert mentions(lost[0], "0", f"Round {n}")
+        assert valid_tickets(product) == 3
+        assert Order.objects.filter(tickets__product=product).distinct().count() == 2
+
+
+def test_racing_multi_ticket_orders_never_oversell(make_product, event):
+    for n in range(ROUNDS):
+        product = make_product(event, name=f"Round {n}", capacity=3)
+
+        results = race(
+            buy(product, 2, "a@example.com"),
+            buy(product, 2, "b@example.com"),
+            buy(product, 2, "c@example.com"),
+        )
+
+        won = [r for r in results if isinstance(r, Order)]
+        lost = [r for r in results if isinstance(r, CapacityExceeded)]
+        assert (len(won), len(lost)) == (1, 2), results
+        assert valid_tickets(product) == 2
+
+
+def test_two_concurrent_cancels_write_one_history_row(make_product, event, place, owner):
+    actor = Actor.for_user(owner)
+    for _ in range(ROUNDS // 2):
+        order = place(make_product(event, capacity=5), quantity=2)
+
+        results = race(
+            lambda o=order: order_cancel(order=Order.objects.get(pk=o.pk), actor=actor),
+            lambda o=order: order_cancel(order=Order.objects.get(pk=o.pk), actor=actor),
+        )
+
+        assert all(isinstance(r, Order) for r in results), results
+        order.refresh_from_db()
+        assert order.status == OrderStatus.CANCELLED
+        assert list(order.history.values_list("kind", flat=True)) == ["placed", "cancelled"]
+        assert order.history.get(kind="cancelled").data["voided_tickets"] == 2
+
+
+def test_two_concurrent_mark_paid_record_one_payment(make_product, event, place, owner):
+    actor = Actor.for_user(owner)
+    for _ in range(ROUNDS // 2):
+        order = place(make_product(event, capacity=5), quantity=2)
+
+        results = race(
+            lambda o=order: order_mark_paid(order=Order.objects.get(pk=o.pk), actor=actor),
+            lambda o=order: order_mark_paid(order=Order.objects.get(pk=o.pk), actor=actor),
+        )
+
+        assert all(isinstance(r, Order) for r in results), results
+        assert Payment.objects.filter(order=order).count() == 1
+        assert list(order.history.values_list("kind", flat=True)) == ["placed", "paid"]
+
+
+def test_two_concurrent_mark_refunded_record_one_refund(make_product, event, place, owner):
+    actor = Actor.for_user(owner)
+    for _ in range(ROUNDS // 2):
+        order = place(make_product(event, capacity=5), quantity=2)
+        order_mark_paid(order=order, actor=actor)
+        order_cancel(order=order, actor=actor)
+
+        results = race(
+            lambda o=order: order_mark_refunded(order=Order.objects.get(pk=o.pk), actor=actor),
+            lambda o=order: order_mark_refunded(order=Order.objects.get(pk=o.pk), actor=actor),
+        )
+
+        assert all(isinstance(r, Refund) for r in results), results
+        assert results[0].pk == results[1].pk
+        assert Refund.objects.filter(order=order).count() == 1
+        assert list(order.history.values_list("kind", flat=True)) == [
+            "placed",
+            "paid",
+            "cancelled",
+            "marked_refunded",
+        ]
+
+
+def test_cancel_racing_a_purchase_never_oversells(make_product, event, place, owner):
+    """A cancel frees places while a buyer takes them: the buyer wins or loses, never both."""
+    actor = Actor.for_user(owner)
+    for n in range(ROUNDS // 2):
+        product = make_product(event, name=f"Round {n}", capacity=2)
+        order = place(product, quantity=2)
+
+        results = race(
+            lambda o=order: order_cancel(order=Order.objects.get(pk=o.pk), actor=actor),
+            buy(product, 2, "b@example.com"),
+        )
+
+        assert isinstance(results[0], Order), results
+        assert isinstance(results[1], Order | CapacityExceeded), results
+        assert valid_tickets(product) == (2 if isinstance(results[1], Order) else 0)

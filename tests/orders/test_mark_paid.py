@@ -1,0 +1,140 @@
+"""order_mark_paid: the money of a reserved or invoiced order arrived."""
+
+import pytest
+from django.utils import timezone
+
+from boxoffice.common.errors import TransitionNotAllowed
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import OrderStatus, PaymentMethod
+from boxoffice.orders.services import order_cancel, order_mark_paid
+
+from .helpers import mentions
+
+S = OrderStatus
+
+
+@pytest.mark.parametrize(
+    ("method", "from_status"),
+    [
+        ("paytrail", "reserved"),
+        ("epassi", "reserved"),
+        ("smartum", "reserved"),
+        ("invoice", "invoicing"),
+        ("reserved_by_organizer", "reserved"),
+        ("reserved_by_platform", "reserved"),
+    ],
+)
+def test_mark_paid_records_one_confirmed_payment_for_the_total(
+    method, from_status, place, product, snapshot, actor, owner
+):
+    order = place(product, quantity=2, method=method)
+    assert order.status == from_status
+    before = snapshot(order)
+    started = timezone.now()
+
+    result = order_mark_paid(order=order, actor=actor, reference="PT-12345")
+
+    assert result is order
+    after = snapshot(order)
+    stored = after["order"]
+    assert stored["status"] == "paid"
+    assert started <= stored["paid_at"] <= timezone.now()
+    assert {k for k in stored if stored[k] != before["order"][k]} == {
+        "status",
+        "paid_at",
+        "updated_at",
+    }
+    assert (order.status, order.paid_at) == ("paid", stored["paid_at"])
+
+    assert len(after["payments"]) == 1
+    payment = after["payments"][0]
+    assert {k: payment[k] for k in ("method", "amount", "state", "provider_reference")} == {
+        "method": method,
+        "amount": stored["total"],
+        "state": "confirmed",
+        "provider_reference": "PT-12345",
+    }
+    assert str(stored["total"]) == "103.00"
+    assert started <= payment["confirmed_at"] <= timezone.now()
+
+    assert after["tickets"] == before["tickets"]
+    assert after["refunds"] == []
+    assert after["history"][:-1] == before["history"]
+    row = after["history"][-1]
+    assert row["kind"] == "paid"
+    assert row["data"] == {"from": from_status, "to": "paid", "amount": "103.00"}
+    assert (row["actor_kind"], row["actor_label"], row["actor_user_id"]) == (
+        "user",
+        "Olli Omistaja",
+        owner.pk,
+    )
+    assert after["counts"] == dict(
+        before["counts"],
+        payments=before["counts"]["payments"] + 1,
+        history=before["counts"]["history"] + 1,
+    )
+
+
+def test_mark_paid_by_the_payment_callback_records_the_system(place, product):
+    order = place(product, quantity=1)
+    order_mark_paid(order=order, actor=Actor.system("paytrail callback"))
+    row = order.history.latest("id")
+    assert (row.kind, row.actor_kind, row.actor_label, row.actor_user_id) == (
+        "paid",
+        "system",
+        "paytrail callback",
+        None,
+    )
+    assert order.payments.get().provider_reference == ""
+
+
+def test_repeat_mark_paid_is_a_no_op(order_in, snapshot, actor):
+    order = order_in(S.PAID)
+    before = snapshot(order)
+    assert len(before["payments"]) == 1
+
+    assert order_mark_paid(order=order, actor=actor, reference="again") is order
+
+    assert snapshot(order) == before
+
+
+def test_mark_paid_of_a_free_order_is_a_no_op(place, free_product, snapshot, actor):
+    order = place(free_product, quantity=1, method=PaymentMethod.FREE)
+    before = snapshot(order)
+    order_mark_paid(order=order, actor=actor)
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize(
+    ("status", "names"),
+    [
+        (S.CANCELLED, ["cancelled"]),
+        (S.RETURNED, ["returned"]),
+        (S.RETURN_REQUESTED, ["return requested", "paid"]),
+    ],
+)
+def test_mark_paid_is_refused_for_closed_or_returning_orders(
+    status, names, order_in, snapshot, actor
+):
+    order = order_in(status)
+    before = snapshot(order)
+
+    with pytest.raises(TransitionNotAllowed) as refused:
+        order_mark_paid(order=order, actor=actor, reference="late")
+
+    assert mentions(refused.value, *names)
+    assert snapshot(order) == before
+    assert order.status == status
+
+
+def test_mark_paid_is_refused_for_an_unpaid_cancelled_order(order_in, snapshot, actor):
+    order = order_in(S.RESERVED)
+    order_cancel(order=order, actor=actor)
+    before = snapshot(order)
+    assert before["payments"] == []
+
+    with pytest.raises(TransitionNotAllowed) as refused:
+        order_mark_paid(order=order, actor=actor)
+    assert mentions(refused.value, "cancelled")
+
+    assert snapshot(order) == before
