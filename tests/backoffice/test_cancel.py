@@ -257,12 +257,6 @@ def test_post_without_csrf_token_is_403_and_changes_nothing(owner, order_in, sna
     assert order.status == OrderStatus.CANCELLED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: views.py:181 CancelForm(request.POST or None) leaves the form unbound when the "
-    "POST body is empty (CSRF token sent as X-CSRFToken header, e.g. an htmx button), so the "
-    "order is silently not cancelled and the confirmation page is re-rendered with 200",
-)
 def test_post_with_header_token_and_no_body_cancels(owner, order_in):
     order = order_in(OrderStatus.PAID)
     client = Client(enforce_csrf_checks=True)

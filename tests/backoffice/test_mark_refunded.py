@@ -214,12 +214,6 @@ def test_post_without_csrf_token_is_403_and_changes_nothing(owner, cancelled, sn
     assert snapshot(cancelled) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: views.py:206 MarkRefundedForm(request.POST or None) leaves the form unbound "
-    "when the POST body is empty (CSRF token in the X-CSRFToken header), so nothing is recorded "
-    "and the confirmation page is re-rendered with 200",
-)
 def test_post_with_header_token_and_no_body_marks_refunded(owner, cancelled):
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
