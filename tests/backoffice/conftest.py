@@ -23,12 +23,6 @@ from boxoffice.payments.models import Payment, Refund
 Snapshot = dict[str, Any]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # PBKDF2's million rounds cost ~0.3 s per user; these tests are not about hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def take_snapshot(order: Order) -> Snapshot:
     """Every stored row of an order, plus table sizes: shows a refused request changed nothing."""
     return {

@@ -3,7 +3,7 @@
 import pytest
 
 from boxoffice.orders.models import OrderStatus
-from boxoffice.orders.services import Participant
+from boxoffice.orders.services import Participant, order_mark_paid
 
 from .pages import parse, table_rows
 
@@ -14,8 +14,6 @@ def link(order, code: str | None = None, secret: str | None = None) -> str:
 
 @pytest.fixture
 def order(place, product, actor):
-    from boxoffice.orders.services import order_mark_paid
-
     order = place(product, quantity=2, participants=(Participant(name="Liisa Lahtinen"),))
     order_mark_paid(order=order, actor=actor)
     return order

@@ -3,15 +3,13 @@
 import pytest
 
 from boxoffice.orders.models import ActorKind, OrderEvent, OrderEventKind, OrderStatus, Ticket
-from boxoffice.orders.services import Participant
+from boxoffice.orders.services import Participant, order_mark_paid
 
 from .pages import history, messages, page_text, parse, post_forms
 
 
 @pytest.fixture
 def order(place, product, actor):
-    from boxoffice.orders.services import order_mark_paid
-
     order = place(
         product,
         quantity=2,

@@ -7,11 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from boxoffice.orders.models import Language, Order, OrderStatus, PaymentMethod, Ticket
 
+SEARCH_MAX = 200
+
 
 class OrderFilterForm(forms.Form):
     """The list's GET parameters. Unknown values are ignored rather than failing the page."""
 
-    q = forms.CharField(required=False, max_length=200, label=_("Search"))
+    q = forms.CharField(
+        required=False, label=_("Search"), widget=forms.TextInput(attrs={"maxlength": SEARCH_MAX})
+    )
     event = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Event"))
     organizer = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, label=_("Organizer")
@@ -41,6 +45,10 @@ class OrderFilterForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)
             field.choices = options
+
+    def clean_q(self) -> str:
+        # A pasted paragraph is cut, not rejected: rejecting would silently list every order.
+        return str(self.cleaned_data.get("q") or "")[:SEARCH_MAX]
 
     def value(self, name: str) -> Any:
         """The cleaned value, or the empty value when that parameter was invalid."""

@@ -7,11 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from boxoffice.accounts.permissions import Action, Principal
-from boxoffice.catalog.models import FundsManager
+from boxoffice.catalog.models import Event, FundsManager
 from boxoffice.common.money import ZERO, format_eur
 from boxoffice.orders.models import Language, Order, OrderEvent, OrderStatus, Ticket
 from boxoffice.orders.states import is_allowed
@@ -25,6 +27,7 @@ FIELD_LABELS = {
     "participant_email": _("Participant email"),
     "participant_fields": _("Additional information"),
 }
+FIELD_ORDER = {name: i for i, name in enumerate(FIELD_LABELS)}
 STATUS_LABELS = dict(OrderStatus.choices)
 MONEY_KEYS = {"amount", "total"}
 LANGUAGE_LABELS = dict(Language.choices)
@@ -59,9 +62,11 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
     lines = []
     for event in events:
         data = event.data
+        # Field order as on the form (PostgreSQL's jsonb does not keep key order).
+        changes = sorted(data.get("changes", {}).items(), key=lambda kv: FIELD_ORDER.get(kv[0], 99))
         diffs = [
             Diff(str(FIELD_LABELS.get(name, name)), _shown(name, b), _shown(name, a))
-            for name, (b, a) in data.get("changes", {}).items()
+            for name, (b, a) in changes
         ]
         details: list[tuple[str, str]] = []
         if event.ticket_id and event.ticket_id in tickets:
@@ -118,6 +123,12 @@ def order_actions(principal: Principal, order: Order, refundable: Decimal) -> Or
         mark_refunded=mark_refunded,
         refund_hint=hint,
     )
+
+
+def event_label(event: Event, *, with_organizer: bool) -> str:
+    when = date_format(localtime(event.starts_at), "SHORT_DATE_FORMAT")
+    label = f"{event.name} ({when})"
+    return f"{event.organizer.name}: {label}" if with_organizer else label
 
 
 def funds_manager_label(order: Order) -> str:

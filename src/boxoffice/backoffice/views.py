@@ -5,8 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,7 +23,7 @@ from boxoffice.common.errors import DomainError
 from boxoffice.common.money import format_eur
 from boxoffice.orders import selectors, services
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import Order, Ticket, TicketState
+from boxoffice.orders.models import Order, OrderStatus, Ticket, TicketState
 from boxoffice.payments.selectors import paid_amount, refundable_amount
 
 PAGE_SIZE = 50
@@ -47,14 +45,14 @@ def _order_or_404(request: HttpRequest, code: str, action: Action = Action.VIEW)
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
     principal = request_principal(request)
+    # People who work for several organizers (and platform staff) get an organizer filter.
+    many = principal.is_platform_staff or len(principal.organizer_ids) > 1
     events = [
-        (e.pk, f"{e.name} ({date_format(localtime(e.starts_at), 'SHORT_DATE_FORMAT')})")
+        (e.pk, presenters.event_label(e, with_organizer=many))
         for e in selectors.events_visible_to(principal).order_by("-starts_at")
     ]
     organizers = (
-        list(selectors.organizers_visible_to(principal).values_list("pk", "name"))
-        if principal.is_platform_staff
-        else None
+        list(selectors.organizers_visible_to(principal).values_list("pk", "name")) if many else None
     )
     form = OrderFilterForm(request.GET, events=events, organizers=organizers)
     form.is_valid()  # invalid parameters are dropped, the rest still filter
@@ -66,7 +64,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         payment_method=form.value("payment_method") or "",
     )
     orders = selectors.order_list(principal=principal, filters=filters)
-    if principal.is_platform_staff:
+    if many:
         orders = orders.select_related("event", "organizer")
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = any(
@@ -79,7 +77,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "filtered": filtered,
-            "show_organizer": principal.is_platform_staff,
+            "show_organizer": many,
             "has_events": bool(events),
         },
     )
@@ -182,6 +180,11 @@ def order_cancel(request: HttpRequest, code: str) -> HttpResponse:
     order = _order_or_404(request, code, Action.CANCEL)
     form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        if order.status == OrderStatus.CANCELLED:
+            messages.info(
+                request, _("Order %(code)s was already cancelled.") % {"code": order.code}
+            )
+            return redirect("backoffice:order_detail", code=order.code)
         try:
             services.order_cancel(
                 order=order,

@@ -29,6 +29,11 @@ def register_sqlite_functions(sender: Any, connection: BaseDatabaseWrapper, **kw
 class UnicodeIContains(IContains):
     lookup_name = "uicontains"
 
+    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        # Other engines fold every letter already: plain icontains it is.
+        sql, params = IContains(self.lhs, self.rhs).as_sql(compiler, connection)
+        return sql, list(params)
+
     def as_sqlite(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         rhs_sql, rhs_params = self.process_rhs(compiler, connection)
