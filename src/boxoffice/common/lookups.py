@@ -38,10 +38,10 @@ class UnicodeIContains(IContains):
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         rhs_sql, rhs_params = self.process_rhs(compiler, connection)
         # The pattern already carries its % wildcards and escapes; fold its letters only.
-        rhs_params = [_casefold(p) if isinstance(p, str) else p for p in rhs_params]
+        folded = [_casefold(p) if isinstance(p, str) else p for p in rhs_params]
         return (
             f"{SQLITE_FUNCTION}({lhs_sql}) LIKE {rhs_sql} ESCAPE '\\'",
-            [*lhs_params, *rhs_params],
+            [*lhs_params, *folded],
         )
 
 
