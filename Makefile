@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-fast browser lint format messages install clean
+.PHONY: run test test-fast browser bench-pages lint format messages install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ browser:
 	@if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	else echo "chromium is missing: install Debian's 'chromium' package for the browser tests"; fi
+
+## Time the back-office pages on the demo database (p50/p95 ms and queries per page).
+bench-pages: install
+	$(BIN)/boxoffice migrate --noinput -v0
+	$(BIN)/boxoffice demo >/dev/null
+	$(BIN)/python bench/pages.py
 
 lint: install
 	$(BIN)/ruff check src tests
