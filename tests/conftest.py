@@ -6,13 +6,24 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from boxoffice.accounts.models import Membership, Organizer, Role, User
 from boxoffice.catalog.models import Event, FundsManager, Product
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import Order, PaymentMethod
-from boxoffice.orders.services import Customer, OrderLine, Participant, order_place
+from boxoffice.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod, Ticket
+from boxoffice.orders.services import (
+    Customer,
+    OrderLine,
+    Participant,
+    order_cancel,
+    order_mark_paid,
+    order_mark_refunded,
+    order_place,
+    order_transition,
+)
+from boxoffice.payments.models import Payment, Refund
 
 PASSWORD = "correct horse battery"
 
@@ -23,6 +34,12 @@ def _test_settings(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
     # Users are created in most tests; the production hasher would dominate the runtime.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password() -> str:
+    """The password every test user gets."""
+    return PASSWORD
 
 
 @pytest.fixture
@@ -146,6 +163,85 @@ def place(db: None) -> Callable[..., Order]:
             customer=Customer(email=email, name=name, **customer),
             payment_method=method,
             actor=Actor.customer(email),
+        )
+
+    return make
+
+
+# -- orders in a given status, and snapshots that show a refused call changed nothing -------
+
+Snapshot = dict[str, Any]
+
+
+def table_counts() -> dict[str, int]:
+    return {
+        "orders": Order.objects.count(),
+        "tickets": Ticket.objects.count(),
+        "payments": Payment.objects.count(),
+        "refunds": Refund.objects.count(),
+        "history": OrderEvent.objects.count(),
+    }
+
+
+def take_snapshot(order: Order, *, with_counts: bool = True) -> Snapshot:
+    """Every stored row of one order, plus table sizes."""
+    snap: Snapshot = {
+        "order": Order.objects.filter(pk=order.pk).values().get(),
+        "tickets": list(Ticket.objects.filter(order_id=order.pk).order_by("pk").values()),
+        "payments": list(Payment.objects.filter(order_id=order.pk).order_by("pk").values()),
+        "refunds": list(Refund.objects.filter(order_id=order.pk).order_by("pk").values()),
+        "history": list(OrderEvent.objects.filter(order_id=order.pk).order_by("pk").values()),
+    }
+    if with_counts:
+        snap["counts"] = table_counts()
+    return snap
+
+
+def build_order_in(
+    status: str,
+    *,
+    place: Callable[..., Order],
+    product: Product,
+    actor: Actor,
+    quantity: int = 2,
+    **kw: Any,
+) -> Order:
+    """An order in ``status``, reached through the real services (never by writing the row)."""
+    method = PaymentMethod.INVOICE if status == OrderStatus.INVOICING else PaymentMethod.PAYTRAIL
+    order = place(product, quantity=quantity, method=method, **kw)
+    if status not in (OrderStatus.RESERVED, OrderStatus.INVOICING):
+        order_mark_paid(order=order, actor=actor, reference="PT-1")
+    if status == OrderStatus.RETURN_REQUESTED:
+        with transaction.atomic():
+            order_transition(
+                order=order, to=OrderStatus.RETURN_REQUESTED, actor=Actor.customer("c@example.com")
+            )
+    if status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
+        order_cancel(order=order, actor=actor, reason="setup")
+    if status == OrderStatus.RETURNED:
+        order_mark_refunded(order=order, actor=actor, reference="BANK-1")
+    order.refresh_from_db()
+    assert order.status == status
+    return order
+
+
+@pytest.fixture
+def snapshot() -> Callable[..., Snapshot]:
+    return take_snapshot
+
+
+@pytest.fixture
+def counts() -> Callable[[], dict[str, int]]:
+    return table_counts
+
+
+@pytest.fixture
+def order_in(place: Callable[..., Order], product: Product, actor: Actor) -> Callable[..., Order]:
+    """order_in("paid") -> a paid order of 2 x 49.00 + 2 x 2.50 fees = 103.00 in ``event``."""
+
+    def make(status: str, *, product: Product = product, quantity: int = 2, **kw: Any) -> Order:
+        return build_order_in(
+            status, place=place, product=product, actor=actor, quantity=quantity, **kw
         )
 
     return make

@@ -5,92 +5,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
 from boxoffice.accounts.models import Organizer, Role, User
 from boxoffice.catalog.models import Event, Product
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod, Ticket
+from boxoffice.orders.models import Order
 from boxoffice.orders.services import (
-    order_cancel,
     order_mark_paid,
-    order_mark_refunded,
-    order_transition,
 )
-from boxoffice.payments.models import Payment, Refund
-
-Snapshot = dict[str, Any]
-
-
-def take_snapshot(order: Order) -> Snapshot:
-    """Every stored row of an order, plus table sizes: shows a refused request changed nothing."""
-    return {
-        "order": Order.objects.filter(pk=order.pk).values().get(),
-        "tickets": list(Ticket.objects.filter(order_id=order.pk).order_by("pk").values()),
-        "payments": list(Payment.objects.filter(order_id=order.pk).order_by("pk").values()),
-        "refunds": list(Refund.objects.filter(order_id=order.pk).order_by("pk").values()),
-        "history": list(OrderEvent.objects.filter(order_id=order.pk).order_by("pk").values()),
-        "counts": {
-            "orders": Order.objects.count(),
-            "tickets": Ticket.objects.count(),
-            "payments": Payment.objects.count(),
-            "refunds": Refund.objects.count(),
-            "history": OrderEvent.objects.count(),
-        },
-    }
-
-
-@pytest.fixture
-def snapshot() -> Callable[[Order], Snapshot]:
-    return take_snapshot
-
-
-def build_order_in(
-    status: str,
-    *,
-    place: Callable[..., Order],
-    product: Product,
-    actor: Actor,
-    quantity: int = 2,
-    **kw: Any,
-) -> Order:
-    """An order in ``status``, reached through the real services (never by writing the row)."""
-    if status == OrderStatus.INVOICING:
-        order = place(product, quantity=quantity, method=PaymentMethod.INVOICE, **kw)
-    else:
-        order = place(product, quantity=quantity, method=PaymentMethod.PAYTRAIL, **kw)
-    if status in (
-        OrderStatus.PAID,
-        OrderStatus.RETURN_REQUESTED,
-        OrderStatus.CANCELLED,
-        OrderStatus.RETURNED,
-    ):
-        order_mark_paid(order=order, actor=actor, reference="PT-1")
-    if status == OrderStatus.RETURN_REQUESTED:
-        with transaction.atomic():
-            order_transition(
-                order=order, to=OrderStatus.RETURN_REQUESTED, actor=Actor.customer("c@example.com")
-            )
-    if status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
-        order_cancel(order=order, actor=actor, reason="setup")
-    if status == OrderStatus.RETURNED:
-        order_mark_refunded(order=order, actor=actor, reference="BANK-1")
-    order.refresh_from_db()
-    assert order.status == status
-    return order
-
-
-@pytest.fixture
-def order_in(place: Callable[..., Order], product: Product, actor: Actor) -> Callable[..., Order]:
-    """order_in("paid") -> a paid order of 2 x 49.00 + 2 x 2.50 fees = 103.00 in ``event``."""
-
-    def make(status: str, *, product: Product = product, quantity: int = 2, **kw: Any) -> Order:
-        return build_order_in(
-            status, place=place, product=product, actor=actor, quantity=quantity, **kw
-        )
-
-    return make
 
 
 @pytest.fixture

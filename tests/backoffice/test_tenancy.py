@@ -7,10 +7,8 @@ import pytest
 from django.urls import reverse
 
 from boxoffice.accounts.models import Role
-from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus
 
-from .conftest import build_order_in
 from .pages import parse, table_rows
 from .routes import ORDER_URLS, ids, request
 
@@ -29,13 +27,11 @@ def intruders(make_user, organizer, login) -> dict[str, Any]:
 
 
 @pytest.fixture
-def foreign_in(place, other_product) -> Callable[[str], Order]:
+def foreign_in(order_in, other_product) -> Callable[[str], Order]:
     def make(status: str) -> Order:
-        return build_order_in(
+        return order_in(
             status,
-            place=place,
             product=other_product,
-            actor=Actor.system(),
             quantity=1,
             email="foreign.buyer@example.net",
             name="Foreign Buyer",

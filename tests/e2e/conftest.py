@@ -99,14 +99,6 @@ def page(new_page: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture(scope="session")
-def password(pytestconfig: pytest.Config) -> str:
-    """tests/conftest.py's PASSWORD (that file is a plugin, not an importable module)."""
-    root_conftest = pytestconfig.pluginmanager.get_plugin(str(E2E_DIR.parent / "conftest.py"))
-    assert root_conftest is not None, "tests/conftest.py was not loaded"
-    return str(root_conftest.PASSWORD)
-
-
-@pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
     path = Path(django_settings.VAR_DIR) / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
