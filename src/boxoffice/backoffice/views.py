@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from boxoffice.accounts.models import User
 from boxoffice.accounts.permissions import Action
 from boxoffice.backoffice import presenters
 from boxoffice.backoffice.forms import (
@@ -40,6 +41,12 @@ def _order_or_404(request: HttpRequest, code: str, action: Action = Action.VIEW)
         # Members without the role get 404 for the action's URL, not a hint that it exists.
         raise Http404
     return order
+
+
+def _actor(request: HttpRequest) -> Actor:
+    """The logged-in person, as their name will stand in the order's history."""
+    assert isinstance(request.user, User)
+    return Actor.for_user(request.user)
 
 
 @login_required
@@ -123,7 +130,7 @@ def order_customer_update(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "backoffice/order_detail.html", context, status=400)
     changes = services.order_update_customer(
         order=order,
-        actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+        actor=_actor(request),
         email=form.cleaned_data["email"],
         name=form.cleaned_data["name"],
         phone=form.cleaned_data["phone"],
@@ -156,7 +163,7 @@ def ticket_participant(request: HttpRequest, code: str, ticket_id: int) -> HttpR
             try:
                 changes = services.ticket_update_participant(
                     ticket=ticket,
-                    actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+                    actor=_actor(request),
                     name=form.cleaned_data["name"],
                     email=form.cleaned_data["email"],
                     fields=form.extra_fields() if ticket.participant_fields else None,
@@ -188,7 +195,7 @@ def order_cancel(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.order_cancel(
                 order=order,
-                actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+                actor=_actor(request),
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as error:
@@ -213,7 +220,7 @@ def order_mark_refunded(request: HttpRequest, code: str) -> HttpResponse:
         try:
             refund = services.order_mark_refunded(
                 order=order,
-                actor=Actor.for_user(request.user),  # type: ignore[arg-type]
+                actor=_actor(request),
                 reference=form.cleaned_data["reference"],
                 note=form.cleaned_data["note"],
             )
