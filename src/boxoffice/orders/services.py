@@ -72,6 +72,13 @@ class OrderLine:
 
 # -- the one transition helper ---------------------------------------------------------------
 
+# The first time an order reaches these statuses is kept on the order itself.
+STATUS_TIMESTAMPS: dict[str, str] = {
+    OrderStatus.PAID: "paid_at",
+    OrderStatus.CANCELLED: "cancelled_at",
+    OrderStatus.RETURNED: "returned_at",
+}
+
 
 def _refusal(from_status: str, to_status: str) -> str:
     labels = dict(OrderStatus.choices)
@@ -123,11 +130,7 @@ def order_transition(
     now = timezone.now()
     locked.status = to
     update = ["status", "updated_at"]
-    stamp_field = {
-        OrderStatus.PAID: "paid_at",
-        OrderStatus.CANCELLED: "cancelled_at",
-        OrderStatus.RETURNED: "returned_at",
-    }.get(to)  # type: ignore[call-overload]
+    stamp_field = STATUS_TIMESTAMPS.get(to)
     if stamp_field and getattr(locked, stamp_field) is None:
         setattr(locked, stamp_field, now)
         update.append(stamp_field)
