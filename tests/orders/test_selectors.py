@@ -16,6 +16,7 @@ from boxoffice.orders.selectors import (
     order_list,
     order_ticket,
     order_tickets,
+    phone_digits,
 )
 from boxoffice.orders.services import Participant, order_cancel, order_mark_paid
 
@@ -280,3 +281,37 @@ def test_search_ignores_case_of_finnish_letters(place, product, owner):
     assert listed(principal_for(owner), q="öhman") == [order.pk]
     assert listed(principal_for(owner), q="ÖHMAN") == [order.pk]
     assert listed(principal_for(owner), q="kalle ö") == [order.pk]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("+358 40 123 4567", "401234567"),
+        ("040 123 4567", "401234567"),
+        ("00358-40-1234567", "401234567"),
+        ("+46 70 123 45 67", "46701234567"),
+        ("1234567", "1234567"),
+        ("12345", ""),  # too short to be a phone number: a plain substring search
+        ("maija@example.com", ""),
+    ],
+)
+def test_phone_digits(typed, expected):
+    assert phone_digits(typed) == expected
+
+
+@pytest.mark.parametrize("stored", ["+358 40 123 4567", "040-123 4567", "+358401234567"])
+@pytest.mark.parametrize("typed", ["0401234567", "+358 40 1234567", "123 4567"])
+def test_search_finds_a_phone_number_however_it_was_typed(place, product, owner, stored, typed):
+    order = place(product, quantity=1, email="p@example.com", phone=stored)
+    place(product, quantity=1, email="q@example.com", phone="+358 50 765 4321")
+    assert listed(principal_for(owner), q=typed) == [order.pk]
+
+
+def test_search_finds_participant_email(place, product, owner):
+    order = place(
+        product,
+        quantity=1,
+        participants=(Participant(name="Aino", email="aino.friend@example.net"),),
+    )
+    place(product, quantity=1)
+    assert listed(principal_for(owner), q="aino.friend") == [order.pk]

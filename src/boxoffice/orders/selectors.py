@@ -4,9 +4,12 @@ A foreign order simply is not in the queryset, so views answer 404 without ever 
 exists.
 """
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Replace
 
 from boxoffice.accounts.models import Organizer
 from boxoffice.accounts.permissions import Principal
@@ -56,14 +59,53 @@ def _search(orders: QuerySet[Order], q: str) -> QuerySet[Order]:
         by_code = orders.filter(code=normalize_code(q))
         if by_code.exists():
             return by_code
-    participant = Ticket.objects.filter(order=OuterRef("pk"), participant_name__uicontains=q)
-    return orders.filter(
+    participant = Ticket.objects.filter(
+        Q(participant_name__uicontains=q) | Q(participant_email__uicontains=q),
+        order=OuterRef("pk"),
+    )
+    matches = (
         Q(customer_email__uicontains=q)
         | Q(customer_name__uicontains=q)
         | Q(customer_phone__uicontains=q)
         | Q(code__iexact=q)
         | Q(Exists(participant))
     )
+    digits = phone_digits(q)
+    if digits:
+        orders = orders.alias(phone_digits=_digits_of("customer_phone"))
+        matches |= Q(phone_digits__contains=digits)
+    return orders.filter(matches)
+
+
+FINNISH_CALLING_CODE = "358"
+PHONE_QUERY = re.compile(r"^\+?[\d\s()-]{6,}$")
+
+
+def phone_digits(text: str) -> str:
+    """The digits of a typed phone number that any stored form of it contains.
+
+    Orders keep the number as the customer typed it: +358 40 123 4567, 00358 40..., or
+    040 123 4567. All of them contain the national number without its leading 0
+    ("401234567"), so that is what we look for.
+    """
+    text = text.strip()
+    if not PHONE_QUERY.match(text):
+        return ""
+    digits = re.sub(r"\D", "", text)
+    if digits.startswith("00"):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        return digits[1:]
+    if digits.startswith(FINNISH_CALLING_CODE) and (text.startswith(("+", "00"))):
+        return digits[len(FINNISH_CALLING_CODE) :]
+    return digits
+
+
+def _digits_of(field: str) -> Replace:
+    expression: Any = F(field)
+    for char in (" ", "-", "+", "(", ")"):
+        expression = Replace(expression, Value(char), Value(""))
+    return expression  # type: ignore[no-any-return]
 
 
 def order_list(*, principal: Principal, filters: OrderFilters) -> QuerySet[Order]:
