@@ -19,6 +19,8 @@ ORDER_URLS: list[tuple[str, str, str]] = [
     ("order_customer", "POST", OrderStatus.PAID),
     ("ticket_participant", "GET", OrderStatus.PAID),
     ("ticket_participant", "POST", OrderStatus.PAID),
+    ("order_mark_paid", "GET", OrderStatus.INVOICING),
+    ("order_mark_paid", "POST", OrderStatus.INVOICING),
     ("order_cancel", "GET", OrderStatus.PAID),
     ("order_cancel", "POST", OrderStatus.PAID),
     ("order_mark_refunded", "GET", OrderStatus.CANCELLED),
@@ -33,6 +35,7 @@ POST_DATA: dict[str, dict[str, str]] = {
         "language": "en",
     },
     "ticket_participant": {"name": "Intruder", "email": "intruder@example.com"},
+    "order_mark_paid": {"reference": "INTRUDER"},
     "order_cancel": {"reason": "intruder"},
     "order_mark_refunded": {"reference": "INTRUDER", "note": "intruder"},
 }

@@ -222,7 +222,7 @@ def test_void_tickets_are_shown_as_void(owner_client, order_in):
     ("status", "actions"),
     [
         (OrderStatus.RESERVED, ["Cancel order"]),
-        (OrderStatus.INVOICING, ["Cancel order"]),
+        (OrderStatus.INVOICING, ["Mark as paid", "Cancel order"]),
         (OrderStatus.PAID, ["Cancel order"]),
         (OrderStatus.RETURN_REQUESTED, ["Cancel order"]),
         (OrderStatus.CANCELLED, ["Mark as refunded"]),

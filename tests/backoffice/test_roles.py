@@ -13,8 +13,8 @@ from boxoffice.orders.models import OrderEventKind, OrderStatus, TicketState
 from .pages import links, page_text, parse, post_forms
 
 CAN = {
-    Role.OWNER: {"view", "edit", "cancel", "refund"},
-    Role.MANAGER: {"view", "edit", "cancel", "refund"},
+    Role.OWNER: {"view", "edit", "mark_paid", "cancel", "refund"},
+    Role.MANAGER: {"view", "edit", "mark_paid", "cancel", "refund"},
     Role.SUPPORT: {"view", "edit"},
     Role.VIEWER: {"view"},
 }
@@ -136,6 +136,26 @@ def test_cancel_by_role(member, order_in, snapshot, role):
         order.refresh_from_db()
         assert order.status == OrderStatus.CANCELLED
         assert set(order.tickets.values_list("state", flat=True)) == {TicketState.VOID}
+    else:
+        assert (get.status_code, post.status_code) == (404, 404)
+        assert snapshot(order) == before
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_mark_paid_by_role(member, order_in, snapshot, role):
+    order = order_in(OrderStatus.INVOICING)
+    url = reverse("backoffice:order_mark_paid", args=[order.code])
+    client = member(role)
+    before = snapshot(order)
+
+    get = client.get(url)
+    post = client.post(url, {"reference": "INV-1"})
+
+    if "mark_paid" in CAN[role]:
+        assert (get.status_code, post.status_code) == (200, 302)
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PAID
+        assert order.payments.get().provider_reference == "INV-1"
     else:
         assert (get.status_code, post.status_code) == (404, 404)
         assert snapshot(order) == before

@@ -3,10 +3,14 @@
 import pytest
 from django.utils import timezone
 
-from boxoffice.common.errors import TransitionNotAllowed
+from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderStatus, PaymentMethod
-from boxoffice.orders.services import order_cancel, order_mark_paid
+from boxoffice.orders.services import (
+    order_cancel,
+    order_mark_paid,
+    order_mark_paid_by_hand,
+)
 
 from .helpers import mentions
 
@@ -137,4 +141,35 @@ def test_mark_paid_is_refused_for_an_unpaid_cancelled_order(order_in, snapshot, 
         order_mark_paid(order=order, actor=actor)
     assert mentions(refused.value, "cancelled")
 
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        PaymentMethod.INVOICE,
+        PaymentMethod.RESERVED_BY_ORGANIZER,
+        PaymentMethod.RESERVED_BY_PLATFORM,
+    ],
+)
+def test_paid_by_hand_for_money_outside_providers(place, product, actor, method):
+    order = place(product, method=method)
+
+    order_mark_paid_by_hand(order=order, actor=actor, reference=" INV-1 ")
+
+    assert order.status == OrderStatus.PAID
+    assert order.payments.get().provider_reference == "INV-1"
+
+
+@pytest.mark.parametrize(
+    "method", [PaymentMethod.PAYTRAIL, PaymentMethod.EPASSI, PaymentMethod.SMARTUM]
+)
+def test_provider_payments_are_refused_by_hand(place, product, actor, snapshot, method):
+    order = place(product, method=method)
+    before = snapshot(order)
+
+    with pytest.raises(DomainError) as error:
+        order_mark_paid_by_hand(order=order, actor=actor)
+
+    assert mentions(error.value, "payment service")
     assert snapshot(order) == before

@@ -14,6 +14,7 @@ class Action(StrEnum):
     DOWNLOAD = "download"
     EDIT_CUSTOMER = "edit_customer"
     RESEND = "resend"
+    MARK_PAID = "mark_paid"
     CANCEL = "cancel"
     REFUND = "refund"
 

@@ -101,6 +101,14 @@ class ParticipantForm(forms.Form):
         }
 
 
+class MarkPaidForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Reference (e.g. invoice number or bank transfer reference)"),
+        required=False,
+        max_length=200,
+    )
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (optional, kept in the order history)"),

@@ -16,6 +16,7 @@ from boxoffice.accounts.permissions import Action, Principal
 from boxoffice.catalog.models import Event, FundsManager
 from boxoffice.common.money import ZERO, format_eur
 from boxoffice.orders.models import Language, Order, OrderEvent, OrderStatus, Ticket
+from boxoffice.orders.services import can_mark_paid_by_hand
 from boxoffice.orders.states import is_allowed
 
 FIELD_LABELS = {
@@ -103,6 +104,7 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
 @dataclass(frozen=True)
 class OrderActions:
     edit: bool
+    mark_paid: bool
     cancel: bool
     mark_refunded: bool
     # Why an action a person may look for is not offered (shown instead of the button).
@@ -118,6 +120,7 @@ def order_actions(principal: Principal, order: Order, refundable: Decimal) -> Or
         hint = str(_("To refund a paid order, cancel it first; cancellation is final."))
     return OrderActions(
         edit=principal.can(Action.EDIT_CUSTOMER, org),
+        mark_paid=principal.can(Action.MARK_PAID, org) and can_mark_paid_by_hand(order),
         cancel=principal.can(Action.CANCEL, org)
         and is_allowed(order.status, OrderStatus.CANCELLED),
         mark_refunded=mark_refunded,

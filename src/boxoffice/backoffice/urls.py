@@ -14,6 +14,7 @@ urlpatterns = [
         views.ticket_participant,
         name="ticket_participant",
     ),
+    path("orders/<str:code>/mark-paid/", views.order_mark_paid, name="order_mark_paid"),
     path("orders/<str:code>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<str:code>/mark-refunded/", views.order_mark_refunded, name="order_mark_refunded"),
 ]

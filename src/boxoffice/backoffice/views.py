@@ -15,6 +15,7 @@ from boxoffice.backoffice import presenters
 from boxoffice.backoffice.forms import (
     CancelForm,
     CustomerForm,
+    MarkPaidForm,
     MarkRefundedForm,
     OrderFilterForm,
     ParticipantForm,
@@ -179,6 +180,29 @@ def ticket_participant(request: HttpRequest, code: str, ticket_id: int) -> HttpR
         {"order": order, "ticket": ticket, "form": form, "can_edit": can_edit},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_mark_paid(request: HttpRequest, code: str) -> HttpResponse:
+    order = _order_or_404(request, code, Action.MARK_PAID)
+    form = MarkPaidForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if order.status == OrderStatus.PAID:
+            messages.info(request, _("Order %(code)s was already paid.") % {"code": order.code})
+            return redirect("backoffice:order_detail", code=order.code)
+        try:
+            services.order_mark_paid_by_hand(
+                order=order, actor=_actor(request), reference=form.cleaned_data["reference"]
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Order %(code)s is marked as paid.") % {"code": order.code})
+        return redirect("backoffice:order_detail", code=order.code)
+    context = _detail_context(request, order)
+    context["form"] = form
+    return render(request, "backoffice/order_mark_paid.html", context)
 
 
 @login_required

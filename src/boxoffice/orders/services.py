@@ -289,6 +289,30 @@ def order_mark_paid(*, order: Order, actor: Actor, reference: str = "") -> Order
     return order
 
 
+# Money for these arrives outside any payment provider (a bank transfer for an invoice, cash or
+# a deal for a reservation), so a person confirms it. Provider payments confirm themselves.
+PAID_BY_HAND_METHODS = frozenset(
+    {PaymentMethod.INVOICE, PaymentMethod.RESERVED_BY_ORGANIZER, PaymentMethod.RESERVED_BY_PLATFORM}
+)
+
+
+def can_mark_paid_by_hand(order: Order) -> bool:
+    return order.payment_method in PAID_BY_HAND_METHODS and order.status in (
+        OrderStatus.RESERVED,
+        OrderStatus.INVOICING,
+    )
+
+
+def order_mark_paid_by_hand(*, order: Order, actor: Actor, reference: str = "") -> Order:
+    """A person records that an invoice or reservation was paid outside the system."""
+    if order.payment_method not in PAID_BY_HAND_METHODS:
+        raise DomainError(
+            _("%(method)s payments are confirmed by the payment service, not by hand.")
+            % {"method": order.get_payment_method_display()}
+        )
+    return order_mark_paid(order=order, actor=actor, reference=reference.strip())
+
+
 @transaction.atomic
 def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """Cancel the whole order: every ticket is voided and its place released for sale."""
