@@ -170,3 +170,10 @@ def facts(response: Any) -> dict[str, str]:
     dl = section.find_all("dl", class_="facts")[0]
     rows = [c for c in dl.children if isinstance(c, Element) and c.tag == "div"]
     return {div.find("dt").text(): div.find("dd").text() for div in rows}
+
+
+def without_csrf(response: Any) -> bytes:
+    """The body without what differs by request alone: the CSRF token (masked anew on every
+    response) and the language switch's return path (the URL the requester typed)."""
+    body = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", response.content)
+    return re.sub(rb'name="next" value="[^"]*"', b"", body)
