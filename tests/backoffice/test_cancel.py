@@ -232,7 +232,7 @@ def test_too_long_reason_is_refused_and_changes_nothing(owner_client, order_in, 
 
 
 def test_unknown_order_is_404(owner_client, db):
-    assert owner_client.post("/backoffice/orders/XXXXXX/cancel/", {"reason": ""}).status_code == 404
+    assert owner_client.post("/backoffice/orders/ZZZZZZ/cancel/", {"reason": ""}).status_code == 404
 
 
 # -- CSRF ------------------------------------------------------------------------------------

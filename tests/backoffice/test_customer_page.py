@@ -71,8 +71,8 @@ def not_found_cases(order, other) -> dict[str, str]:
         "secret off by one character": link(order, secret=flipped),
         "secret truncated": link(order, secret=order.secret[:-1]),
         "secret of another order": link(order, secret=other.secret),
-        "unknown code": link(order, code="XXXXXX", secret="x" * len(order.secret)),
-        "unknown code with the right secret": link(order, code="XXXXXX"),
+        "unknown code": link(order, code="ZZZZZZ", secret="x" * len(order.secret)),
+        "unknown code with the right secret": link(order, code="ZZZZZZ"),
         "malformed code": link(order, code="not-a-code"),
     }
 

@@ -190,7 +190,7 @@ def test_anonymous_order_urls_redirect_to_login_and_change_nothing(
 
 def test_anonymous_unknown_order_redirects_to_login_rather_than_404(client, db):
     # Anonymous visitors learn nothing about which codes exist.
-    response = client.get("/backoffice/orders/XXXXXX/")
+    response = client.get("/backoffice/orders/ZZZZZZ/")
 
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)

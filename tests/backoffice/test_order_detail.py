@@ -147,7 +147,7 @@ def test_code_in_lower_case_opens_the_order(owner_client, order_in):
 
 
 def test_unknown_code_is_404(owner_client, db):
-    assert owner_client.get("/backoffice/orders/XXXXXX/").status_code == 404
+    assert owner_client.get("/backoffice/orders/ZZZZZZ/").status_code == 404
 
 
 # -- payment URL -----------------------------------------------------------------------------

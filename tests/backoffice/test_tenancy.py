@@ -63,7 +63,7 @@ def test_foreign_order_is_404_like_an_order_that_does_not_exist(
     owner_client, foreign_in, name, method, status
 ):
     foreign = foreign_in(status)
-    missing = reverse("backoffice:order_detail", args=["XXXXXX"])
+    missing = reverse("backoffice:order_detail", args=["ZZZZZZ"])
 
     response = request(owner_client, method, name, foreign)
 

@@ -255,7 +255,7 @@ def test_order_get_of_a_foreign_order_does_not_exist(world, owner):
 
 def test_order_get_of_an_unknown_code_does_not_exist(world, owner):
     with pytest.raises(Order.DoesNotExist):
-        order_get(principal=principal_for(owner), code="XXXXXX")
+        order_get(principal=principal_for(owner), code="ZZZZZZ")
 
 
 def test_staff_can_get_any_order(world, staff_user):

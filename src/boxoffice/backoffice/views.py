@@ -1,9 +1,13 @@
 """Back-office pages. Thin: parse input, call one selector or service, render."""
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -182,81 +186,93 @@ def ticket_participant(request: HttpRequest, code: str, ticket_id: int) -> HttpR
     )
 
 
+# A message level and text to show once the action is done.
+Outcome = tuple[int, str]
+
+
+def _confirmed_action(
+    request: HttpRequest,
+    order: Order,
+    form: forms.Form,
+    template: str,
+    perform: Callable[[dict[str, Any]], Outcome],
+) -> HttpResponse:
+    """GET shows what the action will do; a valid POST does it once and returns to the order.
+
+    A refused action (DomainError) becomes an error message; the service changed nothing.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            level, text = perform(form.cleaned_data)
+        except DomainError as error:
+            level, text = messages.ERROR, error.message
+        messages.add_message(request, level, text)
+        return redirect("backoffice:order_detail", code=order.code)
+    context = _detail_context(request, order)
+    context["form"] = form
+    return render(request, template, context)
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    # Bound even when the body is empty (a POST whose CSRF token came in a header).
+    return request.POST if request.method == "POST" else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_mark_paid(request: HttpRequest, code: str) -> HttpResponse:
     order = _order_or_404(request, code, Action.MARK_PAID)
-    form = MarkPaidForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+
+    def perform(data: dict[str, Any]) -> Outcome:
         if order.status == OrderStatus.PAID:
-            messages.info(request, _("Order %(code)s was already paid.") % {"code": order.code})
-            return redirect("backoffice:order_detail", code=order.code)
-        try:
-            services.order_mark_paid_by_hand(
-                order=order, actor=_actor(request), reference=form.cleaned_data["reference"]
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Order %(code)s is marked as paid.") % {"code": order.code})
-        return redirect("backoffice:order_detail", code=order.code)
-    context = _detail_context(request, order)
-    context["form"] = form
-    return render(request, "backoffice/order_mark_paid.html", context)
+            return messages.INFO, _("Order %(code)s was already paid.") % {"code": order.code}
+        services.order_mark_paid_by_hand(
+            order=order, actor=_actor(request), reference=data["reference"]
+        )
+        return messages.SUCCESS, _("Order %(code)s is marked as paid.") % {"code": order.code}
+
+    return _confirmed_action(
+        request, order, MarkPaidForm(_posted(request)), "backoffice/order_mark_paid.html", perform
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_cancel(request: HttpRequest, code: str) -> HttpResponse:
     order = _order_or_404(request, code, Action.CANCEL)
-    form = CancelForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+
+    def perform(data: dict[str, Any]) -> Outcome:
         if order.status == OrderStatus.CANCELLED:
-            messages.info(
-                request, _("Order %(code)s was already cancelled.") % {"code": order.code}
-            )
-            return redirect("backoffice:order_detail", code=order.code)
-        try:
-            services.order_cancel(
-                order=order,
-                actor=_actor(request),
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("Order %(code)s is cancelled and its tickets are void.") % {"code": order.code},
-            )
-        return redirect("backoffice:order_detail", code=order.code)
-    context = _detail_context(request, order)
-    context["form"] = form
-    return render(request, "backoffice/order_cancel.html", context)
+            return messages.INFO, _("Order %(code)s was already cancelled.") % {"code": order.code}
+        services.order_cancel(order=order, actor=_actor(request), reason=data["reason"])
+        return messages.SUCCESS, _("Order %(code)s is cancelled and its tickets are void.") % {
+            "code": order.code
+        }
+
+    return _confirmed_action(
+        request, order, CancelForm(_posted(request)), "backoffice/order_cancel.html", perform
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_mark_refunded(request: HttpRequest, code: str) -> HttpResponse:
     order = _order_or_404(request, code, Action.REFUND)
-    form = MarkRefundedForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            refund = services.order_mark_refunded(
-                order=order,
-                actor=_actor(request),
-                reference=form.cleaned_data["reference"],
-                note=form.cleaned_data["note"],
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("Order %(code)s is marked as refunded (%(amount)s).")
-                % {"code": order.code, "amount": format_eur(refund.amount, get_language() or "fi")},
-            )
-        return redirect("backoffice:order_detail", code=order.code)
-    context = _detail_context(request, order)
-    context["form"] = form
-    return render(request, "backoffice/order_mark_refunded.html", context)
+
+    def perform(data: dict[str, Any]) -> Outcome:
+        refund = services.order_mark_refunded(
+            order=order, actor=_actor(request), reference=data["reference"], note=data["note"]
+        )
+        amount = format_eur(refund.amount, get_language() or "fi")
+        return messages.SUCCESS, _("Order %(code)s is marked as refunded (%(amount)s).") % {
+            "code": order.code,
+            "amount": amount,
+        }
+
+    return _confirmed_action(
+        request,
+        order,
+        MarkRefundedForm(_posted(request)),
+        "backoffice/order_mark_refunded.html",
+        perform,
+    )
