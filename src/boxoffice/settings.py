@@ -148,10 +148,23 @@ PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "Boxoffice")
 PLATFORM_SUPPORT_EMAIL = os.environ.get("PLATFORM_SUPPORT_EMAIL", "support@boxoffice.localhost")
 # Base of links sent to customers (the payment URL). Empty: taken from the request.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+# Where this site answers, for links made outside a request (tasks, Paytrail callback URLs).
+SITE_URL = PUBLIC_BASE_URL or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 
 # How long an unpaid online order holds its tickets, and when an invoice falls due.
 ORDER_RESERVATION_MINUTES = int(os.environ.get("ORDER_RESERVATION_MINUTES", "30"))
 ORDER_INVOICE_DUE_DAYS = int(os.environ.get("ORDER_INVOICE_DUE_DAYS", "14"))
+
+# Paytrail (../shared/specs/paytrail.md). The defaults are Paytrail's public test merchant and
+# the sandbox this project ships; production sets PAYTRAIL_SANDBOX=0 and real credentials.
+PAYTRAIL_SANDBOX = env_bool("PAYTRAIL_SANDBOX", default=True)
+PAYTRAIL_API_URL = os.environ.get("PAYTRAIL_API_URL", "").rstrip("/") or (
+    f"{SITE_URL}/paytrail-sandbox" if PAYTRAIL_SANDBOX else "https://services.paytrail.com"
+)
+PAYTRAIL_MERCHANT_ID = os.environ.get("PAYTRAIL_MERCHANT_ID", "375917")
+PAYTRAIL_SECRET = os.environ.get("PAYTRAIL_SECRET", "SAIPPUAKAUPPIAS")
+PAYTRAIL_TIMEOUT_SECONDS = float(os.environ.get("PAYTRAIL_TIMEOUT_SECONDS", "10"))
+PAYTRAIL_PLATFORM_NAME = "boxoffice"
 
 LOGGING = {
     "version": 1,

@@ -79,6 +79,10 @@ class Organizer(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="FI")
     support_email = models.EmailField(_("support email"))
+    # The organizer's own Paytrail merchant account: used for orders whose funds manager is the
+    # organizer. Empty means the organizer has none (its events then use the platform's).
+    paytrail_merchant_id = models.CharField(_("Paytrail merchant ID"), max_length=20, blank=True)
+    paytrail_secret = models.CharField(_("Paytrail secret key"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
