@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
     "boxoffice.common",
     "boxoffice.accounts",
     "boxoffice.catalog",
@@ -154,6 +156,12 @@ SITE_URL = PUBLIC_BASE_URL or f"http://127.0.0.1:{os.environ.get('PORT', '8000')
 # How long an unpaid online order holds its tickets, and when an invoice falls due.
 ORDER_RESERVATION_MINUTES = int(os.environ.get("ORDER_RESERVATION_MINUTES", "30"))
 ORDER_INVOICE_DUE_DAYS = int(os.environ.get("ORDER_INVOICE_DUE_DAYS", "14"))
+
+# Background jobs: a task enqueued inside a service's transaction is a row in that transaction
+# (a durable outbox); `boxoffice worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Periodic jobs the worker runs itself (seconds between runs).
+PERIODIC_JOB_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_JOB_INTERVAL_SECONDS", "60"))
 
 # Paytrail (../shared/specs/paytrail.md). The defaults are Paytrail's public test merchant and
 # the sandbox this project ships; production sets PAYTRAIL_SANDBOX=0 and real credentials.

@@ -175,6 +175,7 @@ def order_mark_refunded(
 
 # -- corrections -----------------------------------------------------------------------------
 
+
 @transaction.atomic
 def order_update_customer(
     *, order: Order, actor: Actor, email: str, name: str, phone: str, language: str

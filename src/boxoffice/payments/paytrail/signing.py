@@ -19,9 +19,7 @@ class SignatureError(Exception):
 
 def signing_payload(params: Mapping[str, str], body: str = "") -> str:
     checkout = sorted(
-        (key.lower(), str(value))
-        for key, value in params.items()
-        if key.lower().startswith(PREFIX)
+        (key.lower(), str(value)) for key, value in params.items() if key.lower().startswith(PREFIX)
     )
     return "\n".join([*(f"{key}:{value}" for key, value in checkout), body])
 
