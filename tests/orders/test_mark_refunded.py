@@ -46,11 +46,16 @@ def test_mark_refunded_refunds_paid_amount_minus_service_fees(
         {
             "id": refund.pk,
             "order_id": order.pk,
+            "payment_id": None,  # money returned outside the system, not through a payment
             "amount": Decimal("59.70"),
             "state": RefundState.SUCCEEDED,
             "source": RefundSource.EXTERNAL,
             "stamp": refund.stamp,
             "reference": "BANK-2024-001",
+            "provider_transaction_id": "",
+            "failure_reason": "",
+            "attempts": 0,
+            "sent_at": None,
             "note": "Paid back by transfer",
             "actor_id": owner.pk,
             "created_at": refund.created_at,

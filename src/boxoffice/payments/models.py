@@ -20,8 +20,13 @@ class Payment(models.Model):
     method = models.CharField(_("method"), max_length=32, choices=PaymentMethod.choices)
     amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
     state = models.CharField(_("state"), max_length=16, choices=PaymentState.choices)
+    # Our id for the attempt (Paytrail's `stamp`): callbacks find the payment by it.
+    stamp = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Paytrail transaction id, Epassi/Smartum reference, invoice number...
     provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
+    # Paytrail's hosted payment page for this attempt, while it can still be paid.
+    href = models.URLField(max_length=500, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -62,12 +67,24 @@ class RefundSource(models.TextChoices):
 
 class Refund(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    # The payment the money goes back through (Paytrail refunds name its transaction).
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
     amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
     state = models.CharField(_("state"), max_length=20, choices=RefundState.choices)
     source = models.CharField(_("source"), max_length=20, choices=RefundSource.choices)
     # Unique per refund attempt: Paytrail's refundStamp, also our idempotency key.
     stamp = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("reference"), max_length=200, blank=True)
+    # Paytrail's id of the refund transaction, once known (response or callback).
+    provider_transaction_id = models.CharField(max_length=100, blank=True)
+    # Why it failed, in Paytrail's words where it gave any: shown on the order.
+    failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
+    # Sending to Paytrail: how many times, and when first. A refund that was sent once is never
+    # sent blindly again (Paytrail does not deduplicate refundStamp); its outcome is looked up.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
