@@ -173,6 +173,12 @@ PAYTRAIL_MERCHANT_ID = os.environ.get("PAYTRAIL_MERCHANT_ID", "375917")
 PAYTRAIL_SECRET = os.environ.get("PAYTRAIL_SECRET", "SAIPPUAKAUPPIAS")
 PAYTRAIL_TIMEOUT_SECONDS = float(os.environ.get("PAYTRAIL_TIMEOUT_SECONDS", "10"))
 PAYTRAIL_PLATFORM_NAME = "boxoffice"
+# Refund sending: backoff base for retries, how long to wait for a callback before looking the
+# refund up, when to hand an unconfirmed refund to a person, and when a refund counts as stuck.
+PAYTRAIL_RETRY_BASE_SECONDS = float(os.environ.get("PAYTRAIL_RETRY_BASE_SECONDS", "10"))
+PAYTRAIL_REFUND_CONFIRM_SECONDS = float(os.environ.get("PAYTRAIL_REFUND_CONFIRM_SECONDS", "120"))
+PAYTRAIL_REFUND_GIVE_UP_SECONDS = float(os.environ.get("PAYTRAIL_REFUND_GIVE_UP_SECONDS", "86400"))
+PAYTRAIL_REFUND_STALE_SECONDS = float(os.environ.get("PAYTRAIL_REFUND_STALE_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,

@@ -10,4 +10,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", include("boxoffice.backoffice.urls")),
     path("o/", include("boxoffice.customer.urls")),
+    path("payments/", include("boxoffice.payments.urls")),
 ]

@@ -12,6 +12,8 @@ from django.urls import reverse
 from boxoffice.orders.models import Order, OrderStatus
 
 LIST_URLS = ("home", "order_list")
+# Platform staff only: anyone else gets 404 (tests/backoffice/test_platform_refunds.py).
+STAFF_URLS = ("platform_refunds", "platform_refund_complete")
 
 # (url name, method, status the order must have for the request to succeed for its owner)
 ORDER_URLS: list[tuple[str, str, str]] = [
@@ -23,6 +25,10 @@ ORDER_URLS: list[tuple[str, str, str]] = [
     ("order_mark_paid", "POST", OrderStatus.INVOICING),
     ("order_cancel", "GET", OrderStatus.PAID),
     ("order_cancel", "POST", OrderStatus.PAID),
+    ("order_refund", "GET", OrderStatus.CANCELLED),
+    ("order_refund", "POST", OrderStatus.CANCELLED),
+    ("order_cancel_and_refund", "GET", OrderStatus.PAID),
+    ("order_cancel_and_refund", "POST", OrderStatus.PAID),
     ("order_mark_refunded", "GET", OrderStatus.CANCELLED),
     ("order_mark_refunded", "POST", OrderStatus.CANCELLED),
 ]
@@ -37,6 +43,8 @@ POST_DATA: dict[str, dict[str, str]] = {
     "ticket_participant": {"name": "Intruder", "email": "intruder@example.com"},
     "order_mark_paid": {"reference": "INTRUDER"},
     "order_cancel": {"reason": "intruder"},
+    "order_refund": {},
+    "order_cancel_and_refund": {"reason": "intruder"},
     "order_mark_refunded": {"reference": "INTRUDER", "note": "intruder"},
 }
 

@@ -10,7 +10,7 @@ from boxoffice.orders.models import OrderStatus
 from conftest import PASSWORD
 
 from .pages import page_text, parse
-from .routes import LIST_URLS, ORDER_URLS, POST_DATA, ids, order_url
+from .routes import LIST_URLS, ORDER_URLS, POST_DATA, STAFF_URLS, ids, order_url
 
 LOGIN = "/accounts/login/"
 LOGOUT = "/accounts/logout/"
@@ -154,7 +154,11 @@ def test_every_page_offers_logout_as_a_post_form(login, owner):
 
 def test_every_backoffice_url_is_classified():
     # A new URL must be added to routes.py, which puts it under the login and tenancy tests.
-    assert {p.name for p in urlpatterns} == {*LIST_URLS, *(name for name, _, _ in ORDER_URLS)}
+    assert {p.name for p in urlpatterns} == {
+        *LIST_URLS,
+        *STAFF_URLS,
+        *(name for name, _, _ in ORDER_URLS),
+    }
 
 
 @pytest.mark.parametrize("path", ["/backoffice/orders/", "/backoffice/orders/?q=maija&page=2"])

@@ -10,6 +10,7 @@ from boxoffice.orders.models import OrderStatus, PaymentMethod
 from boxoffice.orders.services import (
     Participant,
     order_cancel,
+    order_mark_paid,
     order_update_customer,
     ticket_update_participant,
 )
@@ -223,9 +224,9 @@ def test_void_tickets_are_shown_as_void(owner_client, order_in):
     [
         (OrderStatus.RESERVED, ["Cancel order"]),
         (OrderStatus.INVOICING, ["Mark as paid", "Cancel order"]),
-        (OrderStatus.PAID, ["Cancel order"]),
-        (OrderStatus.RETURN_REQUESTED, ["Cancel order"]),
-        (OrderStatus.CANCELLED, ["Mark as refunded"]),
+        (OrderStatus.PAID, ["Cancel order", "Cancel and refund"]),
+        (OrderStatus.RETURN_REQUESTED, ["Cancel order", "Cancel and refund"]),
+        (OrderStatus.CANCELLED, ["Refund order", "Mark as refunded"]),
         (OrderStatus.RETURNED, []),
     ],
 )
@@ -252,10 +253,19 @@ def test_cancelled_unpaid_order_offers_no_refund(owner_client, order_in, actor):
     assert "has not been refunded yet" not in page_text(response)
 
 
-def test_paid_order_explains_how_to_refund(owner_client, order_in):
-    response = detail(owner_client, order_in(OrderStatus.PAID))
+def test_cancelled_order_without_refund_service_points_to_mark_as_refunded(
+    owner_client, place, product, actor
+):
+    order = place(product, method=PaymentMethod.RESERVED_BY_ORGANIZER)
+    order_mark_paid(order=order, actor=actor)
+    order_cancel(order=order, actor=actor)
 
-    assert "To refund a paid order, cancel it first; cancellation is final." in page_text(response)
+    response = detail(owner_client, order)
+
+    assert action_links(response) == ["Mark as refunded"]
+    assert "This payment method has no refund service: use Mark as refunded." in page_text(
+        response
+    )
 
 
 def test_cancelled_paid_order_reminds_to_refund(owner_client, order_in):
@@ -315,7 +325,7 @@ def test_history_newest_first_with_diffs(owner_client, order_in, actor):
     assert [e["what"] for e in entries] == [
         "Participant information changed",
         "Customer information changed",
-        "Marked as paid",
+        "Payment received",
         "Order placed",
     ]
     participant, customer, paid, placed = entries

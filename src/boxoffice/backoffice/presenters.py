@@ -18,6 +18,8 @@ from boxoffice.common.money import ZERO, format_eur
 from boxoffice.orders.models import Language, Order, OrderEvent, OrderStatus, Ticket
 from boxoffice.orders.services import can_mark_paid_by_hand
 from boxoffice.orders.states import is_allowed
+from boxoffice.payments.models import Refund
+from boxoffice.payments.services import IN_FLIGHT, refund_method_for
 
 FIELD_LABELS = {
     "customer_email": _("Email"),
@@ -106,24 +108,40 @@ class OrderActions:
     edit: bool
     mark_paid: bool
     cancel: bool
+    cancel_and_refund: bool
+    refund: bool
     mark_refunded: bool
+    # A refund on its way: shown instead of the refund buttons.
+    refund_in_flight: Refund | None = None
     # Why an action a person may look for is not offered (shown instead of the button).
     refund_hint: str = ""
 
 
-def order_actions(principal: Principal, order: Order, refundable: Decimal) -> OrderActions:
+def order_actions(
+    principal: Principal, order: Order, refundable: Decimal, refunds: list[Refund]
+) -> OrderActions:
     org = order.organizer_id
     can_refund = principal.can(Action.REFUND, org)
-    mark_refunded = can_refund and order.status == OrderStatus.CANCELLED and refundable > ZERO
+    can_cancel = principal.can(Action.CANCEL, org) and is_allowed(
+        order.status, OrderStatus.CANCELLED
+    )
+    in_flight = next((r for r in reversed(refunds) if r.state in IN_FLIGHT), None)
+    # Money to send back, a way to send it, and nothing already on its way.
+    refundable_here = (
+        refundable > ZERO and refund_method_for(order) is not None and in_flight is None
+    )
+    cancelled = order.status == OrderStatus.CANCELLED
     hint = ""
-    if can_refund and order.status == OrderStatus.PAID:
-        hint = str(_("To refund a paid order, cancel it first; cancellation is final."))
+    if can_refund and cancelled and refundable > ZERO and refund_method_for(order) is None:
+        hint = str(_("This payment method has no refund service: use Mark as refunded."))
     return OrderActions(
         edit=principal.can(Action.EDIT_CUSTOMER, org),
         mark_paid=principal.can(Action.MARK_PAID, org) and can_mark_paid_by_hand(order),
-        cancel=principal.can(Action.CANCEL, org)
-        and is_allowed(order.status, OrderStatus.CANCELLED),
-        mark_refunded=mark_refunded,
+        cancel=can_cancel,
+        cancel_and_refund=can_cancel and can_refund and refundable_here,
+        refund=can_refund and cancelled and refundable_here,
+        mark_refunded=can_refund and cancelled and refundable > ZERO and in_flight is None,
+        refund_in_flight=in_flight,
         refund_hint=hint,
     )
 

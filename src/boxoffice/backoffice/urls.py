@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from boxoffice.backoffice import views
+from boxoffice.backoffice import refund_views, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -17,4 +17,16 @@ urlpatterns = [
     path("orders/<str:code>/mark-paid/", views.order_mark_paid, name="order_mark_paid"),
     path("orders/<str:code>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<str:code>/mark-refunded/", views.order_mark_refunded, name="order_mark_refunded"),
+    path("orders/<str:code>/refund/", refund_views.order_refund, name="order_refund"),
+    path(
+        "orders/<str:code>/cancel-and-refund/",
+        refund_views.order_cancel_and_refund,
+        name="order_cancel_and_refund",
+    ),
+    path("platform/refunds/", refund_views.platform_refunds, name="platform_refunds"),
+    path(
+        "platform/refunds/<int:refund_id>/complete/",
+        refund_views.platform_refund_complete,
+        name="platform_refund_complete",
+    ),
 ]

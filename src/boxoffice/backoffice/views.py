@@ -108,7 +108,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
         "refunds": refunds,
         "paid": paid_amount(payments),
         "refundable": refundable,
-        "actions": presenters.order_actions(principal, order, refundable),
+        "actions": presenters.order_actions(principal, order, refundable, refunds),
         "funds_manager": presenters.funds_manager_label(order),
         "payment_url": presenters.payment_url(request, order),
         "history": presenters.history_lines(

@@ -56,6 +56,15 @@ def status_changed(
     return _record(order, kind, actor, data)
 
 
+def money_event(
+    order: Order, kind: str, actor: Actor, amount: Decimal, **details: Any
+) -> OrderEvent:
+    """A payment or refund step: its amount and whatever identifies it (stamp, reason...)."""
+    data: dict[str, Any] = {"amount": str(amount)}
+    data.update({key: str(value) for key, value in details.items() if value not in (None, "")})
+    return _record(order, kind, actor, data)
+
+
 def customer_updated(order: Order, actor: Actor, changes: Changes) -> OrderEvent:
     return _record(order, OrderEventKind.CUSTOMER_UPDATED, actor, {"changes": _jsonable(changes)})
 

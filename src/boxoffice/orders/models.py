@@ -146,12 +146,17 @@ class ActorKind(models.TextChoices):
 
 class OrderEventKind(models.TextChoices):
     PLACED = "placed", _("Order placed")
-    PAID = "paid", _("Marked as paid")
+    PAID = "paid", _("Payment received")
     CANCELLED = "cancelled", _("Order cancelled")
     RETURN_REQUESTED = "return_requested", _("Return requested")
     RETURN_DECLINED = "return_declined", _("Return declined")
     REFUNDED = "refunded", _("Order refunded")
     MARKED_REFUNDED = "marked_refunded", _("Marked as refunded")
+    PAYMENT_STARTED = "payment_started", _("Payment started")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    REFUND_REQUESTED = "refund_requested", _("Refund requested")
+    REFUND_SUCCEEDED = "refund_succeeded", _("Refund completed")
+    REFUND_FAILED = "refund_failed", _("Refund failed")
     CUSTOMER_UPDATED = "customer_updated", _("Customer information changed")
     PARTICIPANT_UPDATED = "participant_updated", _("Participant information changed")
 

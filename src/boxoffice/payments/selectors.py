@@ -5,7 +5,13 @@ from decimal import Decimal
 
 from boxoffice.common.money import ZERO
 from boxoffice.orders.models import Order
-from boxoffice.payments.models import REFUND_STATES_COUNTED, Payment, PaymentState, Refund
+from boxoffice.payments.models import (
+    REFUND_STATES_COUNTED,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundState,
+)
 
 
 def paid_amount(payments: Iterable[Payment]) -> Decimal:
@@ -30,4 +36,21 @@ def refundable_amount(
 def order_refundable_amount(order: Order) -> Decimal:
     return refundable_amount(
         order, Payment.objects.filter(order=order), Refund.objects.filter(order=order)
+    )
+
+
+def manual_refund_queue() -> list[Refund]:
+    """Refunds waiting for platform staff, oldest first (platform staff only)."""
+    return list(
+        Refund.objects.filter(state=RefundState.MANUAL_REQUESTED)
+        .select_related("order", "order__organizer", "order__event", "actor")
+        .order_by("created_at", "pk")
+    )
+
+
+def manual_refunds_done(*, limit: int) -> list[Refund]:
+    return list(
+        Refund.objects.filter(state=RefundState.MANUAL_DONE)
+        .select_related("order", "order__organizer")
+        .order_by("-completed_at", "-pk")[:limit]
     )

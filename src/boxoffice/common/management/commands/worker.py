@@ -17,11 +17,13 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from boxoffice.orders.expiry import orders_expire
+from boxoffice.payments.paytrail_refunds import refunds_reconcile
 
 logger = logging.getLogger("boxoffice.worker")
 
 PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
     ("expire_orders", orders_expire),
+    ("reconcile_refunds", refunds_reconcile),
 ]
 
 

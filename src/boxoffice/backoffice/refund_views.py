@@ -1,0 +1,144 @@
+"""Refund pages: "Refund order", "Cancel and refund", and the platform's manual refund queue."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from boxoffice.accounts.permissions import Action
+from boxoffice.backoffice.forms import CancelForm
+from boxoffice.backoffice.principal import request_principal
+from boxoffice.backoffice.views import (
+    Outcome,
+    _actor,
+    _confirmed_action,
+    _order_or_404,
+    _posted,
+)
+from boxoffice.common.errors import DomainError
+from boxoffice.common.money import format_eur
+from boxoffice.orders.models import OrderStatus
+from boxoffice.payments import selectors as payment_selectors
+from boxoffice.payments import services
+from boxoffice.payments.models import Refund, RefundState
+
+
+class RefundForm(forms.Form):
+    """No fields: the amount is what is still refundable, computed under the order's lock."""
+
+
+def _refund_message(refund: Refund | None, code: str) -> Outcome:
+    if refund is None:
+        return messages.SUCCESS, _(
+            "Order %(code)s is cancelled. Nothing was paid, so nothing is refunded."
+        ) % {"code": code}
+    amount = format_eur(refund.amount, get_language() or "fi")
+    if refund.state == RefundState.MANUAL_REQUESTED:
+        return messages.SUCCESS, _(
+            "Refund of %(amount)s sent to the platform's refund queue; "
+            "the platform returns the money."
+        ) % {"amount": amount}
+    if refund.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE):
+        return messages.INFO, _("Order %(code)s is already refunded.") % {"code": code}
+    return messages.SUCCESS, _(
+        "Refund of %(amount)s sent to Paytrail. It reaches the customer in a few business days."
+    ) % {"amount": amount}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_refund(request: HttpRequest, code: str) -> HttpResponse:
+    order = _order_or_404(request, code, Action.REFUND)
+
+    def perform(data: dict[str, Any]) -> Outcome:
+        refund = services.refund_request(order=order, actor=_actor(request))
+        return _refund_message(refund, order.code)
+
+    return _confirmed_action(
+        request, order, RefundForm(_posted(request)), "backoffice/order_refund.html", perform
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_cancel_and_refund(request: HttpRequest, code: str) -> HttpResponse:
+    order = _order_or_404(request, code, Action.REFUND)
+    if not request_principal(request).can(Action.CANCEL, order.organizer_id):
+        raise Http404
+
+    def perform(data: dict[str, Any]) -> Outcome:
+        if order.status == OrderStatus.CANCELLED:
+            return messages.INFO, _("Order %(code)s was already cancelled.") % {"code": order.code}
+        refund = services.order_cancel_and_refund(
+            order=order, actor=_actor(request), reason=data["reason"]
+        )
+        return _refund_message(refund, order.code)
+
+    return _confirmed_action(
+        request,
+        order,
+        CancelForm(_posted(request)),
+        "backoffice/order_cancel_and_refund.html",
+        perform,
+    )
+
+
+# -- the platform's manual refund queue ---------------------------------------------------------
+
+
+class CompleteRefundForm(forms.Form):
+    reference = forms.CharField(
+        label=gettext_lazy("Reference (e.g. Epassi cancellation code, credit note number)"),
+        max_length=200,
+    )
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not request_principal(request).is_platform_staff:
+        raise Http404
+
+
+@login_required
+def platform_refunds(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    return render(
+        request,
+        "backoffice/platform_refunds.html",
+        {
+            "queue": payment_selectors.manual_refund_queue(),
+            "done": payment_selectors.manual_refunds_done(limit=20),
+            "form": CompleteRefundForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def platform_refund_complete(request: HttpRequest, refund_id: int) -> HttpResponse:
+    _staff_only(request)
+    try:
+        refund = Refund.objects.select_related("order").get(pk=refund_id)
+    except Refund.DoesNotExist:
+        raise Http404 from None
+    form = CompleteRefundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the reference of the refund."))
+        return redirect("backoffice:platform_refunds")
+    try:
+        services.refund_complete_manual(
+            refund=refund, actor=_actor(request), reference=form.cleaned_data["reference"]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Refund of order %(code)s is recorded as done.") % {"code": refund.order.code},
+        )
+    return redirect("backoffice:platform_refunds")

@@ -1,0 +1,23 @@
+"""Reading what Paytrail sends us by GET (redirects and callbacks): trust only signed params."""
+
+from django.http import QueryDict
+
+from boxoffice.payments.paytrail.credentials import merchant_by_account
+from boxoffice.payments.paytrail.signing import SignatureError, verify
+
+
+def verified_params(query: QueryDict) -> dict[str, str] | None:
+    """The query's parameters if a merchant we know signed them; None for a forgery.
+
+    The merchant is the one named by ``checkout-account``; merchant parameters outside the
+    ``checkout-`` prefix are ignored by the signature and by us (spec §1.2).
+    """
+    params = {key: query.get(key, "") for key in query}
+    merchant = merchant_by_account(params.get("checkout-account", ""))
+    if merchant is None:
+        return None
+    try:
+        verify(params, "", merchant.secret, params.get("signature"))
+    except SignatureError:
+        return None
+    return params

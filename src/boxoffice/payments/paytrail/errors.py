@@ -1,0 +1,178 @@
+"""Errors of the Paytrail integration, each with a message fit for a person (DomainError).
+
+Callers choose what to do by class:
+
+- ``PaytrailUnavailable``: transient (timeout, connection error, 5xx); retry with backoff. Its
+  ``maybe_delivered`` says whether Paytrail may have acted on the request; if so, a refund must be
+  looked up (callback, GET) before it is sent again (spec §5.5), never blindly re-POSTed.
+- ``PaytrailRejected``: Paytrail answered 4xx; retrying the same request will not help.
+- ``PaytrailBadSignature``: the answer failed the signature check. Paytrail (or something
+  pretending to be it) did receive the request, so its outcome is unknown.
+- ``PaytrailError`` itself: any other unusable answer (e.g. a 2xx whose JSON cannot be read);
+  also an unknown outcome.
+- ``MerchantNotConfigured``: no Paytrail request was made; an organizer's settings are missing.
+
+The functions at the end say which error an answer (or its absence) means; client.py uses them.
+"""
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from django.utils.translation import gettext as _
+
+from boxoffice.common.errors import DomainError
+from boxoffice.payments.paytrail.signing import SignatureError, verify
+
+logger = logging.getLogger(__name__)
+
+
+class PaytrailError(DomainError):
+    """Paytrail could not do what we asked, or we could not trust or read its answer."""
+
+    def __init__(
+        self, message: str, *, status_code: int | None = None, request_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        # Paytrail's support asks for the request-id; keep it with the error for the logs.
+        self.status_code = status_code
+        self.request_id = request_id
+
+
+class MerchantNotConfigured(PaytrailError):
+    """The order's money goes to an organizer that has no Paytrail credentials configured."""
+
+
+class PaytrailUnavailable(PaytrailError):
+    """Timeout, connection error or 5xx: transient, so the caller retries with backoff."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        maybe_delivered: bool,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, request_id=request_id)
+        # False only when the request provably never left us (no connection was made).
+        self.maybe_delivered = maybe_delivered
+
+
+class PaytrailRejected(PaytrailError):
+    """Paytrail answered 4xx with ``{"status": "error", "message": ..., "meta": ...}``."""
+
+    status_code: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        paytrail_message: str = "",
+        meta: Any = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, request_id=request_id)
+        # ``message`` (from DomainError) is ours, for people; these are Paytrail's own words.
+        self.paytrail_message = paytrail_message
+        # A list of strings per the OpenAPI file, but an object in the refund-balance error (§5.1).
+        self.meta = meta
+
+
+class PaytrailBadSignature(PaytrailError):
+    """An answer's signature is wrong, or a 2xx answer is not signed at all."""
+
+
+# -- what a failed call means ------------------------------------------------------------------
+
+# httpx errors raised before any byte of the request left us: repeating such a call is safe.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def unavailable(exc: httpx.TransportError) -> PaytrailUnavailable:
+    """The error for a request that got no HTTP answer at all."""
+    if isinstance(exc, _NOT_SENT):
+        return PaytrailUnavailable(
+            _("Could not connect to Paytrail; nothing was sent. Try again later."),
+            maybe_delivered=False,
+        )
+    # A read timeout or a dropped connection after sending: Paytrail may have acted on it.
+    return PaytrailUnavailable(
+        _("Paytrail did not answer in time; the request may still have reached it."),
+        maybe_delivered=True,
+    )
+
+
+def signature_error(
+    headers: Mapping[str, str], body: str, secret: str, *, status: int, request_id: str | None
+) -> PaytrailBadSignature | None:
+    """The error for an answer whose signature is wrong, or missing from a 2xx; else None."""
+    signature = headers.get("signature")
+    if signature is None:
+        # Whether Paytrail signs its 4xx answers is not confirmed (spec §1.2), so only a success
+        # must be signed; an unsigned error is then trusted no further than its status code.
+        if not 200 <= status < 300:
+            return None
+        logger.error("Paytrail answer not signed, request-id=%s", request_id)
+        message = _("Paytrail's answer was not signed, so it was not used.")
+    else:
+        try:
+            verify(headers, body, secret, signature)
+            return None
+        except SignatureError as exc:
+            logger.error("Paytrail answer: %s, request-id=%s", exc, request_id)
+            message = _("Paytrail's answer failed the signature check, so it was not used.")
+    return PaytrailBadSignature(message, status_code=status, request_id=request_id)
+
+
+def error_for_status(
+    status_code: int, body: str, *, refused: str, request_id: str | None
+) -> PaytrailError | None:
+    """The error a non-2xx answer means, or None for a 2xx.
+
+    ``refused`` names the call for people, e.g. "Paytrail refused the refund: %(message)s".
+    """
+    if 200 <= status_code < 300:
+        return None
+    if status_code >= 500:
+        return PaytrailUnavailable(
+            _("Paytrail had an internal error (HTTP %(status)s); the request may have reached it.")
+            % {"status": status_code},
+            maybe_delivered=True,
+            status_code=status_code,
+            request_id=request_id,
+        )
+    if status_code >= 400:
+        message, meta = _error_body(body)
+        reason = message or _("no reason given (HTTP %(status)s)") % {"status": status_code}
+        return PaytrailRejected(
+            refused % {"message": reason},
+            status_code=status_code,
+            paytrail_message=message,
+            meta=meta,
+            request_id=request_id,
+        )
+    # 1xx/3xx: Paytrail never answers so (and redirects are not followed), so nothing to trust.
+    return PaytrailError(
+        _("Paytrail gave an unexpected answer (HTTP %(status)s).") % {"status": status_code},
+        status_code=status_code,
+        request_id=request_id,
+    )
+
+
+def _error_body(body: str) -> tuple[str, Any]:
+    """Paytrail's ``message`` and ``meta``; ("", None) for a body that is not its JSON error.
+
+    A proxy or load balancer in front of Paytrail may answer with HTML or nothing at all.
+    """
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return "", None
+    if not isinstance(data, dict):
+        return "", None
+    message = data.get("message")
+    return (message if isinstance(message, str) else ""), data.get("meta")

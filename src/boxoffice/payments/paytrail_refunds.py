@@ -1,0 +1,297 @@
+"""Sending Paytrail refunds and recording their outcome (DESIGN §5's three steps).
+
+1. ``refund_request`` (services.py) stores the refund as pending and enqueues ``send``.
+2. ``send`` claims it (pending -> processing, committed *before* the call, so a crash never
+   leads to a blind second POST), then calls Paytrail outside any transaction.
+3. The response, a callback (which may come first, or twice) or a later ``check`` moves it to
+   succeeded or failed, each in its own transaction, each a no-op once the refund is final.
+
+When the outcome is unknown (timeout after sending, unreadable answer) the refund is never sent
+again: Paytrail does not promise to deduplicate refundStamp (spec §5.5). We wait for the
+callback, look the refund up when we know its transaction id, and otherwise hand it to a person.
+"""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from boxoffice.orders import history
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import OrderEventKind
+from boxoffice.payments.models import Refund, RefundState
+from boxoffice.payments.paytrail.client import PaytrailClient, RefundResult, to_cents
+from boxoffice.payments.paytrail.credentials import merchant_for
+from boxoffice.payments.paytrail.errors import (
+    MerchantNotConfigured,
+    PaytrailError,
+    PaytrailRejected,
+    PaytrailUnavailable,
+)
+from boxoffice.payments.services import return_if_refunded
+
+logger = logging.getLogger(__name__)
+
+PAYTRAIL = Actor.system("Paytrail")
+FINAL = (RefundState.SUCCEEDED, RefundState.FAILED)
+MAX_SEND_ATTEMPTS = 5
+
+
+def callback_urls() -> dict[str, str]:
+    base = settings.SITE_URL
+    return {
+        outcome: base + reverse("payments:paytrail_refund_callback", args=[outcome])
+        for outcome in ("success", "cancel")
+    }
+
+
+def _backoff(attempts: int) -> timedelta:
+    seconds = settings.PAYTRAIL_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, 3600))
+
+
+# -- step 2: send ------------------------------------------------------------------------------
+
+
+def _claim(refund_id: int) -> Refund | None:
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update()
+            .select_related("order", "order__organizer", "payment")
+            .get(pk=refund_id)
+        )
+        if refund.state != RefundState.PENDING:
+            return None  # already sent, finished, or handed to a person: nothing to do
+        refund.state = RefundState.PROCESSING
+        refund.attempts += 1
+        refund.sent_at = refund.sent_at or timezone.now()
+        refund.save(update_fields=["state", "attempts", "sent_at"])
+        return refund
+
+
+def send(refund_id: int) -> str:
+    """Task body: send one pending refund to Paytrail. Safe to run twice."""
+    from boxoffice.payments.tasks import refund_check, refund_send
+
+    refund = _claim(refund_id)
+    if refund is None:
+        return "nothing to send"
+    assert refund.payment is not None
+    try:
+        client = PaytrailClient(merchant_for(refund.order))
+        with client:
+            result = client.refund(
+                refund.payment.provider_reference,
+                amount=to_cents(refund.amount),
+                refund_stamp=str(refund.stamp),
+                refund_reference=refund.order.code,
+                callback_urls=callback_urls(),
+                email=refund.order.customer_email or None,
+            )
+    except (MerchantNotConfigured, PaytrailRejected) as error:
+        # Paytrail said no (or we could not even ask): final until a person retries.
+        _finish(refund_id, succeeded=False, reason=error.message)
+        return "refused"
+    except PaytrailUnavailable as error:
+        # Paytrail answered 5xx (it did not do the refund) or never got the request: send again,
+        # with the same stamp, after a pause long enough for a callback to show up if it did.
+        if error.maybe_delivered and error.status_code is None:
+            _await_outcome(refund_id, reason=error.message)
+            refund_check.using(run_after=timezone.now() + _confirm_wait()).enqueue(refund_id)
+            return "outcome unknown"
+        if refund.attempts >= MAX_SEND_ATTEMPTS:
+            _finish(refund_id, succeeded=False, reason=error.message)
+            return "gave up"
+        if _release(refund_id, reason=error.message):
+            refund_send.using(run_after=timezone.now() + _backoff(refund.attempts)).enqueue(
+                refund_id
+            )
+        return "will retry"
+    except PaytrailError as error:
+        # Paytrail got the request but its answer cannot be trusted: the outcome is unknown.
+        _await_outcome(refund_id, reason=error.message)
+        refund_check.using(run_after=timezone.now() + _confirm_wait()).enqueue(refund_id)
+        return "outcome unknown"
+    record_response(refund_id, result)
+    return result.status
+
+
+def _confirm_wait() -> timedelta:
+    return timedelta(seconds=settings.PAYTRAIL_REFUND_CONFIRM_SECONDS)
+
+
+def _release(refund_id: int, *, reason: str) -> bool:
+    """Back to pending after a failed send that Paytrail did not act on."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.state != RefundState.PROCESSING:
+            return False  # a callback finished it meanwhile
+        refund.state = RefundState.PENDING
+        refund.failure_reason = reason[:500]
+        refund.save(update_fields=["state", "failure_reason"])
+        return True
+
+
+def _await_outcome(refund_id: int, *, reason: str) -> None:
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.state == RefundState.PROCESSING and not refund.failure_reason:
+            refund.failure_reason = reason[:500]
+            refund.save(update_fields=["failure_reason"])
+
+
+# -- step 3: outcome ---------------------------------------------------------------------------
+
+
+def record_response(refund_id: int, result: RefundResult) -> None:
+    from boxoffice.payments.tasks import refund_check
+
+    if result.status == "ok":
+        _finish(refund_id, succeeded=True, transaction_id=result.transaction_id)
+    elif result.status == "fail":
+        _finish(
+            refund_id,
+            succeeded=False,
+            transaction_id=result.transaction_id,
+            reason=_("Paytrail could not make the refund."),
+        )
+    else:  # pending: the callback (or a lookup) will tell
+        with transaction.atomic():
+            refund = Refund.objects.select_for_update().get(pk=refund_id)
+            if result.transaction_id and not refund.provider_transaction_id:
+                refund.provider_transaction_id = result.transaction_id
+                refund.save(update_fields=["provider_transaction_id"])
+        refund_check.using(run_after=timezone.now() + _confirm_wait()).enqueue(refund_id)
+
+
+@transaction.atomic
+def _finish(
+    refund_id: int,
+    *,
+    succeeded: bool,
+    transaction_id: str | None = None,
+    reason: str = "",
+) -> bool:
+    """Make the refund final; writes history and returns the order when fully refunded.
+
+    A success also overrides an earlier failure (money did move: reality wins); a failure
+    never overrides a success. Returns whether anything changed.
+    """
+    refund = Refund.objects.select_for_update().select_related("order").get(pk=refund_id)
+    if refund.state == RefundState.SUCCEEDED or (not succeeded and refund.state in FINAL):
+        return False
+    if refund.state in (RefundState.MANUAL_REQUESTED, RefundState.MANUAL_DONE):
+        return False
+    refund.state = RefundState.SUCCEEDED if succeeded else RefundState.FAILED
+    refund.completed_at = timezone.now()
+    if transaction_id:
+        refund.provider_transaction_id = transaction_id
+    refund.failure_reason = "" if succeeded else reason[:500]
+    refund.save(
+        update_fields=["state", "completed_at", "provider_transaction_id", "failure_reason"]
+    )
+    kind = OrderEventKind.REFUND_SUCCEEDED if succeeded else OrderEventKind.REFUND_FAILED
+    history.money_event(
+        refund.order,
+        kind,
+        PAYTRAIL,
+        refund.amount,
+        stamp=refund.stamp,
+        transaction=refund.provider_transaction_id,
+        reason=refund.failure_reason,
+    )
+    if succeeded:
+        return_if_refunded(order=refund.order, actor=PAYTRAIL)
+    return True
+
+
+def record_callback(params: dict[str, str]) -> bool:
+    """A verified refund callback (spec §5.2). Returns False if no refund has that stamp."""
+    stamp = _uuid_or_none(params.get("checkout-stamp"))
+    refund = Refund.objects.filter(stamp=stamp).first() if stamp else None
+    if refund is None:
+        return False
+    transaction_id = params.get("checkout-transaction-id") or None
+    if params.get("checkout-status") == "ok":
+        _finish(refund.pk, succeeded=True, transaction_id=transaction_id)
+    elif params.get("checkout-status") == "fail":
+        reason = (
+            _("Paytrail could not make the refund.")
+            if transaction_id
+            # The refund transaction never existed: the merchant's balance was too low (§5.1).
+            else _("Paytrail could not make the refund: the merchant account balance is too low.")
+        )
+        _finish(refund.pk, succeeded=False, transaction_id=transaction_id, reason=reason)
+    return True
+
+
+def _uuid_or_none(value: str | None) -> str | None:
+    try:
+        return str(uuid.UUID(value or ""))
+    except ValueError:
+        return None
+
+
+# -- lookups and reconciliation ----------------------------------------------------------------
+
+
+def check(refund_id: int) -> str:
+    """Task body: settle a refund whose outcome we have not heard, by looking it up."""
+    refund = Refund.objects.select_related("order", "order__organizer").get(pk=refund_id)
+    if refund.state != RefundState.PROCESSING:
+        return "already settled"
+    if refund.provider_transaction_id:
+        try:
+            with PaytrailClient(merchant_for(refund.order)) as client:
+                status = client.get_payment(refund.provider_transaction_id)
+        except PaytrailError as error:
+            logger.warning("refund %s lookup failed: %s", refund_id, error)
+        else:
+            if status.status == "ok":
+                _finish(refund_id, succeeded=True)
+                return "succeeded"
+            if status.status == "fail":
+                _finish(refund_id, succeeded=False, reason=_("Paytrail could not make the refund."))
+                return "failed"
+    waited = timezone.now() - (refund.sent_at or refund.created_at)
+    if waited >= timedelta(seconds=settings.PAYTRAIL_REFUND_GIVE_UP_SECONDS):
+        _finish(
+            refund_id,
+            succeeded=False,
+            reason=_(
+                "Paytrail did not confirm this refund. Check the Paytrail Merchant Panel before "
+                "retrying: a retry sends a new refund."
+            ),
+        )
+        return "handed to a person"
+    from boxoffice.payments.tasks import refund_check
+
+    refund_check.using(run_after=timezone.now() + _confirm_wait()).enqueue(refund_id)
+    return "still waiting"
+
+
+def refunds_reconcile() -> int:
+    """Periodic job: pick up refunds whose task was lost (e.g. the worker was killed).
+
+    Pending refunds are sent (they were never sent, or Paytrail provably did not act); processing
+    ones are only looked up, never re-sent. Both tasks are no-ops on a settled refund, so an
+    extra one is harmless.
+    """
+    from boxoffice.payments.tasks import refund_check, refund_send
+
+    stale = timezone.now() - timedelta(seconds=settings.PAYTRAIL_REFUND_STALE_SECONDS)
+    count = 0
+    for refund in Refund.objects.filter(state=RefundState.PENDING, created_at__lt=stale).filter(
+        source="paytrail"
+    ):
+        refund_send.enqueue(refund.pk)
+        count += 1
+    for refund in Refund.objects.filter(state=RefundState.PROCESSING, sent_at__lt=stale):
+        refund_check.enqueue(refund.pk)
+        count += 1
+    return count

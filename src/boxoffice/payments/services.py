@@ -1,0 +1,184 @@
+"""Refund writes: asking for one, the platform completing a manual one, cancel-and-refund.
+
+Money rules (DESIGN §4-5): refundable = paid - service fees - refunds made or in flight. Paytrail
+orders refund through Paytrail (a task sends it); Epassi, Smartum and invoice orders go to the
+platform's manual queue. Every step writes history in the same transaction.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from boxoffice.common.errors import DomainError, TransitionNotAllowed
+from boxoffice.common.money import ZERO
+from boxoffice.orders import history
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
+from boxoffice.orders.services import order_cancel
+from boxoffice.orders.transitions import lock, order_transition, sync
+from boxoffice.payments.models import (
+    Payment,
+    PaymentState,
+    Refund,
+    RefundSource,
+    RefundState,
+)
+from boxoffice.payments.selectors import refundable_amount
+
+# Money that only the platform can send back: no provider API refunds these.
+REFUNDED_BY_PLATFORM = frozenset(
+    {PaymentMethod.EPASSI, PaymentMethod.SMARTUM, PaymentMethod.INVOICE}
+)
+IN_FLIGHT = (RefundState.PENDING, RefundState.PROCESSING, RefundState.MANUAL_REQUESTED)
+
+
+def refund_method_for(order: Order) -> str | None:
+    """How this order's money goes back: "paytrail", "platform", or None (nothing to refund)."""
+    if order.payment_method == PaymentMethod.PAYTRAIL:
+        return "paytrail"
+    if order.payment_method in REFUNDED_BY_PLATFORM:
+        return "platform"
+    return None
+
+
+@transaction.atomic
+def refund_request(*, order: Order, actor: Actor) -> Refund:
+    """Refund what is still refundable on a cancelled order ("Refund order").
+
+    Paytrail orders get a pending refund and a task that sends it; the others a request in the
+    platform's manual queue. A repeat while a refund is under way returns that refund, so a
+    double click or two people at once never refund twice (the order row lock serializes them).
+    """
+    locked = lock(order)
+    sync(order, locked)
+    refunds = list(locked.refunds.order_by("pk"))
+    in_flight = [r for r in refunds if r.state in IN_FLIGHT]
+    if in_flight:
+        return in_flight[-1]
+    if locked.status == OrderStatus.RETURNED and refunds:
+        return refunds[-1]
+    if locked.status != OrderStatus.CANCELLED:
+        raise TransitionNotAllowed(
+            _("Only a cancelled order can be refunded. Cancel the order first.")
+        )
+    method = refund_method_for(locked)
+    if method is None:
+        raise DomainError(
+            _("%(method)s orders have no payment to refund.")
+            % {"method": locked.get_payment_method_display()}
+        )
+    payments = list(locked.payments.order_by("pk"))
+    amount = refundable_amount(locked, payments, refunds)
+    if amount <= ZERO:
+        raise DomainError(_("Nothing refundable was paid for this order."))
+    if method == "paytrail":
+        return _request_paytrail_refund(locked, payments, amount, actor)
+    refund = Refund.objects.create(
+        order=locked,
+        payment=_confirmed(payments),
+        amount=amount,
+        state=RefundState.MANUAL_REQUESTED,
+        source=RefundSource.PLATFORM_MANUAL,
+        actor=actor.user,
+    )
+    history.money_event(
+        locked, OrderEventKind.REFUND_REQUESTED, actor, amount, queue=_("platform refund queue")
+    )
+    return refund
+
+
+def _confirmed(payments: list[Payment]) -> Payment | None:
+    confirmed = [p for p in payments if p.state == PaymentState.CONFIRMED]
+    return confirmed[-1] if confirmed else None
+
+
+def _request_paytrail_refund(
+    order: Order, payments: list[Payment], amount: Decimal, actor: Actor
+) -> Refund:
+    from boxoffice.payments.tasks import refund_send  # tasks import this module
+
+    payment = _confirmed(payments)
+    if payment is None or not payment.provider_reference:
+        raise DomainError(_("This order has no Paytrail payment to refund."))
+    refund = Refund.objects.create(
+        order=order,
+        payment=payment,
+        amount=amount,
+        state=RefundState.PENDING,
+        source=RefundSource.PAYTRAIL,
+        actor=actor.user,
+    )
+    history.money_event(
+        order, OrderEventKind.REFUND_REQUESTED, actor, refund.amount, stamp=refund.stamp
+    )
+    # Enqueued inside this transaction: the task exists if and only if the refund does.
+    refund_send.enqueue(refund.pk)
+    return refund
+
+
+@transaction.atomic
+def order_cancel_and_refund(*, order: Order, actor: Actor, reason: str = "") -> Refund | None:
+    """Cancel the whole order and refund it in one step, as the seed advises.
+
+    Returns the refund, or None when nothing was paid (the order is only cancelled).
+    """
+    order_cancel(order=order, actor=actor, reason=reason)
+    if refund_method_for(order) is None:
+        return None
+    refundable = refundable_amount(order, order.payments.all(), order.refunds.all())
+    if refundable <= ZERO:
+        return None
+    return refund_request(order=order, actor=actor)
+
+
+@transaction.atomic
+def refund_complete_manual(*, refund: Refund, actor: Actor, reference: str) -> Refund:
+    """Platform staff record that they returned the money of a queued refund."""
+    locked = Refund.objects.select_for_update().select_related("order").get(pk=refund.pk)
+    if locked.state == RefundState.MANUAL_DONE:
+        return locked
+    if locked.state != RefundState.MANUAL_REQUESTED:
+        raise DomainError(_("This refund is not waiting for the platform."))
+    if not reference.strip():
+        raise DomainError(_("Enter the reference of the refund (e.g. Epassi cancellation code)."))
+    locked.state = RefundState.MANUAL_DONE
+    locked.reference = reference.strip()
+    locked.completed_at = timezone.now()
+    locked.save(update_fields=["state", "reference", "completed_at"])
+    history.money_event(
+        locked.order,
+        OrderEventKind.REFUND_SUCCEEDED,
+        actor,
+        locked.amount,
+        reference=locked.reference,
+    )
+    return_if_refunded(order=locked.order, actor=actor)
+    return locked
+
+
+def return_if_refunded(*, order: Order, actor: Actor) -> bool:
+    """Move a cancelled order to returned once nothing refundable is left and none is in flight.
+
+    Must run inside the transaction that completed the refund.
+    """
+    locked = lock(order)
+    if locked.status != OrderStatus.CANCELLED:
+        return False
+    refunds = list(locked.refunds.all())
+    if any(r.state in IN_FLIGHT for r in refunds):
+        return False
+    if refundable_amount(locked, locked.payments.all(), refunds) > ZERO:
+        return False
+    refunded = sum(
+        (r.amount for r in refunds if r.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE)),
+        ZERO,
+    )
+    if refunded <= ZERO:
+        return False
+    order_transition(
+        order=locked, to=OrderStatus.RETURNED, actor=actor, data={"amount": str(refunded)}
+    )
+    sync(order, locked)
+    return True

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from boxoffice.payments import views
+
+app_name = "payments"
+urlpatterns = [
+    path(
+        "paytrail/refund/<str:outcome>/",
+        views.paytrail_refund_callback,
+        name="paytrail_refund_callback",
+    ),
+]
