@@ -37,6 +37,34 @@ def _test_settings(settings: Any) -> None:
 
 
 @pytest.fixture
+def run_tasks(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Run every task that is due, and the periodic jobs, as `boxoffice worker --batch` does.
+
+    The worker closes "old" connections between tasks; inside a test's transaction that would
+    close the test's own connection, so here it is a no-op.
+    """
+    from django.core.management import call_command
+
+    for module in (
+        "boxoffice.common.management.commands.worker",
+        "django_tasks_db.management.commands.db_worker",
+    ):
+        monkeypatch.setattr(f"{module}.close_old_connections", lambda: None)
+
+    def run() -> None:
+        from django_tasks_db.models import DBTaskResult
+
+        call_command("worker", "--batch", verbosity=0)
+        # A task that raised is stored as FAILED and would otherwise pass unnoticed.
+        failed = list(
+            DBTaskResult.objects.filter(status="FAILED").values_list("traceback", flat=True)
+        )
+        assert not failed, "a task failed:\n" + "\n".join(failed)
+
+    return run
+
+
+@pytest.fixture
 def password() -> str:
     """The password every test user gets."""
     return PASSWORD

@@ -94,7 +94,9 @@ def test_payment_landing_after_the_sweep_picked_the_order_wins(place, product, a
     assert stale.status == OrderStatus.PAID
 
 
-def test_command_and_worker_batch_expire_overdue_orders(place, product, settings, capsys):
+def test_command_and_worker_batch_expire_overdue_orders(
+    place, product, settings, capsys, run_tasks
+):
     settings.ORDER_RESERVATION_MINUTES = -1  # deadline already passed when placed
     first, second = place(product), place(product)
 
@@ -105,6 +107,6 @@ def test_command_and_worker_batch_expire_overdue_orders(place, product, settings
     }
 
     third = place(product)
-    call_command("worker", "--batch")
+    run_tasks()
     third.refresh_from_db()
     assert third.status == OrderStatus.CANCELLED

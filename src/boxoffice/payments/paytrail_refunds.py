@@ -61,7 +61,8 @@ def _backoff(attempts: int) -> timedelta:
 def _claim(refund_id: int) -> Refund | None:
     with transaction.atomic():
         refund = (
-            Refund.objects.select_for_update()
+            # Lock the refund row only: its payment may be absent (an outer join).
+            Refund.objects.select_for_update(of=("self",))
             .select_related("order", "order__organizer", "payment")
             .get(pk=refund_id)
         )
@@ -122,7 +123,8 @@ def send(refund_id: int) -> str:
 
 
 def _confirm_wait() -> timedelta:
-    return timedelta(seconds=settings.PAYTRAIL_REFUND_CONFIRM_SECONDS)
+    # At least a second, so a check that keeps waiting never spins the worker.
+    return timedelta(seconds=max(settings.PAYTRAIL_REFUND_CONFIRM_SECONDS, 1))
 
 
 def _release(refund_id: int, *, reason: str) -> bool:
@@ -182,7 +184,9 @@ def _finish(
     A success also overrides an earlier failure (money did move: reality wins); a failure
     never overrides a success. Returns whether anything changed.
     """
-    refund = Refund.objects.select_for_update().select_related("order").get(pk=refund_id)
+    refund = (
+        Refund.objects.select_for_update(of=("self",)).select_related("order").get(pk=refund_id)
+    )
     if refund.state == RefundState.SUCCEEDED or (not succeeded and refund.state in FINAL):
         return False
     if refund.state in (RefundState.MANUAL_REQUESTED, RefundState.MANUAL_DONE):

@@ -136,7 +136,9 @@ def order_cancel_and_refund(*, order: Order, actor: Actor, reason: str = "") -> 
 @transaction.atomic
 def refund_complete_manual(*, refund: Refund, actor: Actor, reference: str) -> Refund:
     """Platform staff record that they returned the money of a queued refund."""
-    locked = Refund.objects.select_for_update().select_related("order").get(pk=refund.pk)
+    locked = (
+        Refund.objects.select_for_update(of=("self",)).select_related("order").get(pk=refund.pk)
+    )
     if locked.state == RefundState.MANUAL_DONE:
         return locked
     if locked.state != RefundState.MANUAL_REQUESTED:
