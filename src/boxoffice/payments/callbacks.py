@@ -1,5 +1,7 @@
 """Reading what Paytrail sends us by GET (redirects and callbacks): trust only signed params."""
 
+import uuid
+
 from django.http import QueryDict
 
 from boxoffice.payments.paytrail.credentials import merchant_by_account
@@ -21,3 +23,11 @@ def verified_params(query: QueryDict) -> dict[str, str] | None:
     except SignatureError:
         return None
     return params
+
+
+def stamp_of(params: dict[str, str]) -> str | None:
+    """Our stamp (a UUID) from ``checkout-stamp``, or None if it is not one of ours."""
+    try:
+        return str(uuid.UUID(params.get("checkout-stamp") or ""))
+    except ValueError:
+        return None

@@ -12,7 +12,6 @@ callback, look the refund up when we know its transaction id, and otherwise hand
 """
 
 import logging
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind
+from boxoffice.payments.callbacks import stamp_of
 from boxoffice.payments.models import Refund, RefundState
 from boxoffice.payments.paytrail.client import PaytrailClient, RefundResult, to_cents
 from boxoffice.payments.paytrail.credentials import merchant_for
@@ -216,7 +216,7 @@ def _finish(
 
 def record_callback(params: dict[str, str]) -> bool:
     """A verified refund callback (spec §5.2). Returns False if no refund has that stamp."""
-    stamp = _uuid_or_none(params.get("checkout-stamp"))
+    stamp = stamp_of(params)
     refund = Refund.objects.filter(stamp=stamp).first() if stamp else None
     if refund is None:
         return False
@@ -232,13 +232,6 @@ def record_callback(params: dict[str, str]) -> bool:
         )
         _finish(refund.pk, succeeded=False, transaction_id=transaction_id, reason=reason)
     return True
-
-
-def _uuid_or_none(value: str | None) -> str | None:
-    try:
-        return str(uuid.UUID(value or ""))
-    except ValueError:
-        return None
 
 
 # -- lookups and reconciliation ----------------------------------------------------------------

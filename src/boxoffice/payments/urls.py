@@ -9,4 +9,10 @@ urlpatterns = [
         views.paytrail_refund_callback,
         name="paytrail_refund_callback",
     ),
+    path(
+        "paytrail/payment/<str:outcome>/",
+        views.paytrail_payment_callback,
+        name="paytrail_payment_callback",
+    ),
+    path("paytrail/return/<str:outcome>/", views.paytrail_return, name="paytrail_return"),
 ]

@@ -2,11 +2,15 @@
 
 import logging
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from boxoffice.payments import paytrail_refunds
+from boxoffice.payments import paytrail_payments, paytrail_refunds
 from boxoffice.payments.callbacks import verified_params
+from boxoffice.payments.models import PaymentState
 
 logger = logging.getLogger(__name__)
 
@@ -21,3 +25,34 @@ def paytrail_refund_callback(request: HttpRequest, outcome: str) -> HttpResponse
     if not paytrail_refunds.record_callback(params):
         return HttpResponseNotFound("unknown refund")
     return HttpResponse("ok")
+
+
+@require_GET
+def paytrail_payment_callback(request: HttpRequest, outcome: str) -> HttpResponse:
+    """Server-to-server news of a payment (ok / fail / pending). Idempotent."""
+    params = verified_params(request.GET)
+    if params is None:
+        logger.warning("payment callback with a bad signature: %s", request.GET.urlencode())
+        return HttpResponseBadRequest("bad signature")
+    if paytrail_payments.payment_record(params) is None:
+        return HttpResponseNotFound("unknown payment")
+    return HttpResponse("ok")
+
+
+@require_GET
+def paytrail_return(request: HttpRequest, outcome: str) -> HttpResponse:
+    """The customer's browser back from Paytrail: record what it says, show their order."""
+    params = verified_params(request.GET)
+    payment = paytrail_payments.payment_record(params) if params is not None else None
+    if payment is None:
+        return render(request, "payments/return_unknown.html", status=400)
+    order = payment.order
+    if payment.state == PaymentState.CONFIRMED:
+        messages.success(request, _("Thank you! Your payment was received."))
+    elif payment.state == PaymentState.FAILED:
+        messages.warning(request, _("The payment was not completed. You can try again."))
+    else:
+        messages.info(
+            request, _("Your payment is being processed. This page updates when it is done.")
+        )
+    return redirect("customer:order", order.code, order.secret)

@@ -1,0 +1,217 @@
+"""A customer pays a reserved order through Paytrail (spec §2-3).
+
+``payment_start`` records a pending Payment (its stamp is how Paytrail's answers find it), asks
+Paytrail for a payment outside any transaction, and returns the hosted page to send the
+customer to. ``payment_record`` takes a verified redirect or callback: both may come, in any
+order, more than once, so it is idempotent. A payment that lands after the order expired (or on
+an order someone already paid) is refunded in full automatically.
+"""
+
+import logging
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from boxoffice.common.errors import DomainError
+from boxoffice.orders import history
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
+from boxoffice.orders.transitions import lock, order_transition
+from boxoffice.payments.callbacks import stamp_of
+from boxoffice.payments.models import Payment, PaymentState, Refund, RefundSource, RefundState
+from boxoffice.payments.paytrail.client import PaytrailClient, to_cents
+from boxoffice.payments.paytrail.credentials import merchant_for
+from boxoffice.payments.paytrail.errors import PaytrailError
+
+logger = logging.getLogger(__name__)
+
+PAYTRAIL = Actor.system("Paytrail")
+# VAT of the platform's service fee (a service sold on its own, at the general rate).
+SERVICE_FEE_VAT = Decimal("25.5")
+LANGUAGES = {"fi": "FI", "sv": "SV", "en": "EN"}
+
+
+def _url(name: str, outcome: str) -> str:
+    return settings.SITE_URL + reverse(name, args=[outcome])
+
+
+def payment_body(order: Order, payment: Payment) -> dict[str, Any]:
+    """The POST /payments request: items with VAT and stamps, amounts in cents (spec §2.1)."""
+    lines: Counter[tuple[int, str, Decimal, Decimal]] = Counter()
+    fees: Counter[Decimal] = Counter()
+    for ticket in order.tickets.select_related("product"):
+        lines[(ticket.product_id, ticket.product.name, ticket.price, ticket.vat_rate)] += 1
+        if ticket.service_fee:
+            fees[ticket.service_fee] += 1
+    items: list[dict[str, Any]] = [
+        {
+            "unitPrice": to_cents(price),
+            "units": units,
+            "vatPercentage": float(vat.normalize()),
+            "productCode": str(product_id),
+            "description": name[:1000],
+            "stamp": f"{payment.stamp}-{n}",
+        }
+        for n, ((product_id, name, price, vat), units) in enumerate(sorted(lines.items()), 1)
+    ]
+    items += [
+        {
+            "unitPrice": to_cents(fee),
+            "units": units,
+            "vatPercentage": float(SERVICE_FEE_VAT),
+            "productCode": "service-fee",
+            "description": _("Service fee"),
+            "stamp": f"{payment.stamp}-fee-{n}",
+        }
+        for n, (fee, units) in enumerate(sorted(fees.items()), 1)
+    ]
+    amount = to_cents(payment.amount)
+    if amount != sum(int(i["unitPrice"]) * int(i["units"]) for i in items):
+        # Paytrail refuses a payment whose items do not add up to its amount (spec §2.1).
+        raise DomainError(_("The order's lines do not add up to its total."))
+    return {
+        "stamp": str(payment.stamp),
+        "reference": order.code,
+        "amount": amount,
+        "currency": "EUR",
+        "language": LANGUAGES.get(order.language, "FI"),
+        "items": items,
+        "customer": {"email": order.customer_email},
+        "redirectUrls": {o: _url("payments:paytrail_return", o) for o in ("success", "cancel")},
+        "callbackUrls": {
+            o: _url("payments:paytrail_payment_callback", o) for o in ("success", "cancel")
+        },
+    }
+
+
+def payment_start(*, order: Order) -> str:
+    """Start paying a reserved Paytrail order; returns Paytrail's hosted payment page."""
+    with transaction.atomic():
+        locked = lock(order)
+        if locked.payment_method != PaymentMethod.PAYTRAIL:
+            raise DomainError(_("This order is not paid online."))
+        if locked.status == OrderStatus.PAID:
+            raise DomainError(_("This order is already paid."))
+        if locked.status != OrderStatus.RESERVED:
+            raise DomainError(_("This order can no longer be paid."))
+        if locked.payment_deadline and locked.payment_deadline < timezone.now():
+            raise DomainError(_("The payment deadline has passed; the reservation has ended."))
+        payment = Payment.objects.create(
+            order=locked,
+            method=PaymentMethod.PAYTRAIL,
+            amount=locked.total,
+            state=PaymentState.PENDING,
+        )
+        history.money_event(
+            locked,
+            OrderEventKind.PAYMENT_STARTED,
+            Actor.customer(locked.customer_email),
+            payment.amount,
+            stamp=payment.stamp,
+        )
+    try:
+        with PaytrailClient(merchant_for(order)) as client:
+            created = client.create_payment(payment_body(order, payment))
+    except PaytrailError as error:
+        Payment.objects.filter(pk=payment.pk, state=PaymentState.PENDING).update(
+            state=PaymentState.FAILED, failure_reason=error.message[:500]
+        )
+        logger.warning("order %s: Paytrail payment not created: %s", order.code, error)
+        raise DomainError(
+            _("The payment service is not available right now. Please try again in a moment.")
+        ) from error
+    Payment.objects.filter(pk=payment.pk).update(
+        provider_reference=created.transaction_id, href=created.href
+    )
+    return created.href
+
+
+def payment_record(params: dict[str, str]) -> Payment | None:
+    """Apply a verified payment redirect or callback. None if no payment has that stamp."""
+    stamp = stamp_of(params)
+    payment = Payment.objects.filter(stamp=stamp).first() if stamp else None
+    if payment is None:
+        return None
+    status = params.get("checkout-status", "")
+    if status == "ok":
+        _confirm(payment.pk, params)
+    elif status == "fail":
+        _fail(payment.pk)
+    # pending / delayed: Paytrail calls again when it knows.
+    payment.refresh_from_db()
+    return payment
+
+
+@transaction.atomic
+def _confirm(payment_id: int, params: dict[str, str]) -> None:
+    payment = Payment.objects.select_related("order").get(pk=payment_id)
+    order = lock(payment.order)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.state == PaymentState.CONFIRMED:
+        return  # a repeat: the redirect and the callback both come, maybe twice
+    if params.get("checkout-amount") != str(to_cents(payment.amount)):
+        logger.error("payment %s: amount %s differs", payment.stamp, params.get("checkout-amount"))
+        return
+    payment.state = PaymentState.CONFIRMED
+    payment.confirmed_at = timezone.now()
+    payment.provider_reference = params.get("checkout-transaction-id", payment.provider_reference)
+    payment.failure_reason = ""
+    payment.save(update_fields=["state", "confirmed_at", "provider_reference", "failure_reason"])
+    provider = params.get("checkout-provider", "")
+    if order.status == OrderStatus.RESERVED:
+        order_transition(
+            order=order,
+            to=OrderStatus.PAID,
+            actor=PAYTRAIL,
+            data={"amount": str(payment.amount), "reference": payment.provider_reference},
+        )
+        return
+    # The money arrived but the order cannot take it (expired, cancelled, or already paid by
+    # another attempt): give it all back, fees included, since the customer got nothing for it.
+    _refund_unwanted_payment(order, payment, provider)
+
+
+def _refund_unwanted_payment(order: Order, payment: Payment, provider: str) -> None:
+    from boxoffice.payments.tasks import refund_send
+
+    refund = Refund.objects.create(
+        order=order,
+        payment=payment,
+        amount=payment.amount,
+        state=RefundState.PENDING,
+        source=RefundSource.PAYTRAIL,
+        note=_("Automatic: the payment arrived after the order was %(status)s.")
+        % {"status": order.get_status_display().lower()},
+    )
+    history.money_event(
+        order,
+        OrderEventKind.REFUND_REQUESTED,
+        PAYTRAIL,
+        refund.amount,
+        stamp=refund.stamp,
+        reason=refund.note,
+    )
+    refund_send.enqueue(refund.pk)
+
+
+@transaction.atomic
+def _fail(payment_id: int) -> None:
+    payment = Payment.objects.select_for_update().select_related("order").get(pk=payment_id)
+    if payment.state != PaymentState.PENDING:
+        return
+    payment.state = PaymentState.FAILED
+    payment.failure_reason = _("The payment was cancelled or rejected.")
+    payment.save(update_fields=["state", "failure_reason"])
+    history.money_event(
+        payment.order,
+        OrderEventKind.PAYMENT_FAILED,
+        PAYTRAIL,
+        payment.amount,
+        stamp=payment.stamp,
+    )
