@@ -1,0 +1,361 @@
+"""Cancel and refund: one step that voids the tickets and starts the refund; final and
+repeat-safe.
+
+``order_in("paid")`` paid 103.00 (2 x 49.00 + 2 x 2.50 service fees) through Paytrail
+transaction "PT-1": 98.00 is refundable.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from boxoffice.accounts.models import Role
+from boxoffice.orders.models import (
+    ActorKind,
+    OrderEvent,
+    OrderEventKind,
+    OrderStatus,
+    PaymentMethod,
+    TicketState,
+)
+from boxoffice.orders.services import order_mark_paid
+from boxoffice.payments.models import Refund, RefundSource, RefundState
+
+from .pages import links, messages, parse, post_forms
+
+SENT_TO_PAYTRAIL = (
+    "Refund of €98.00 sent to Paytrail. It reaches the customer in a few business days."
+)
+
+
+def url(order) -> str:
+    return f"/backoffice/orders/{order.code}/cancel-and-refund/"
+
+
+def confirm_text(response) -> str:
+    return parse(response).find("div", class_="confirm").text()
+
+
+def task_paths() -> list[str]:
+    return list(DBTaskResult.objects.order_by("pk").values_list("task_path", flat=True))
+
+
+def new_history(before: set[int]) -> list[dict]:
+    return list(
+        OrderEvent.objects.exclude(pk__in=before)
+        .order_by("pk")
+        .values("order_id", "kind", "actor_kind", "actor_user", "actor_label", "data")
+    )
+
+
+def history_ids() -> set[int]:
+    return set(OrderEvent.objects.values_list("pk", flat=True))
+
+
+@pytest.fixture
+def paid(order_in):
+    return order_in(OrderStatus.PAID)
+
+
+@pytest.fixture
+def member(make_user, organizer, login):
+    def make(role: str):
+        return login(make_user(f"{role}.member@example.com", organizer, role))
+
+    return make
+
+
+# -- the confirmation page -------------------------------------------------------------------
+
+
+def test_confirmation_says_what_happens_to_tickets_and_money(owner_client, paid, snapshot):
+    before = snapshot(paid)
+
+    response = owner_client.get(url(paid))
+
+    assert response.status_code == 200
+    assert confirm_text(response) == (
+        f"Cancel and refund order {paid.code}? "
+        "The whole order of maija.meikalainen@example.com for Tuska Festival will be cancelled. "
+        "You cannot cancel just one item. "
+        "2 tickets will be voided and cannot be used at the event. "
+        "The reserved products are released for sale. "
+        "The customer paid €103.00; service fees of €5.00 are not refunded. "
+        "Refund: €98.00. "
+        "Paytrail returns the money to the customer's payment method (online bank, card), "
+        "usually within a few business days. "
+        "Refunds are final. "
+        "Reason (optional, kept in the order history) Cancel and refund Keep the order"
+    )
+    assert post_forms(response) == {"": ["reason"]}
+    assert snapshot(paid) == before  # looking is never acting
+    assert task_paths() == []
+
+
+@pytest.mark.parametrize("status", [OrderStatus.CANCELLED, OrderStatus.RETURNED])
+def test_confirmation_of_a_final_order_explains_instead_of_offering(
+    owner_client, order_in, snapshot, status
+):
+    order = order_in(status)
+    before = snapshot(order)
+
+    response = owner_client.get(url(order))
+
+    assert response.status_code == 200
+    assert post_forms(response) == {}
+    assert confirm_text(response) == (
+        "This order cannot be cancelled and refunded "
+        f'The order status is "{order.get_status_display()}". Back to order'
+    )
+    assert ("Back to order", f"/backoffice/orders/{order.code}/") in links(response)
+    assert snapshot(order) == before
+
+
+# -- cancelling and refunding ----------------------------------------------------------------
+
+
+def test_one_step_voids_tickets_and_starts_the_refund(
+    owner_client, owner, paid, paytrail, run_tasks
+):
+    before = history_ids()
+
+    response = owner_client.post(url(paid), {"reason": "Event moved"}, follow=True)
+
+    assert response.redirect_chain == [(f"/backoffice/orders/{paid.code}/", 302)]
+    assert messages(response) == [SENT_TO_PAYTRAIL]
+    paid.refresh_from_db()
+    assert paid.status == OrderStatus.CANCELLED
+    assert list(paid.tickets.values_list("state", "voided_at")) == [
+        (TicketState.VOID, paid.cancelled_at),
+        (TicketState.VOID, paid.cancelled_at),
+    ]
+    refund = Refund.objects.get()
+    assert (
+        refund.order_id,
+        refund.payment_id,
+        refund.amount,
+        refund.state,
+        refund.source,
+        refund.actor_id,
+    ) == (
+        paid.pk,
+        paid.payments.get().pk,
+        Decimal("98.00"),
+        RefundState.PENDING,
+        RefundSource.PAYTRAIL,
+        owner.pk,
+    )
+    by_owner = {
+        "order_id": paid.pk,
+        "actor_kind": ActorKind.USER,
+        "actor_user": owner.pk,
+        "actor_label": "Olli Omistaja",
+    }
+    assert new_history(before) == [
+        {
+            **by_owner,
+            "kind": OrderEventKind.CANCELLED,
+            "data": {
+                "from": "paid",
+                "to": "cancelled",
+                "reason": "Event moved",
+                "voided_tickets": 2,
+            },
+        },
+        {
+            **by_owner,
+            "kind": OrderEventKind.REFUND_REQUESTED,
+            "data": {"amount": "98.00", "stamp": str(refund.stamp)},
+        },
+    ]
+    assert paytrail.refunds == []
+    assert task_paths() == ["boxoffice.payments.tasks.refund_send"]
+    notice = parse(response).find("p", data_testid="refund-in-flight").text()
+    assert notice == "A refund of €98.00 is on its way through Paytrail."
+
+    after_request = history_ids()
+    run_tasks()
+
+    paid.refresh_from_db()
+    refund.refresh_from_db()
+    assert paid.status == OrderStatus.RETURNED
+    assert refund.state == RefundState.SUCCEEDED
+    [sent] = paytrail.refunds
+    assert (sent["amount"], sent["refundStamp"]) == (9800, str(refund.stamp))
+    by_paytrail = {
+        "order_id": paid.pk,
+        "actor_kind": ActorKind.SYSTEM,
+        "actor_user": None,
+        "actor_label": "Paytrail",
+    }
+    assert new_history(after_request) == [
+        {
+            **by_paytrail,
+            "kind": OrderEventKind.REFUND_SUCCEEDED,
+            "data": {
+                "amount": "98.00",
+                "stamp": str(refund.stamp),
+                "transaction": sent["transactionId"],
+            },
+        },
+        {
+            **by_paytrail,
+            "kind": OrderEventKind.REFUNDED,
+            "data": {"from": "cancelled", "to": "returned", "amount": "98.00"},
+        },
+    ]
+
+
+def test_platform_order_is_cancelled_and_queued(owner_client, place, product, actor):
+    order = place(product, method=PaymentMethod.SMARTUM)
+    order_mark_paid(order=order, actor=actor, reference="SM-1")
+
+    response = owner_client.post(url(order), {"reason": ""}, follow=True)
+
+    assert messages(response) == [
+        "Refund of €98.00 sent to the platform's refund queue; the platform returns the money."
+    ]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    refund = Refund.objects.get()
+    assert (refund.state, refund.amount) == (RefundState.MANUAL_REQUESTED, Decimal("98.00"))
+    assert task_paths() == []
+    notice = parse(response).find("p", data_testid="refund-in-flight").text()
+    assert notice == "A refund of €98.00 is waiting in the platform's refund queue."
+
+
+def test_free_order_is_only_cancelled(owner_client, place, make_product, event, actor):
+    free = make_product(event, name="Free entry", price=Decimal("0"), service_fee=Decimal("0"))
+    order = place(free, quantity=2, method=PaymentMethod.FREE)
+
+    response = owner_client.post(url(order), {"reason": ""}, follow=True)
+
+    assert messages(response) == [
+        f"Order {order.code} is cancelled. Nothing was paid, so nothing is refunded."
+    ]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert set(order.tickets.values_list("state", flat=True)) == {TicketState.VOID}
+    assert Refund.objects.count() == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG: cancel-and-refund of a paid order whose method has no refund service (reserved by "
+        "organizer/platform) says 'Nothing was paid, so nothing is refunded.' though 103.00 was "
+        "paid: services.order_cancel_and_refund returns None for both cases and "
+        "refund_views._refund_message(None) assumes nothing was paid."
+    ),
+)
+def test_paid_reservation_is_cancelled_and_pointed_to_mark_as_refunded(
+    owner_client, place, product, actor
+):
+    order = place(product, method=PaymentMethod.RESERVED_BY_ORGANIZER)
+    order_mark_paid(order=order, actor=actor, reference="CASH-1")
+
+    response = owner_client.post(url(order), {"reason": ""}, follow=True)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert Refund.objects.count() == 0
+    [message] = messages(response)
+    assert "Nothing was paid" not in message
+    assert "Mark as refunded" in message
+
+
+# -- repeats and refusals --------------------------------------------------------------------
+
+
+def test_cancelled_order_post_says_already_cancelled_and_changes_nothing(
+    owner_client, order_in, snapshot
+):
+    order = order_in(OrderStatus.CANCELLED)
+    before = snapshot(order)
+
+    response = owner_client.post(url(order), {"reason": "again"}, follow=True)
+
+    assert messages(response) == [f"Order {order.code} was already cancelled."]
+    assert parse(response).find("li", class_="msg").get("class") == "msg msg-info"
+    assert snapshot(order) == before
+    assert task_paths() == []
+
+
+def test_double_post_cancels_and_refunds_once(owner_client, paid, snapshot):
+    first = owner_client.post(url(paid), {"reason": "first"}, follow=True)
+    after_first = snapshot(paid)
+    second = owner_client.post(url(paid), {"reason": "second"}, follow=True)
+
+    assert messages(first) == [SENT_TO_PAYTRAIL]
+    assert messages(second) == [f"Order {paid.code} was already cancelled."]
+    assert snapshot(paid) == after_first
+    assert Refund.objects.count() == 1
+    assert task_paths() == ["boxoffice.payments.tasks.refund_send"]
+
+
+def test_returned_order_post_is_refused_and_changes_nothing(owner_client, order_in, snapshot):
+    order = order_in(OrderStatus.RETURNED)
+    before = snapshot(order)
+
+    response = owner_client.post(url(order), {"reason": "again"}, follow=True)
+
+    [message] = messages(response)
+    assert "Cancellations and refunds are final." in message
+    assert parse(response).find("li", class_="msg").get("class") == "msg msg-error"
+    assert snapshot(order) == before
+
+
+def test_too_long_reason_is_refused_and_changes_nothing(owner_client, paid, snapshot):
+    before = snapshot(paid)
+
+    response = owner_client.post(url(paid), {"reason": "x" * 501})
+
+    assert response.status_code == 200
+    assert "Ensure this value has at most 500 characters (it has 501)." in confirm_text(response)
+    assert snapshot(paid) == before
+    assert task_paths() == []
+
+
+# -- who may cancel and refund ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER])
+def test_owner_and_manager_may_cancel_and_refund(member, paid, role):
+    client = member(role)
+
+    assert client.get(url(paid)).status_code == 200
+    assert client.post(url(paid), {"reason": ""}).status_code == 302
+    paid.refresh_from_db()
+    assert paid.status == OrderStatus.CANCELLED
+    assert Refund.objects.get().actor.email == f"{role}.member@example.com"
+
+
+@pytest.mark.parametrize("role", [Role.SUPPORT, Role.VIEWER])
+def test_support_and_viewer_get_404_and_change_nothing(member, paid, snapshot, role):
+    client = member(role)
+    before = snapshot(paid)
+
+    assert client.get(url(paid)).status_code == 404
+    assert client.post(url(paid), {"reason": "x"}).status_code == 404
+    assert snapshot(paid) == before
+    assert task_paths() == []
+
+
+def test_other_organizers_owner_gets_404(login, other_owner, paid, snapshot):
+    client = login(other_owner)
+    before = snapshot(paid)
+
+    assert client.post(url(paid), {"reason": "x"}).status_code == 404
+    assert snapshot(paid) == before
+
+
+def test_platform_staff_may_cancel_and_refund_any_organizers_order(
+    login, staff_user, foreign_order
+):
+    response = login(staff_user).post(url(foreign_order), {"reason": ""})
+
+    assert response.status_code == 302
+    foreign_order.refresh_from_db()
+    assert foreign_order.status == OrderStatus.CANCELLED
+    assert Refund.objects.get().actor == staff_user
