@@ -24,8 +24,10 @@ from boxoffice.payments.models import Refund, RefundSource, RefundState
 
 from .pages import links, messages, parse, post_forms
 
+CANCELLED = "Order {code} is cancelled and its tickets are void. "
 SENT_TO_PAYTRAIL = (
-    "Refund of €98.00 sent to Paytrail. It reaches the customer in a few business days."
+    "A refund of €98.00 is on its way through Paytrail; it reaches the customer in a few "
+    "business days."
 )
 
 
@@ -104,9 +106,13 @@ def test_confirmation_of_a_final_order_explains_instead_of_offering(
 
     assert response.status_code == 200
     assert post_forms(response) == {}
+    explanation = (
+        "The order is already cancelled. Use Refund order to return the money."
+        if status == OrderStatus.CANCELLED
+        else f'The order status is "{order.get_status_display()}".'
+    )
     assert confirm_text(response) == (
-        "This order cannot be cancelled and refunded "
-        f'The order status is "{order.get_status_display()}". Back to order'
+        f"This order cannot be cancelled and refunded {explanation} Back to order"
     )
     assert ("Back to order", f"/backoffice/orders/{order.code}/") in links(response)
     assert snapshot(order) == before
@@ -123,7 +129,7 @@ def test_one_step_voids_tickets_and_starts_the_refund(
     response = owner_client.post(url(paid), {"reason": "Event moved"}, follow=True)
 
     assert response.redirect_chain == [(f"/backoffice/orders/{paid.code}/", 302)]
-    assert messages(response) == [SENT_TO_PAYTRAIL]
+    assert messages(response) == [CANCELLED.format(code=paid.code) + SENT_TO_PAYTRAIL]
     paid.refresh_from_db()
     assert paid.status == OrderStatus.CANCELLED
     assert list(paid.tickets.values_list("state", "voided_at")) == [
@@ -166,7 +172,7 @@ def test_one_step_voids_tickets_and_starts_the_refund(
         {
             **by_owner,
             "kind": OrderEventKind.REFUND_REQUESTED,
-            "data": {"amount": "98.00", "stamp": str(refund.stamp)},
+            "data": {"amount": "98.00", "via": "paytrail", "stamp": str(refund.stamp)},
         },
     ]
     assert paytrail.refunds == []
@@ -214,7 +220,8 @@ def test_platform_order_is_cancelled_and_queued(owner_client, place, product, ac
     response = owner_client.post(url(order), {"reason": ""}, follow=True)
 
     assert messages(response) == [
-        "Refund of €98.00 sent to the platform's refund queue; the platform returns the money."
+        CANCELLED.format(code=order.code)
+        + "A refund of €98.00 is in the platform's refund queue; the platform returns the money."
     ]
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
@@ -225,44 +232,32 @@ def test_platform_order_is_cancelled_and_queued(owner_client, place, product, ac
     assert notice == "A refund of €98.00 is waiting in the platform's refund queue."
 
 
-def test_free_order_is_only_cancelled(owner_client, place, make_product, event, actor):
+def test_free_order_is_pointed_to_cancel_order(owner_client, place, make_product, event, snapshot):
     free = make_product(event, name="Free entry", price=Decimal("0"), service_fee=Decimal("0"))
     order = place(free, quantity=2, method=PaymentMethod.FREE)
+    before = snapshot(order)
+
+    response = owner_client.post(url(order), {"reason": ""}, follow=True)
+
+    assert messages(response) == ["Nothing was paid for this order: use Cancel order."]
+    assert snapshot(order) == before
+    assert Refund.objects.count() == 0
+
+
+def test_paid_reservation_is_pointed_to_cancel_then_mark_as_refunded(
+    owner_client, place, product, actor, snapshot
+):
+    order = place(product, method=PaymentMethod.RESERVED_BY_ORGANIZER)
+    order_mark_paid(order=order, actor=actor, reference="CASH-1")
+    before = snapshot(order)
 
     response = owner_client.post(url(order), {"reason": ""}, follow=True)
 
     assert messages(response) == [
-        f"Order {order.code} is cancelled. Nothing was paid, so nothing is refunded."
+        "This payment method has no refund service: use Cancel order, then Mark as refunded "
+        "once the money has been returned."
     ]
-    order.refresh_from_db()
-    assert order.status == OrderStatus.CANCELLED
-    assert set(order.tickets.values_list("state", flat=True)) == {TicketState.VOID}
-    assert Refund.objects.count() == 0
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: cancel-and-refund of a paid order whose method has no refund service (reserved by "
-        "organizer/platform) says 'Nothing was paid, so nothing is refunded.' though 103.00 was "
-        "paid: services.order_cancel_and_refund returns None for both cases and "
-        "refund_views._refund_message(None) assumes nothing was paid."
-    ),
-)
-def test_paid_reservation_is_cancelled_and_pointed_to_mark_as_refunded(
-    owner_client, place, product, actor
-):
-    order = place(product, method=PaymentMethod.RESERVED_BY_ORGANIZER)
-    order_mark_paid(order=order, actor=actor, reference="CASH-1")
-
-    response = owner_client.post(url(order), {"reason": ""}, follow=True)
-
-    order.refresh_from_db()
-    assert order.status == OrderStatus.CANCELLED
-    assert Refund.objects.count() == 0
-    [message] = messages(response)
-    assert "Nothing was paid" not in message
-    assert "Mark as refunded" in message
+    assert snapshot(order) == before
 
 
 # -- repeats and refusals --------------------------------------------------------------------
@@ -276,7 +271,9 @@ def test_cancelled_order_post_says_already_cancelled_and_changes_nothing(
 
     response = owner_client.post(url(order), {"reason": "again"}, follow=True)
 
-    assert messages(response) == [f"Order {order.code} was already cancelled."]
+    assert messages(response) == [
+        f"Order {order.code} was already cancelled. Use Refund order to return the money."
+    ]
     assert parse(response).find("li", class_="msg").get("class") == "msg msg-info"
     assert snapshot(order) == before
     assert task_paths() == []
@@ -287,8 +284,10 @@ def test_double_post_cancels_and_refunds_once(owner_client, paid, snapshot):
     after_first = snapshot(paid)
     second = owner_client.post(url(paid), {"reason": "second"}, follow=True)
 
-    assert messages(first) == [SENT_TO_PAYTRAIL]
-    assert messages(second) == [f"Order {paid.code} was already cancelled."]
+    assert messages(first) == [CANCELLED.format(code=paid.code) + SENT_TO_PAYTRAIL]
+    assert messages(second) == [
+        f"Order {paid.code} was already cancelled. Use Refund order to return the money."
+    ]
     assert snapshot(paid) == after_first
     assert Refund.objects.count() == 1
     assert task_paths() == ["boxoffice.payments.tasks.refund_send"]

@@ -306,14 +306,6 @@ def count_queries(client) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the queue page runs one query per row: the template shows "
-        "refund.payment.provider_reference but payments.selectors.manual_refund_queue() does "
-        "not select_related('payment')."
-    ),
-)
 def test_queue_queries_do_not_grow_with_the_queue(staff, queued, product):
     queued(product)
     small = count_queries(staff)

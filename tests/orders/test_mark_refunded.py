@@ -126,7 +126,7 @@ def test_mark_refunded_returns_only_what_no_other_refund_covers(cancelled_paid_o
     in_flight = Refund.objects.create(
         order=order,
         amount=Decimal("20.00"),
-        state=RefundState.PROCESSING,
+        state=RefundState.SUCCEEDED,  # an earlier partial refund that went through
         source=RefundSource.PAYTRAIL,
     )
     failed = Refund.objects.create(
@@ -223,4 +223,17 @@ def test_mark_refunded_when_other_refunds_already_cover_everything_is_refused(
         order_mark_refunded(order=order, actor=actor)
     assert not isinstance(refused.value, TransitionNotAllowed)
     assert mentions(refused.value, "refund")
+    assert snapshot(order) == before
+
+
+def test_mark_refunded_is_refused_while_a_refund_is_on_its_way(
+    cancelled_paid_order, actor, snapshot
+):
+    order = cancelled_paid_order
+    Refund.objects.create(
+        order=order, amount=Decimal("59.70"), state=RefundState.PROCESSING, source="paytrail"
+    )
+    before = snapshot(order)
+    with pytest.raises(DomainError, match="already on its way"):
+        order_mark_refunded(order=order, actor=actor)
     assert snapshot(order) == before

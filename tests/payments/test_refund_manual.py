@@ -40,7 +40,7 @@ def test_refund_goes_to_the_platform_queue(cancelled_benefit_order, actor, metho
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     event = order.history.get(kind=OrderEventKind.REFUND_REQUESTED)
-    assert event.data == {"amount": "98.00", "queue": "platform refund queue"}
+    assert event.data == {"amount": "98.00", "via": "platform"}
     assert refund_request(order=order, actor=actor).pk == refund.pk  # a repeat files nothing
 
 

@@ -33,6 +33,7 @@ FIELD_LABELS = {
 FIELD_ORDER = {name: i for i, name in enumerate(FIELD_LABELS)}
 STATUS_LABELS = dict(OrderStatus.choices)
 MONEY_KEYS = {"amount", "total"}
+VIA_LABELS = {"paytrail": "Paytrail", "platform": _("the platform's refund queue")}
 LANGUAGE_LABELS = dict(Language.choices)
 
 
@@ -79,7 +80,9 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
             ("amount", _("Amount")),
             ("voided_tickets", _("Tickets voided")),
             ("reason", _("Reason")),
+            ("via", _("Refunded through")),
             ("reference", _("Reference")),
+            ("transaction", _("Paytrail transaction")),
             ("note", _("Note")),
             ("total", _("Total")),
             ("product_count", _("Number of products")),
@@ -87,6 +90,8 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
             value = data.get(key)
             if value in (None, ""):
                 continue
+            if key == "via":
+                value = VIA_LABELS.get(value, value)
             if key in MONEY_KEYS:
                 value = format_eur(Decimal(value), get_language() or "fi")
             details.append((str(label), str(value)))
@@ -113,6 +118,8 @@ class OrderActions:
     mark_refunded: bool
     # A refund on its way: shown instead of the refund buttons.
     refund_in_flight: Refund | None = None
+    # The latest refund, when it failed: its reason is shown at the top of the order.
+    last_failed_refund: Refund | None = None
     # Why an action a person may look for is not offered (shown instead of the button).
     refund_hint: str = ""
 
@@ -142,6 +149,7 @@ def order_actions(
         refund=can_refund and cancelled and refundable_here,
         mark_refunded=can_refund and cancelled and refundable > ZERO and in_flight is None,
         refund_in_flight=in_flight,
+        last_failed_refund=refunds[-1] if refunds and refunds[-1].state == "failed" else None,
         refund_hint=hint,
     )
 

@@ -23,7 +23,7 @@ from boxoffice.backoffice.views import (
 )
 from boxoffice.common.errors import DomainError
 from boxoffice.common.money import format_eur
-from boxoffice.orders.models import OrderStatus
+from boxoffice.orders.models import Order, OrderStatus
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments import services
 from boxoffice.payments.models import Refund, RefundState
@@ -33,22 +33,28 @@ class RefundForm(forms.Form):
     """No fields: the amount is what is still refundable, computed under the order's lock."""
 
 
-def _refund_message(refund: Refund | None, code: str) -> Outcome:
+def _refund_message(refund: Refund | None, order: Order) -> str:
+    """What happened to the money, in words, after a refund was asked for."""
     if refund is None:
-        return messages.SUCCESS, _(
-            "Order %(code)s is cancelled. Nothing was paid, so nothing is refunded."
-        ) % {"code": code}
+        if payment_selectors.paid_amount(order.payments.all()) > 0:
+            return str(services.NO_REFUND_SERVICE)
+        return _("Nothing was paid, so nothing is refunded.")
     amount = format_eur(refund.amount, get_language() or "fi")
     if refund.state == RefundState.MANUAL_REQUESTED:
-        return messages.SUCCESS, _(
-            "Refund of %(amount)s sent to the platform's refund queue; "
-            "the platform returns the money."
+        return _(
+            "A refund of %(amount)s is in the platform's refund queue; the platform returns "
+            "the money."
         ) % {"amount": amount}
     if refund.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE):
-        return messages.INFO, _("Order %(code)s is already refunded.") % {"code": code}
-    return messages.SUCCESS, _(
-        "Refund of %(amount)s sent to Paytrail. It reaches the customer in a few business days."
+        return _("The order is refunded (%(amount)s).") % {"amount": amount}
+    return _(
+        "A refund of %(amount)s is on its way through Paytrail; it reaches the customer in a few "
+        "business days."
     ) % {"amount": amount}
+
+
+def _in_flight(order: Order) -> bool:
+    return order.refunds.filter(state__in=services.IN_FLIGHT).exists()
 
 
 @login_required
@@ -57,8 +63,12 @@ def order_refund(request: HttpRequest, code: str) -> HttpResponse:
     order = _order_or_404(request, code, Action.REFUND)
 
     def perform(data: dict[str, Any]) -> Outcome:
+        if order.status == OrderStatus.RETURNED:
+            return messages.INFO, _("The order is already refunded.")
+        if _in_flight(order):
+            return messages.INFO, _("A refund of this order is already on its way.")
         refund = services.refund_request(order=order, actor=_actor(request))
-        return _refund_message(refund, order.code)
+        return messages.SUCCESS, _refund_message(refund, order)
 
     return _confirmed_action(
         request, order, RefundForm(_posted(request)), "backoffice/order_refund.html", perform
@@ -74,11 +84,23 @@ def order_cancel_and_refund(request: HttpRequest, code: str) -> HttpResponse:
 
     def perform(data: dict[str, Any]) -> Outcome:
         if order.status == OrderStatus.CANCELLED:
-            return messages.INFO, _("Order %(code)s was already cancelled.") % {"code": order.code}
+            return messages.INFO, _(
+                "Order %(code)s was already cancelled. Use Refund order to return the money."
+            ) % {"code": order.code}
+        if services.refund_method_for(order) is None:
+            if payment_selectors.paid_amount(order.payments.all()) > 0:
+                return messages.ERROR, _(
+                    "This payment method has no refund service: use Cancel order, then Mark as "
+                    "refunded once the money has been returned."
+                )
+            return messages.ERROR, _("Nothing was paid for this order: use Cancel order.")
         refund = services.order_cancel_and_refund(
             order=order, actor=_actor(request), reason=data["reason"]
         )
-        return _refund_message(refund, order.code)
+        cancelled = _("Order %(code)s is cancelled and its tickets are void.") % {
+            "code": order.code
+        }
+        return messages.SUCCESS, f"{cancelled} {_refund_message(refund, order)}"
 
     return _confirmed_action(
         request,

@@ -45,6 +45,10 @@ from boxoffice.payments.models import (
 )
 from boxoffice.payments.selectors import order_refundable_amount
 
+# Refunds sent or queued but not finished (payments.services.IN_FLIGHT; not imported from
+# there because payments.services builds on this module).
+REFUNDS_IN_FLIGHT = (RefundState.PENDING, RefundState.PROCESSING, RefundState.MANUAL_REQUESTED)
+
 __all__ = [
     "ONLINE_METHODS",
     "PAID_BY_HAND_METHODS",
@@ -150,6 +154,8 @@ def order_mark_refunded(
         raise TransitionNotAllowed(
             _("Only a cancelled order can be marked as refunded. Cancel the order first.")
         )
+    if locked.refunds.filter(state__in=REFUNDS_IN_FLIGHT).exists():
+        raise DomainError(_("A refund of this order is already on its way."))
     amount = order_refundable_amount(locked)
     if amount <= ZERO:
         raise DomainError(_("Nothing refundable was paid for this order."))

@@ -194,6 +194,7 @@ def _refund_unwanted_payment(order: Order, payment: Payment, provider: str) -> N
         OrderEventKind.REFUND_REQUESTED,
         PAYTRAIL,
         refund.amount,
+        via="paytrail",
         stamp=refund.stamp,
         reason=refund.note,
     )

@@ -43,7 +43,7 @@ def manual_refund_queue() -> list[Refund]:
     """Refunds waiting for platform staff, oldest first (platform staff only)."""
     return list(
         Refund.objects.filter(state=RefundState.MANUAL_REQUESTED)
-        .select_related("order", "order__organizer", "order__event", "actor")
+        .select_related("order", "order__organizer", "order__event", "actor", "payment")
         .order_by("created_at", "pk")
     )
 

@@ -10,13 +10,14 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.common.money import ZERO
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
-from boxoffice.orders.services import order_cancel
+from boxoffice.orders.services import REFUNDS_IN_FLIGHT, order_cancel
 from boxoffice.orders.transitions import lock, order_transition, sync
 from boxoffice.payments.models import (
     Payment,
@@ -31,7 +32,11 @@ from boxoffice.payments.selectors import refundable_amount
 REFUNDED_BY_PLATFORM = frozenset(
     {PaymentMethod.EPASSI, PaymentMethod.SMARTUM, PaymentMethod.INVOICE}
 )
-IN_FLIGHT = (RefundState.PENDING, RefundState.PROCESSING, RefundState.MANUAL_REQUESTED)
+IN_FLIGHT = REFUNDS_IN_FLIGHT
+NO_REFUND_SERVICE = gettext_lazy(
+    "This payment method has no refund service: use Mark as refunded once the money has been "
+    "returned."
+)
 
 
 def refund_method_for(order: Order) -> str | None:
@@ -63,16 +68,13 @@ def refund_request(*, order: Order, actor: Actor) -> Refund:
         raise TransitionNotAllowed(
             _("Only a cancelled order can be refunded. Cancel the order first.")
         )
-    method = refund_method_for(locked)
-    if method is None:
-        raise DomainError(
-            _("%(method)s orders have no payment to refund.")
-            % {"method": locked.get_payment_method_display()}
-        )
     payments = list(locked.payments.order_by("pk"))
     amount = refundable_amount(locked, payments, refunds)
     if amount <= ZERO:
         raise DomainError(_("Nothing refundable was paid for this order."))
+    method = refund_method_for(locked)
+    if method is None:
+        raise DomainError(str(NO_REFUND_SERVICE))
     if method == "paytrail":
         return _request_paytrail_refund(locked, payments, amount, actor)
     refund = Refund.objects.create(
@@ -83,9 +85,7 @@ def refund_request(*, order: Order, actor: Actor) -> Refund:
         source=RefundSource.PLATFORM_MANUAL,
         actor=actor.user,
     )
-    history.money_event(
-        locked, OrderEventKind.REFUND_REQUESTED, actor, amount, queue=_("platform refund queue")
-    )
+    history.money_event(locked, OrderEventKind.REFUND_REQUESTED, actor, amount, via="platform")
     return refund
 
 
@@ -111,7 +111,12 @@ def _request_paytrail_refund(
         actor=actor.user,
     )
     history.money_event(
-        order, OrderEventKind.REFUND_REQUESTED, actor, refund.amount, stamp=refund.stamp
+        order,
+        OrderEventKind.REFUND_REQUESTED,
+        actor,
+        refund.amount,
+        via="paytrail",
+        stamp=refund.stamp,
     )
     # Enqueued inside this transaction: the task exists if and only if the refund does.
     refund_send.enqueue(refund.pk)
