@@ -28,7 +28,7 @@ from boxoffice.orders.services import (
     order_place,
     order_transition,
 )
-from boxoffice.payments import paytrail_refunds
+from boxoffice.payments import paytrail_payments, paytrail_refunds
 from boxoffice.payments.models import Payment, Refund
 from boxoffice.payments.paytrail.client import PaytrailClient
 from boxoffice.payments.paytrail.credentials import Merchant
@@ -302,6 +302,8 @@ class FakePaytrail:
     replies: list[Reply] = field(default_factory=list)
     refunds: list[dict[str, Any]] = field(default_factory=list)
     lookups: dict[str, str] = field(default_factory=dict)
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    payment_replies: list[int] = field(default_factory=list)  # HTTP errors for POST /payments
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         headers = {k: v for k, v in request.headers.items() if k.startswith("checkout-")}
@@ -321,6 +323,8 @@ class FakePaytrail:
                 },
                 headers,
             )
+        if request.url.path.endswith("/payments"):
+            return self._create_payment(request, headers)
         reply: Reply = self.replies.pop(0) if self.replies else "ok"
         while callable(reply) and not isinstance(reply, type):
             reply()
@@ -335,6 +339,33 @@ class FakePaytrail:
         return self._signed(
             201, {"transactionId": tid, "provider": "nordea", "status": reply}, headers
         )
+
+    def _create_payment(self, request: httpx.Request, headers: dict[str, str]) -> httpx.Response:
+        if self.payment_replies:
+            status = self.payment_replies.pop(0)
+            return httpx.Response(status, json={"status": "error", "message": f"HTTP {status}"})
+        body = json.loads(request.content)
+        tid = str(uuid.uuid4())
+        self.payments.append({**body, "transactionId": tid})
+        href = f"https://pay.example/pay/{tid}"
+        return self._signed(
+            201, {"transactionId": tid, "href": href, "reference": "809759248"}, headers
+        )
+
+    def payment_params(self, payment: dict[str, Any], status: str) -> dict[str, str]:
+        """A signed redirect/callback query for a created payment."""
+        params = {
+            "checkout-account": "375917",
+            "checkout-algorithm": "sha256",
+            "checkout-amount": str(payment["amount"]),
+            "checkout-stamp": payment["stamp"],
+            "checkout-reference": payment["reference"],
+            "checkout-transaction-id": payment["transactionId"],
+            "checkout-status": status,
+            "checkout-provider": "nordea",
+        }
+        params["signature"] = sign(params, "", self.secret)
+        return params
 
     def _signed(
         self, status: int, data: dict[str, Any], request_headers: dict[str, str]
@@ -378,4 +409,5 @@ def paytrail(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[FakePay
         return PaytrailClient(merchant, transport=httpx.MockTransport(fake.handler))
 
     monkeypatch.setattr(paytrail_refunds, "PaytrailClient", client)
+    monkeypatch.setattr(paytrail_payments, "PaytrailClient", client)
     yield fake
