@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "boxoffice.backoffice",
     "boxoffice.customer",
     "boxoffice.demo",
+    "boxoffice.paytrail_sandbox",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file, not Django's shared in-memory database: live-server tests then give
+    # each thread its own connection, as in production, instead of sharing one across threads.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

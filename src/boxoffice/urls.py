@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -12,3 +13,7 @@ urlpatterns = [
     path("o/", include("boxoffice.customer.urls")),
     path("payments/", include("boxoffice.payments.urls")),
 ]
+
+if settings.PAYTRAIL_SANDBOX:
+    # The fake Paytrail (PAYTRAIL_API_URL's default); production turns it off.
+    urlpatterns.append(path("paytrail-sandbox/", include("boxoffice.paytrail_sandbox.urls")))

@@ -186,8 +186,10 @@ def _refund_unwanted_payment(order: Order, payment: Payment, provider: str) -> N
         amount=payment.amount,
         state=RefundState.PENDING,
         source=RefundSource.PAYTRAIL,
-        note=_("Automatic: the payment arrived after the order was %(status)s.")
-        % {"status": order.get_status_display().lower()},
+        note=_(
+            "Automatic: the payment arrived when the order could no longer take it "
+            "(expired, cancelled or already paid)."
+        ),
     )
     history.money_event(
         order,
