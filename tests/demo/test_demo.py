@@ -23,7 +23,8 @@ from boxoffice.orders.models import (
     Ticket,
     TicketState,
 )
-from boxoffice.payments.models import Payment, Refund
+from boxoffice.payments.models import Payment, Refund, RefundState
+from boxoffice.paytrail_sandbox.models import SandboxPayment
 
 ORDERS = 120
 LOGINS = {
@@ -153,7 +154,22 @@ def test_demo_payments_refunds_and_voided_tickets_share_the_orders_times(
 ) -> None:
     assert Payment.objects.exists() and Refund.objects.exists()
     assert not Payment.objects.exclude(confirmed_at=F("order__paid_at")).exists()
-    assert not Refund.objects.exclude(completed_at=F("order__returned_at")).exists()
+    done = Refund.objects.exclude(state=RefundState.MANUAL_REQUESTED)
+    assert not done.exclude(completed_at=F("order__returned_at")).exists()
+
+
+def test_demo_paytrail_payments_are_known_to_the_sandbox_and_the_queue_has_work(
+    demo_output: str,
+) -> None:
+    paytrail = Payment.objects.filter(method="paytrail", state="confirmed")
+    mirrored = SandboxPayment.objects.filter(status="ok")
+    assert set(mirrored.values_list("transaction_id", flat=True)) == set(
+        paytrail.values_list("provider_reference", flat=True)
+    )
+    queued = Refund.objects.filter(state=RefundState.MANUAL_REQUESTED)
+    assert queued.exists()
+    assert {r.order.status for r in queued} == {"cancelled"}
+    assert {r.order.payment_method for r in queued} <= {"epassi", "smartum", "invoice"}
     void = Ticket.objects.filter(state=TicketState.VOID)
     assert void.exists()
     assert not void.exclude(voided_at=F("order__cancelled_at")).exists()

@@ -188,6 +188,9 @@ class DemoEvent:
         return next((p for p, s in self.products if s.kind == "free"), None)
 
 
+DEMO_ORGANIZER_MERCHANT = ("695861", "MONISAIPPUAKAUPPIAS")
+
+
 def create_organizers() -> dict[str, Organizer]:
     return {
         spec.slug: Organizer.objects.create(
@@ -199,6 +202,10 @@ def create_organizers() -> dict[str, Organizer]:
             city=spec.city,
             country="FI",
             support_email=spec.support_email,
+            # Events whose funds the organizer manages are paid to its own merchant account:
+            # in the demo, Paytrail's public Shop-in-Shop test account, which the sandbox knows.
+            paytrail_merchant_id=DEMO_ORGANIZER_MERCHANT[0],
+            paytrail_secret=DEMO_ORGANIZER_MERCHANT[1],
         )
         for spec in ORGANIZERS
     }

@@ -23,6 +23,7 @@ from boxoffice.demo.catalog import (
     create_users,
 )
 from boxoffice.demo.people import CustomerPool
+from boxoffice.demo.sandbox import mirror_paytrail_payments, queue_platform_refunds
 from boxoffice.orders.models import Order
 
 DEMO_SLUG = ORGANIZERS[0].slug
@@ -91,6 +92,10 @@ class Command(BaseCommand):
         )
         created = builder.run(count)
         backdate(created, organizers.values(), setup_at)
+        mirrored = mirror_paytrail_payments([c.order for c in created])
+        self.stdout.write(f"  {mirrored} Paytrail payments registered in the sandbox")
+        queued = queue_platform_refunds(users["organizer@demo.test"], limit=6)
+        self.stdout.write(f"  {queued} Epassi/Smartum/invoice refunds waiting for platform staff")
         return list(organizers.values())
 
     def _print_counts(self, organizers: list[Organizer]) -> None:
