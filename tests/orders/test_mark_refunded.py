@@ -56,6 +56,7 @@ def test_mark_refunded_refunds_paid_amount_minus_service_fees(
             "failure_reason": "",
             "attempts": 0,
             "sent_at": None,
+            "next_attempt_at": None,
             "note": "Paid back by transfer",
             "actor_id": owner.pk,
             "created_at": refund.created_at,

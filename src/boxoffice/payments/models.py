@@ -85,6 +85,9 @@ class Refund(models.Model):
     # sent blindly again (Paytrail does not deduplicate refundStamp); its outcome is looked up.
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When its next send or lookup is due: the reconcile job only revives refunds that are
+    # overdue (their task was lost), instead of piling a new chain on a live one.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

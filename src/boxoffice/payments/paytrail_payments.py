@@ -178,7 +178,7 @@ def _confirm(payment_id: int, params: dict[str, str]) -> None:
 
 
 def _refund_unwanted_payment(order: Order, payment: Payment, provider: str) -> None:
-    from boxoffice.payments.tasks import refund_send
+    from boxoffice.payments.tasks import refund_send, schedule
 
     refund = Refund.objects.create(
         order=order,
@@ -200,7 +200,7 @@ def _refund_unwanted_payment(order: Order, payment: Payment, provider: str) -> N
         stamp=refund.stamp,
         reason=refund.note,
     )
-    refund_send.enqueue(refund.pk)
+    schedule(refund_send, refund.pk)
 
 
 @transaction.atomic

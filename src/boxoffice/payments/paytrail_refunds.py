@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,7 +78,7 @@ def _claim(refund_id: int) -> Refund | None:
 
 def send(refund_id: int) -> str:
     """Task body: send one pending refund to Paytrail. Safe to run twice."""
-    from boxoffice.payments.tasks import refund_check, refund_send
+    from boxoffice.payments.tasks import refund_check, refund_send, schedule
 
     refund = _claim(refund_id)
     if refund is None:
@@ -103,20 +104,18 @@ def send(refund_id: int) -> str:
         # with the same stamp, after a pause long enough for a callback to show up if it did.
         if error.maybe_delivered and error.status_code is None:
             _await_outcome(refund_id, reason=error.message)
-            refund_check.using(run_after=timezone.now() + _confirm_wait()).enqueue(refund_id)
+            schedule(refund_check, refund_id, delay=_confirm_wait())
             return "outcome unknown"
         if refund.attempts >= MAX_SEND_ATTEMPTS:
             _finish(refund_id, succeeded=False, reason=error.message)
             return "gave up"
         if _release(refund_id, reason=error.message):
-            refund_send.using(run_after=timezone.now() + _backoff(refund.attempts)).enqueue(
-                refund_id
-            )
+            schedule(refund_send, refund_id, delay=_backoff(refund.attempts))
         return "will retry"
     except PaytrailError as error:
         # Paytrail got the request but its answer cannot be trusted: the outcome is unknown.
         _await_outcome(refund_id, reason=error.message)
-        refund_check.using(run_after=timezone.now() + _confirm_wait()).enqueue(refund_id)
+        schedule(refund_check, refund_id, delay=_confirm_wait())
         return "outcome unknown"
     record_response(refund_id, result)
     return result.status
@@ -151,7 +150,7 @@ def _await_outcome(refund_id: int, *, reason: str) -> None:
 
 
 def record_response(refund_id: int, result: RefundResult) -> None:
-    from boxoffice.payments.tasks import refund_check
+    from boxoffice.payments.tasks import refund_check, schedule
 
     if result.status == "ok":
         _finish(refund_id, succeeded=True, transaction_id=result.transaction_id)
@@ -168,7 +167,7 @@ def record_response(refund_id: int, result: RefundResult) -> None:
             if result.transaction_id and not refund.provider_transaction_id:
                 refund.provider_transaction_id = result.transaction_id
                 refund.save(update_fields=["provider_transaction_id"])
-        refund_check.using(run_after=timezone.now() + _confirm_wait()).enqueue(refund_id)
+        schedule(refund_check, refund_id, delay=_confirm_wait())
 
 
 @transaction.atomic
@@ -266,9 +265,9 @@ def check(refund_id: int) -> str:
             ),
         )
         return "handed to a person"
-    from boxoffice.payments.tasks import refund_check
+    from boxoffice.payments.tasks import refund_check, schedule
 
-    refund_check.using(run_after=timezone.now() + _confirm_wait()).enqueue(refund_id)
+    schedule(refund_check, refund_id, delay=_confirm_wait())
     return "still waiting"
 
 
@@ -279,16 +278,17 @@ def refunds_reconcile() -> int:
     ones are only looked up, never re-sent. Both tasks are no-ops on a settled refund, so an
     extra one is harmless.
     """
-    from boxoffice.payments.tasks import refund_check, refund_send
+    from boxoffice.payments.tasks import refund_check, refund_send, schedule
 
     stale = timezone.now() - timedelta(seconds=settings.PAYTRAIL_REFUND_STALE_SECONDS)
+    overdue = Refund.objects.filter(source="paytrail").filter(
+        Q(next_attempt_at__lt=stale) | Q(next_attempt_at__isnull=True, created_at__lt=stale)
+    )
     count = 0
-    for refund in Refund.objects.filter(state=RefundState.PENDING, created_at__lt=stale).filter(
-        source="paytrail"
-    ):
-        refund_send.enqueue(refund.pk)
+    for refund in overdue.filter(state=RefundState.PENDING):
+        schedule(refund_send, refund.pk)
         count += 1
-    for refund in Refund.objects.filter(state=RefundState.PROCESSING, sent_at__lt=stale):
-        refund_check.enqueue(refund.pk)
+    for refund in overdue.filter(state=RefundState.PROCESSING):
+        schedule(refund_check, refund.pk)
         count += 1
     return count

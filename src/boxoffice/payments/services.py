@@ -97,7 +97,7 @@ def _confirmed(payments: list[Payment]) -> Payment | None:
 def _request_paytrail_refund(
     order: Order, payments: list[Payment], amount: Decimal, actor: Actor
 ) -> Refund:
-    from boxoffice.payments.tasks import refund_send  # tasks import this module
+    from boxoffice.payments.tasks import refund_send, schedule  # tasks import this module
 
     payment = _confirmed(payments)
     if payment is None or not payment.provider_reference:
@@ -119,7 +119,7 @@ def _request_paytrail_refund(
         stamp=refund.stamp,
     )
     # Enqueued inside this transaction: the task exists if and only if the refund does.
-    refund_send.enqueue(refund.pk)
+    schedule(refund_send, refund.pk)
     return refund
 
 

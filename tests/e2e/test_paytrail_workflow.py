@@ -1,0 +1,152 @@
+"""A customer pays on the Paytrail sandbox's hosted page; the organizer cancels and refunds.
+
+Everything runs over real HTTP against the live server, which also serves the sandbox: the
+hosted page, the signed redirect back, the sandbox's callbacks and the refund API. Only the
+worker runs in-process (the ``run_tasks`` fixture, as ``boxoffice worker --batch``).
+"""
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from boxoffice.accounts.models import User
+from boxoffice.catalog.models import Product
+from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
+from boxoffice.payments.models import Payment, PaymentState, Refund, RefundState
+from boxoffice.paytrail_sandbox import testing as sandbox
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def site(live_server: Any, settings: Any) -> str:
+    """Our Paytrail client talks to the sandbox on the live server; callbacks come back there."""
+    settings.SITE_URL = live_server.url
+    settings.PAYTRAIL_API_URL = f"{live_server.url}/paytrail-sandbox"
+    settings.PAYTRAIL_SANDBOX_SYNC_CALLBACKS = True
+    settings.PAYTRAIL_RETRY_BASE_SECONDS = 0
+    settings.PAYTRAIL_REFUND_CONFIRM_SECONDS = 3600
+    sandbox.reset_sandbox()
+    return str(live_server.url)
+
+
+def _wait_until_settled(refund: Refund, seconds: float = 10) -> None:
+    """The sandbox's callback goes out after its answer: give it a moment to land."""
+    deadline = time.monotonic() + seconds
+    refund.refresh_from_db()
+    while refund.state == RefundState.PROCESSING and time.monotonic() < deadline:
+        time.sleep(0.1)
+        refund.refresh_from_db()
+
+
+def _history(page: Page) -> Any:
+    return page.get_by_test_id("history").locator("> li")
+
+
+def test_customer_pays_on_sandbox_then_organizer_cancels_and_refunds(
+    site: str,
+    new_page: Callable[..., Page],
+    place: Callable[..., Order],
+    product: Product,
+    owner: User,
+    password: str,
+    run_tasks: Callable[[], None],
+    screenshot_dir: Path,
+) -> None:
+    order = place(product, quantity=2)  # 2 x 49.00 + 2 x 2.50 service fees = 103.00
+    order_url = f"{site}/o/{order.code}/{order.secret}/"
+
+    # -- the customer pays ---------------------------------------------------------------------
+    customer = new_page()
+    customer.goto(order_url)
+    status = customer.locator(".facts dd .badge")
+    expect(status).to_have_text("Reserved")
+    customer.get_by_test_id("pay-now").click()
+
+    expect(customer).to_have_url(
+        re.compile(rf"^{re.escape(site)}/paytrail-sandbox/pay/[0-9a-f-]+$")
+    )
+    expect(customer.locator(".sandbox-summary h1")).to_be_visible()
+    expect(customer.locator(".sandbox-amount")).to_have_attribute("data-amount", "10300")
+    expect(customer.locator(".sandbox-items tbody tr")).to_have_count(2)  # tickets, fees
+    customer.screenshot(path=screenshot_dir / "sandbox-hosted-page.png", full_page=True)
+    customer.get_by_label("OP", exact=True).check()
+    customer.get_by_role("button", name=re.compile(r"^Pay ")).click()
+
+    expect(customer).to_have_url(order_url)
+    expect(customer.locator(".messages")).to_contain_text("Thank you! Your payment was received.")
+    expect(status).to_have_text("Paid")
+    expect(customer.get_by_test_id("pay-now")).to_have_count(0)
+    customer.screenshot(path=screenshot_dir / "customer-order-paid.png", full_page=True)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    payment = Payment.objects.get(order=order, state=PaymentState.CONFIRMED)
+    tid = payment.provider_reference
+    assert sandbox.sandbox_payment(tid).status == "ok"
+    assert sandbox.sandbox_payment(tid).provider == "osuuspankki"
+
+    # -- the organizer cancels and refunds, in a browser of their own ---------------------------
+    organizer = new_page()
+    detail_url = f"{site}/backoffice/orders/{order.code}/"
+    organizer.goto(detail_url)
+    expect(organizer).to_have_url(re.compile(r"/accounts/login/\?next="))
+    organizer.get_by_label("Email").fill(owner.email)
+    organizer.get_by_label("Password").fill(password)
+    organizer.get_by_role("button", name="Log in").click()
+    expect(organizer).to_have_url(detail_url)
+    badge = organizer.get_by_test_id("order-status")
+    expect(badge).to_have_text("Paid")
+
+    organizer.get_by_role("link", name="Cancel and refund").click()
+    expect(organizer).to_have_url(f"{detail_url}cancel-and-refund/")
+    organizer.get_by_label(re.compile("^Reason")).fill("The event moved")
+    organizer.locator(".card.confirm form").get_by_role("button", name="Cancel and refund").click()
+
+    expect(organizer).to_have_url(detail_url)
+    expect(organizer.locator(".messages")).to_contain_text(
+        f"Order {order.code} is cancelled and its tickets are void."
+    )
+    expect(badge).to_have_text("Cancelled")
+    expect(organizer.get_by_test_id("refund-in-flight")).to_be_visible()
+
+    refund = Refund.objects.get(order=order)
+    assert refund.state == RefundState.PENDING
+    run_tasks()
+    _wait_until_settled(refund)
+    assert refund.state == RefundState.SUCCEEDED, refund.failure_reason
+
+    organizer.reload()
+    expect(badge).to_have_text("Returned")
+    expect(organizer.get_by_test_id("refund-in-flight")).to_have_count(0)
+    history = _history(organizer)
+    expect(history.filter(has_text="Refund completed")).to_have_count(1)
+    expect(history.filter(has_text="Order refunded")).to_have_count(1)
+    expect(history.first).to_contain_text("Order refunded")  # newest first
+    organizer.screenshot(path=screenshot_dir / "order-returned.png", full_page=True)
+
+    # -- the database and the sandbox agree -----------------------------------------------------
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RETURNED
+    [made] = sandbox.sandbox_refunds_for(tid)
+    assert made.amount == 9800  # service fees kept
+    assert refund.provider_transaction_id == made.transaction_id
+    assert len(sandbox.refund_calls(tid)) == 1
+    assert list(order.history.order_by("pk").values_list("kind", flat=True)) == [
+        OrderEventKind.PLACED,
+        OrderEventKind.PAYMENT_STARTED,
+        OrderEventKind.PAID,
+        OrderEventKind.CANCELLED,
+        OrderEventKind.REFUND_REQUESTED,
+        OrderEventKind.REFUND_SUCCEEDED,
+        OrderEventKind.REFUNDED,
+    ]
+
+    # The customer's link now tells them the order was returned.
+    customer.goto(order_url)
+    expect(status).to_have_text("Returned")
