@@ -168,8 +168,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 PERIODIC_JOB_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_JOB_INTERVAL_SECONDS", "60"))
 
 # Paytrail (../shared/specs/paytrail.md). The defaults are Paytrail's public test merchant and
-# the sandbox this project ships; production sets PAYTRAIL_SANDBOX=0 and real credentials.
-PAYTRAIL_SANDBOX = env_bool("PAYTRAIL_SANDBOX", default=True)
+# the sandbox this project ships. Configuring a real secret turns the sandbox off unless it is
+# asked for explicitly, so a production deployment never takes fake payments by omission.
+PAYTRAIL_SANDBOX = env_bool("PAYTRAIL_SANDBOX", default=not os.environ.get("PAYTRAIL_SECRET"))
 PAYTRAIL_API_URL = os.environ.get("PAYTRAIL_API_URL", "").rstrip("/") or (
     f"{SITE_URL}/paytrail-sandbox" if PAYTRAIL_SANDBOX else "https://services.paytrail.com"
 )
