@@ -10,7 +10,9 @@ import httpx
 import pytest
 from django.test import Client
 
+from boxoffice.common.errors import DomainError
 from boxoffice.orders.models import ActorKind, OrderEventKind, OrderStatus
+from boxoffice.orders.services import order_mark_refunded
 from boxoffice.payments import paytrail_refunds
 from boxoffice.payments.models import Refund, RefundSource, RefundState
 from boxoffice.payments.services import order_cancel_and_refund, refund_request
@@ -196,8 +198,8 @@ def test_paytrail_rejection_is_shown_with_its_reason(cancelled, actor, paytrail,
     assert len(paytrail.refunds) == 0
 
 
-def test_paytrail_500_is_retried_then_succeeds_once(cancelled, actor, paytrail, run_tasks):
-    paytrail.replies = [500, 502, "ok"]
+def test_paytrail_503_is_retried_then_succeeds_once(cancelled, actor, paytrail, run_tasks):
+    paytrail.replies = [503, 503, "ok"]
     refund = refund_request(order=cancelled, actor=actor)
     run_tasks()
     refund.refresh_from_db()
@@ -206,14 +208,25 @@ def test_paytrail_500_is_retried_then_succeeds_once(cancelled, actor, paytrail, 
     assert len(paytrail.refunds) == 1
 
 
-def test_paytrail_500_every_time_ends_failed(cancelled, actor, paytrail, run_tasks):
-    paytrail.replies = [500] * 10
+def test_paytrail_503_every_time_ends_failed(cancelled, actor, paytrail, run_tasks):
+    paytrail.replies = [503] * 10
     refund = refund_request(order=cancelled, actor=actor)
     run_tasks()
     refund.refresh_from_db()
     assert refund.state == RefundState.FAILED
     assert refund.attempts == 5
     assert paytrail.refunds == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_paytrail_500_is_not_resent_but_looked_into(cancelled, actor, paytrail, run_tasks, status):
+    """Paytrail may have made the refund before failing: never POST it again."""
+    paytrail.replies = [status, "ok"]
+    refund = refund_request(order=cancelled, actor=actor)
+    run_tasks()
+    refund.refresh_from_db()
+    assert (refund.state, refund.attempts) == (RefundState.PROCESSING, 1)
+    assert paytrail.refunds == []  # the only POST got the error; no second one
 
 
 def test_connection_refused_is_retried(cancelled, actor, paytrail, run_tasks):
@@ -249,8 +262,12 @@ def test_unconfirmed_refund_is_handed_to_a_person(cancelled, actor, paytrail, ru
     settings.PAYTRAIL_REFUND_GIVE_UP_SECONDS = 0
     assert paytrail_refunds.check(refund.pk) == "handed to a person"
     refund.refresh_from_db()
-    assert refund.state == RefundState.FAILED
-    assert "Check the Paytrail Merchant Panel" in refund.failure_reason
+    # The platform's queue: still counted as on its way, so nobody refunds the order twice.
+    assert refund.state == RefundState.MANUAL_REQUESTED
+    assert "check the Paytrail Merchant Panel" in refund.failure_reason
+    with pytest.raises(DomainError, match="already on its way"):
+        order_mark_refunded(order=cancelled, actor=actor)
+    assert refund_request(order=cancelled, actor=actor).pk == refund.pk
 
 
 def test_pending_refund_is_settled_by_lookup(cancelled, actor, paytrail, run_tasks):
@@ -259,7 +276,7 @@ def test_pending_refund_is_settled_by_lookup(cancelled, actor, paytrail, run_tas
     run_tasks()
     refund.refresh_from_db()
     paytrail.lookups[refund.provider_transaction_id] = "pending"
-    assert paytrail_refunds.check(refund.pk) == "still waiting"
+    assert paytrail_refunds.check(refund.pk) == "still pending at Paytrail"
     paytrail.lookups[refund.provider_transaction_id] = "ok"
     assert paytrail_refunds.check(refund.pk) == "succeeded"
     refund.refresh_from_db()

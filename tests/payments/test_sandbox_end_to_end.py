@@ -14,6 +14,7 @@ import pytest
 
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
+from boxoffice.payments import paytrail_refunds
 from boxoffice.payments.models import Payment, PaymentState, Refund, RefundState
 from boxoffice.payments.services import order_cancel_and_refund
 from boxoffice.paytrail_sandbox import testing as sandbox
@@ -131,15 +132,23 @@ def settle(refund: Refund, seconds: float = 10) -> None:
         refund.refresh_from_db()
 
 
-def test_paytrail_500_is_retried_and_refunds_once(paid_and_cancelled, owner, run_tasks):
+def test_paytrail_500_is_never_resent_and_goes_to_the_platform(
+    paid_and_cancelled, owner, run_tasks, settings
+):
+    """A 500 may come after Paytrail made the refund: we never POST it again. Here the sandbox
+    did nothing, no callback comes, and after the give-up time platform staff take it over."""
     order, tid = paid_and_cancelled()
-    sandbox.set_switches(fail_next_calls=2)
+    sandbox.set_switches(fail_next_calls=1)
 
     refund = refund_once(order, owner, run_tasks)
+    assert (refund.state, refund.attempts) == (RefundState.PROCESSING, 1)
 
-    assert (refund.state, refund.attempts) == (RefundState.SUCCEEDED, 3)
-    assert len(sandbox.sandbox_refunds_for(tid)) == 1
-    assert order.status == OrderStatus.RETURNED
+    settings.PAYTRAIL_REFUND_GIVE_UP_SECONDS = 0
+    assert paytrail_refunds.check(refund.pk) == "handed to a person"
+    refund.refresh_from_db()
+    assert refund.state == RefundState.MANUAL_REQUESTED
+    assert len(sandbox.refund_calls(tid)) == 1
+    assert sandbox.sandbox_refunds_for(tid) == []
 
 
 def test_timeout_is_settled_by_the_callback_not_a_second_post(

@@ -347,8 +347,8 @@ def test_refund_lost_with_the_worker_is_never_resent_and_goes_to_a_person(
 ) -> None:
     """The POST never reached Paytrail and the worker died: from our side this looks exactly like
     the first test (claimed, sent, no answer), so the restarted worker must not send it again.
-    No callback will ever come; after PAYTRAIL_REFUND_GIVE_UP_SECONDS the refund is failed with a
-    note to check the Merchant Panel, and the order can be refunded again by a person."""
+    No callback will ever come; after PAYTRAIL_REFUND_GIVE_UP_SECONDS the refund goes to the
+    platform's queue with a note to check the Merchant Panel, still counted as on its way."""
     order, tid = paid_and_cancelled()
     refund = refund_request(order=order, actor=Actor.for_user(owner))
 
@@ -373,10 +373,10 @@ def test_refund_lost_with_the_worker_is_never_resent_and_goes_to_a_person(
     workers.batch(PAYTRAIL_REFUND_GIVE_UP_SECONDS="0")
     refund.refresh_from_db()
     order.refresh_from_db()
-    assert refund.state == RefundState.FAILED
+    assert refund.state == RefundState.MANUAL_REQUESTED
     assert "Merchant Panel" in refund.failure_reason
     assert order.status == OrderStatus.CANCELLED
-    assert refundable_amount(order, order.payments.all(), order.refunds.all()) == 98
+    assert refundable_amount(order, order.payments.all(), order.refunds.all()) == 0
     assert sandbox.refund_calls(tid) == []
     assert sandbox.sandbox_refunds_for(tid) == []
 

@@ -4,7 +4,9 @@ import uuid
 
 from django.http import QueryDict
 
-from boxoffice.payments.paytrail.credentials import merchant_by_account
+from boxoffice.orders.models import Order
+from boxoffice.payments.paytrail.credentials import merchant_by_account, merchant_for
+from boxoffice.payments.paytrail.errors import MerchantNotConfigured
 from boxoffice.payments.paytrail.signing import SignatureError, verify
 
 
@@ -31,3 +33,16 @@ def stamp_of(params: dict[str, str]) -> str | None:
         return str(uuid.UUID(params.get("checkout-stamp") or ""))
     except ValueError:
         return None
+
+
+def signed_by_merchant_of(params: dict[str, str], order: Order) -> bool:
+    """Whether the merchant that signed these params is the one this order's money belongs to.
+
+    Without this, anyone holding one organizer's Paytrail secret could confirm another
+    organizer's payment or fail its refund.
+    """
+    try:
+        expected = merchant_for(order)
+    except MerchantNotConfigured:
+        return False
+    return params.get("checkout-account") == expected.account

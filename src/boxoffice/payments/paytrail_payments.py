@@ -23,7 +23,7 @@ from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
 from boxoffice.orders.transitions import lock, order_transition
-from boxoffice.payments.callbacks import stamp_of
+from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
 from boxoffice.payments.models import Payment, PaymentState, Refund, RefundSource, RefundState
 from boxoffice.payments.paytrail.client import PaytrailClient, to_cents
 from boxoffice.payments.paytrail.credentials import merchant_for
@@ -135,8 +135,8 @@ def payment_start(*, order: Order) -> str:
 def payment_record(params: dict[str, str]) -> Payment | None:
     """Apply a verified payment redirect or callback. None if no payment has that stamp."""
     stamp = stamp_of(params)
-    payment = Payment.objects.filter(stamp=stamp).first() if stamp else None
-    if payment is None:
+    payment = Payment.objects.filter(stamp=stamp).select_related("order").first() if stamp else None
+    if payment is None or not signed_by_merchant_of(params, payment.order):
         return None
     status = params.get("checkout-status", "")
     if status == "ok":
@@ -155,16 +155,26 @@ def _confirm(payment_id: int, params: dict[str, str]) -> None:
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.state == PaymentState.CONFIRMED:
         return  # a repeat: the redirect and the callback both come, maybe twice
-    if params.get("checkout-amount") != str(to_cents(payment.amount)):
-        logger.error("payment %s: amount %s differs", payment.stamp, params.get("checkout-amount"))
+    received = _received_amount(params)
+    if received is None:
+        logger.error("payment %s: unreadable amount %r", payment.stamp, params)
         return
+    mismatch = received != payment.amount
+    if mismatch:
+        # The money arrived, but not what the order costs: record what came and give it back.
+        logger.error(
+            "payment %s: received %s, expected %s", payment.stamp, received, payment.amount
+        )
+        payment.amount = received
     payment.state = PaymentState.CONFIRMED
     payment.confirmed_at = timezone.now()
     payment.provider_reference = params.get("checkout-transaction-id", payment.provider_reference)
     payment.failure_reason = ""
-    payment.save(update_fields=["state", "confirmed_at", "provider_reference", "failure_reason"])
+    payment.save(
+        update_fields=["state", "amount", "confirmed_at", "provider_reference", "failure_reason"]
+    )
     provider = params.get("checkout-provider", "")
-    if order.status == OrderStatus.RESERVED:
+    if order.status == OrderStatus.RESERVED and not mismatch:
         order_transition(
             order=order,
             to=OrderStatus.PAID,
@@ -175,6 +185,14 @@ def _confirm(payment_id: int, params: dict[str, str]) -> None:
     # The money arrived but the order cannot take it (expired, cancelled, or already paid by
     # another attempt): give it all back, fees included, since the customer got nothing for it.
     _refund_unwanted_payment(order, payment, provider)
+
+
+def _received_amount(params: dict[str, str]) -> Decimal | None:
+    try:
+        cents = int(params.get("checkout-amount", ""))
+    except ValueError:
+        return None
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
 def _refund_unwanted_payment(order: Order, payment: Payment, provider: str) -> None:

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind
-from boxoffice.payments.callbacks import stamp_of
-from boxoffice.payments.models import Refund, RefundState
+from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
+from boxoffice.payments.models import Refund, RefundSource, RefundState
 from boxoffice.payments.paytrail.client import PaytrailClient, RefundResult, to_cents
 from boxoffice.payments.paytrail.credentials import merchant_for
 from boxoffice.payments.paytrail.errors import (
@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 PAYTRAIL = Actor.system("Paytrail")
 FINAL = (RefundState.SUCCEEDED, RefundState.FAILED)
 MAX_SEND_ATTEMPTS = 5
+# 503 Service Unavailable: the request was not taken on, so sending it again is safe.
+RESEND_SAFE_STATUSES = frozenset({503})
+# Paytrail's word for a refund it handed to the customer to finish (spec §5.2): not money yet.
+EMAIL_REFUND = "email refund"
 
 
 def callback_urls() -> dict[str, str]:
@@ -100,12 +104,14 @@ def send(refund_id: int) -> str:
         _finish(refund_id, succeeded=False, reason=error.message)
         return "refused"
     except PaytrailUnavailable as error:
-        # Paytrail answered 5xx (it did not do the refund) or never got the request: send again,
-        # with the same stamp, after a pause long enough for a callback to show up if it did.
-        if error.maybe_delivered and error.status_code is None:
+        if error.maybe_delivered and error.status_code not in RESEND_SAFE_STATUSES:
+            # A timeout, a dropped connection, a 500/502/504: Paytrail may have made the refund
+            # and does not deduplicate stamps, so never send it again; find out instead.
             _await_outcome(refund_id, reason=error.message)
             schedule(refund_check, refund_id, delay=_confirm_wait())
             return "outcome unknown"
+        # Never reached Paytrail (no connection), or 503 (it did not take the request): send
+        # again with the same stamp, after a pause.
         if refund.attempts >= MAX_SEND_ATTEMPTS:
             _finish(refund_id, succeeded=False, reason=error.message)
             return "gave up"
@@ -152,7 +158,7 @@ def _await_outcome(refund_id: int, *, reason: str) -> None:
 def record_response(refund_id: int, result: RefundResult) -> None:
     from boxoffice.payments.tasks import refund_check, schedule
 
-    if result.status == "ok":
+    if result.status == "ok" and result.provider != EMAIL_REFUND:
         _finish(refund_id, succeeded=True, transaction_id=result.transaction_id)
     elif result.status == "fail":
         _finish(
@@ -161,12 +167,17 @@ def record_response(refund_id: int, result: RefundResult) -> None:
             transaction_id=result.transaction_id,
             reason=_("Paytrail could not make the refund."),
         )
-    else:  # pending: the callback (or a lookup) will tell
+    else:  # pending, or an email refund: the callback (or a lookup) will tell
         with transaction.atomic():
             refund = Refund.objects.select_for_update().get(pk=refund_id)
             if result.transaction_id and not refund.provider_transaction_id:
                 refund.provider_transaction_id = result.transaction_id
-                refund.save(update_fields=["provider_transaction_id"])
+            if result.provider == EMAIL_REFUND and refund.state == RefundState.PROCESSING:
+                refund.failure_reason = _(
+                    "Paytrail sent the customer an email to finish this refund; it is done when "
+                    "they have given their bank account."
+                )
+            refund.save(update_fields=["provider_transaction_id", "failure_reason"])
         schedule(refund_check, refund_id, delay=_confirm_wait())
 
 
@@ -188,8 +199,12 @@ def _finish(
     )
     if refund.state == RefundState.SUCCEEDED or (not succeeded and refund.state in FINAL):
         return False
-    if refund.state in (RefundState.MANUAL_REQUESTED, RefundState.MANUAL_DONE):
+    if refund.state == RefundState.MANUAL_DONE:
         return False
+    if refund.state == RefundState.MANUAL_REQUESTED and not (
+        succeeded and refund.source == RefundSource.PAYTRAIL
+    ):
+        return False  # handed to the platform; only Paytrail's own "done" still settles it
     refund.state = RefundState.SUCCEEDED if succeeded else RefundState.FAILED
     refund.completed_at = timezone.now()
     if transaction_id:
@@ -216,8 +231,8 @@ def _finish(
 def record_callback(params: dict[str, str]) -> bool:
     """A verified refund callback (spec §5.2). Returns False if no refund has that stamp."""
     stamp = stamp_of(params)
-    refund = Refund.objects.filter(stamp=stamp).first() if stamp else None
-    if refund is None:
+    refund = Refund.objects.filter(stamp=stamp).select_related("order").first() if stamp else None
+    if refund is None or not signed_by_merchant_of(params, refund.order):
         return False
     transaction_id = params.get("checkout-transaction-id") or None
     if params.get("checkout-status") == "ok":
@@ -238,6 +253,8 @@ def record_callback(params: dict[str, str]) -> bool:
 
 def check(refund_id: int) -> str:
     """Task body: settle a refund whose outcome we have not heard, by looking it up."""
+    from boxoffice.payments.tasks import refund_check, schedule
+
     refund = Refund.objects.select_related("order", "order__organizer").get(pk=refund_id)
     if refund.state != RefundState.PROCESSING:
         return "already settled"
@@ -254,21 +271,46 @@ def check(refund_id: int) -> str:
             if status.status == "fail":
                 _finish(refund_id, succeeded=False, reason=_("Paytrail could not make the refund."))
                 return "failed"
+            # Paytrail knows it and says it is not finished (approval, email refund): it will
+            # finish; keep asking, never give up on a refund that exists.
+            schedule(refund_check, refund_id, delay=_confirm_wait())
+            return "still pending at Paytrail"
     waited = timezone.now() - (refund.sent_at or refund.created_at)
     if waited >= timedelta(seconds=settings.PAYTRAIL_REFUND_GIVE_UP_SECONDS):
-        _finish(
-            refund_id,
-            succeeded=False,
-            reason=_(
-                "Paytrail did not confirm this refund. Check the Paytrail Merchant Panel before "
-                "retrying: a retry sends a new refund."
-            ),
-        )
+        _hand_to_platform(refund_id)
         return "handed to a person"
-    from boxoffice.payments.tasks import refund_check, schedule
-
     schedule(refund_check, refund_id, delay=_confirm_wait())
     return "still waiting"
+
+
+@transaction.atomic
+def _hand_to_platform(refund_id: int) -> None:
+    """Nobody can tell whether this refund happened: the platform checks the Merchant Panel.
+
+    It moves to the platform's manual queue, where it still counts as money on its way, so no
+    one can refund the order again meanwhile; staff complete it with the reference they find
+    (or make the refund by hand and record that).
+    """
+    refund = (
+        Refund.objects.select_for_update(of=("self",)).select_related("order").get(pk=refund_id)
+    )
+    if refund.state != RefundState.PROCESSING:
+        return
+    refund.state = RefundState.MANUAL_REQUESTED
+    refund.failure_reason = _(
+        "Paytrail did not confirm this refund. Platform staff: check the Paytrail Merchant Panel "
+        "for refund stamp %(stamp)s, then record it here."
+    ) % {"stamp": refund.stamp}
+    refund.save(update_fields=["state", "failure_reason"])
+    history.money_event(
+        refund.order,
+        OrderEventKind.REFUND_REQUESTED,
+        PAYTRAIL,
+        refund.amount,
+        via="platform",
+        stamp=refund.stamp,
+        reason=refund.failure_reason,
+    )
 
 
 def refunds_reconcile() -> int:

@@ -20,6 +20,7 @@ from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentM
 from boxoffice.orders.services import REFUNDS_IN_FLIGHT, order_cancel
 from boxoffice.orders.transitions import lock, order_transition, sync
 from boxoffice.payments.models import (
+    REFUND_STATES_COUNTED,
     Payment,
     PaymentState,
     Refund,
@@ -33,6 +34,7 @@ REFUNDED_BY_PLATFORM = frozenset(
     {PaymentMethod.EPASSI, PaymentMethod.SMARTUM, PaymentMethod.INVOICE}
 )
 IN_FLIGHT = REFUNDS_IN_FLIGHT
+COUNTED = REFUND_STATES_COUNTED
 NO_REFUND_SERVICE = gettext_lazy(
     "This payment method has no refund service: use Mark as refunded once the money has been "
     "returned."
@@ -52,31 +54,33 @@ def refund_method_for(order: Order) -> str | None:
 def refund_request(*, order: Order, actor: Actor) -> Refund:
     """Refund what is still refundable on a cancelled order ("Refund order").
 
-    Paytrail orders get a pending refund and a task that sends it; the others a request in the
-    platform's manual queue. A repeat while a refund is under way returns that refund, so a
-    double click or two people at once never refund twice (the order row lock serializes them).
+    Paytrail orders get pending refunds and tasks that send them; the others a request in the
+    platform's manual queue. What is already on its way counts as refunded, so a double click
+    or two people at once get the refund under way back instead of a second one (the order row
+    lock serializes them).
     """
     locked = lock(order)
     sync(order, locked)
     refunds = list(locked.refunds.order_by("pk"))
-    in_flight = [r for r in refunds if r.state in IN_FLIGHT]
-    if in_flight:
-        return in_flight[-1]
-    if locked.status == OrderStatus.RETURNED and refunds:
-        return refunds[-1]
+    payments = list(locked.payments.order_by("pk"))
+    amount = refundable_amount(locked, payments, refunds)
+    if amount <= ZERO:
+        in_flight = [r for r in refunds if r.state in IN_FLIGHT]
+        if in_flight:
+            return in_flight[-1]
+        if locked.status == OrderStatus.RETURNED and refunds:
+            return refunds[-1]
     if locked.status != OrderStatus.CANCELLED:
         raise TransitionNotAllowed(
             _("Only a cancelled order can be refunded. Cancel the order first.")
         )
-    payments = list(locked.payments.order_by("pk"))
-    amount = refundable_amount(locked, payments, refunds)
     if amount <= ZERO:
         raise DomainError(_("Nothing refundable was paid for this order."))
     method = refund_method_for(locked)
     if method is None:
         raise DomainError(str(NO_REFUND_SERVICE))
     if method == "paytrail":
-        return _request_paytrail_refund(locked, payments, amount, actor)
+        return _request_paytrail_refunds(locked, payments, refunds, amount, actor)
     refund = Refund.objects.create(
         order=locked,
         payment=_confirmed(payments),
@@ -94,33 +98,48 @@ def _confirmed(payments: list[Payment]) -> Payment | None:
     return confirmed[-1] if confirmed else None
 
 
-def _request_paytrail_refund(
-    order: Order, payments: list[Payment], amount: Decimal, actor: Actor
+def _request_paytrail_refunds(
+    order: Order, payments: list[Payment], refunds: list[Refund], amount: Decimal, actor: Actor
 ) -> Refund:
+    """Split ``amount`` over the Paytrail payments that still hold money, oldest first.
+
+    A customer who paid twice (two tabs) has two payments; each refund must go back through a
+    payment that still has that much left, or Paytrail refuses it (remaining balance, §5.1).
+    """
     from boxoffice.payments.tasks import refund_send, schedule  # tasks import this module
 
-    payment = _confirmed(payments)
-    if payment is None or not payment.provider_reference:
+    created: list[Refund] = []
+    left = amount
+    for payment in payments:
+        if payment.state != PaymentState.CONFIRMED or not payment.provider_reference:
+            continue
+        counted = sum(
+            (r.amount for r in refunds if r.payment_id == payment.pk and r.state in COUNTED),
+            ZERO,
+        )
+        take = min(payment.amount - counted, left)
+        if take <= ZERO:
+            continue
+        refund = Refund.objects.create(
+            order=order,
+            payment=payment,
+            amount=take,
+            state=RefundState.PENDING,
+            source=RefundSource.PAYTRAIL,
+            actor=actor.user,
+        )
+        history.money_event(
+            order, OrderEventKind.REFUND_REQUESTED, actor, take, via="paytrail", stamp=refund.stamp
+        )
+        # Enqueued inside this transaction: the task exists if and only if the refund does.
+        schedule(refund_send, refund.pk)
+        created.append(refund)
+        left -= take
+        if left <= ZERO:
+            break
+    if not created:
         raise DomainError(_("This order has no Paytrail payment to refund."))
-    refund = Refund.objects.create(
-        order=order,
-        payment=payment,
-        amount=amount,
-        state=RefundState.PENDING,
-        source=RefundSource.PAYTRAIL,
-        actor=actor.user,
-    )
-    history.money_event(
-        order,
-        OrderEventKind.REFUND_REQUESTED,
-        actor,
-        refund.amount,
-        via="paytrail",
-        stamp=refund.stamp,
-    )
-    # Enqueued inside this transaction: the task exists if and only if the refund does.
-    schedule(refund_send, refund.pk)
-    return refund
+    return created[0]
 
 
 @transaction.atomic
