@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-fast browser bench-pages lint format messages install clean
+.PHONY: run test test-fast browser bench-pages bench-documents lint format messages install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench-pages: install
 	$(BIN)/boxoffice migrate --noinput -v0
 	$(BIN)/boxoffice demo >/dev/null
 	$(BIN)/python bench/pages.py
+
+## Ticket rendering speed: tickets/s on one core and the time of one 500-ticket PDF.
+bench-documents: install
+	$(BIN)/python bench/documents.py
 
 lint: install
 	$(BIN)/ruff check src tests

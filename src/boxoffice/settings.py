@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "boxoffice.catalog",
     "boxoffice.orders",
     "boxoffice.payments",
+    "boxoffice.documents",
+    "boxoffice.notifications",
     "boxoffice.backoffice",
     "boxoffice.customer",
     "boxoffice.demo",

@@ -79,6 +79,15 @@ def participant_updated(order: Order, ticket: Ticket, actor: Actor, changes: Cha
     )
 
 
+def email_event(
+    order: Order, kind: str, actor: Actor, *, email_kind: str, to: str, **details: Any
+) -> OrderEvent:
+    """An email queued, sent or failed: which message (kind, recipient) and e.g. the error."""
+    data: dict[str, Any] = {"email_kind": email_kind, "to": to}
+    data.update({key: str(value) for key, value in details.items() if value not in (None, "")})
+    return _record(order, kind, actor, data)
+
+
 def _jsonable(changes: Changes) -> dict[str, list[Any]]:
     def value(v: Any) -> Any:
         return str(v) if isinstance(v, Decimal) else v

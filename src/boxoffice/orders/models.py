@@ -159,6 +159,9 @@ class OrderEventKind(models.TextChoices):
     REFUND_FAILED = "refund_failed", _("Refund failed")
     CUSTOMER_UPDATED = "customer_updated", _("Customer information changed")
     PARTICIPANT_UPDATED = "participant_updated", _("Participant information changed")
+    EMAIL_QUEUED = "email_queued", _("Email queued")
+    EMAIL_SENT = "email_sent", _("Email sent")
+    EMAIL_FAILED = "email_failed", _("Email failed")
 
 
 class OrderEvent(models.Model):

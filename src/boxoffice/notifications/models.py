@@ -1,0 +1,49 @@
+"""The per-order email log: one row per message, from queued to sent (or failed)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from boxoffice.orders.models import Order
+
+
+class EmailKind(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Order confirmation")
+    RESEND_TICKETS = "resend_tickets", _("Tickets resent")
+    CANCELLATION = "cancellation", _("Cancellation notice")
+    REFUND = "refund", _("Refund notice")
+
+
+class EmailState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    # Claimed by a worker and being handed to the mail server; a second run skips it.
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class EmailMessage(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="emails")
+    kind = models.CharField(_("kind"), max_length=20, choices=EmailKind.choices)
+    to = models.EmailField(_("recipient"))
+    subject = models.CharField(_("subject"), max_length=250)
+    language = models.CharField(_("language"), max_length=8)
+    state = models.CharField(
+        _("state"), max_length=8, choices=EmailState.choices, default=EmailState.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Kind-specific values the templates need (e.g. the refunded amount), as strings.
+    context = models.JSONField(default=dict, blank=True)
+    # The text part as sent, kept for support questions ("what did the customer get?").
+    body = models.TextField(_("body"), blank=True)
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("email message")
+        verbose_name_plural = _("email messages")
+        ordering = ["order_id", "created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="email_order_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to}"

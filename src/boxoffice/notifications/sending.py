@@ -1,0 +1,129 @@
+"""The send task's body: claim the message, render and hand it to the mail server, record.
+
+Three steps, like every provider call (DESIGN §5): (1) a short transaction claims the queued
+message (state sending), so a second run of the task finds nothing to do; (2) the message is
+rendered and sent outside any transaction through Django's mail API (EMAIL_BACKEND decides:
+SMTP in production, .eml files in the demo); (3) a transaction records sent, or puts the
+message back in the queue with a later retry, or marks it failed, with its history row.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from boxoffice.common.errors import DomainError
+from boxoffice.notifications import compose
+from boxoffice.notifications.models import EmailMessage, EmailState
+from boxoffice.orders import history
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import OrderEventKind
+
+logger = logging.getLogger("boxoffice.notifications")
+
+MAX_ATTEMPTS = 5
+ACTOR = Actor.system("email")
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = getattr(settings, "EMAIL_RETRY_BASE_SECONDS", 60)
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _claim(message_id: int) -> EmailMessage | None:
+    with transaction.atomic():
+        message = (
+            EmailMessage.objects.select_for_update(of=("self",))
+            .select_related("order", "order__event", "order__organizer")
+            .filter(pk=message_id)
+            .first()
+        )
+        if message is None or message.state != EmailState.QUEUED:
+            return None  # sent, failed for good, or another run is sending it
+        message.state = EmailState.SENDING
+        message.attempts += 1
+        message.save(update_fields=["state", "attempts"])
+        return message
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A 5xx answer about this message or its recipient will not change on retry."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500 and not isinstance(error, smtplib.SMTPAuthenticationError)
+    return False
+
+
+def send(message_id: int) -> str:
+    """Task body: send one queued message. Safe to run twice."""
+    message = _claim(message_id)
+    if message is None:
+        return "nothing to send"
+    try:
+        email = compose.build(message)
+    except DomainError as error:  # e.g. no valid tickets left to attach
+        _fail(message, error.message)
+        return "failed"
+    except Exception as error:  # a rendering bug: never leave the message claimed
+        logger.exception("email %s could not be rendered", message.pk)
+        _fail(message, f"{type(error).__name__}: {error}")
+        return "failed"
+    try:
+        email.send()
+    except (smtplib.SMTPException, OSError) as error:
+        reason = f"{type(error).__name__}: {error}"
+        if _is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
+            _fail(message, reason)
+            return "failed"
+        _retry(message, reason)
+        return "will retry"
+    _sent(message, str(email.body))
+    return "sent"
+
+
+def _sent(message: EmailMessage, body: str) -> None:
+    with transaction.atomic():
+        message.state = EmailState.SENT
+        message.sent_at = timezone.now()
+        message.error = ""
+        message.body = body
+        message.save(update_fields=["state", "sent_at", "error", "body"])
+        history.email_event(
+            message.order,
+            OrderEventKind.EMAIL_SENT,
+            ACTOR,
+            email_kind=message.kind,
+            to=message.to,
+            subject=message.subject,
+        )
+
+
+def _retry(message: EmailMessage, reason: str) -> None:
+    from boxoffice.notifications.tasks import schedule_send
+
+    logger.warning("email %s attempt %s failed: %s", message.pk, message.attempts, reason)
+    with transaction.atomic():
+        message.state = EmailState.QUEUED
+        message.error = reason
+        message.save(update_fields=["state", "error"])
+        schedule_send(message.pk, delay=_backoff(message.attempts))
+
+
+def _fail(message: EmailMessage, reason: str) -> None:
+    logger.error("email %s failed: %s", message.pk, reason)
+    with transaction.atomic():
+        message.state = EmailState.FAILED
+        message.error = reason
+        message.save(update_fields=["state", "error"])
+        history.email_event(
+            message.order,
+            OrderEventKind.EMAIL_FAILED,
+            ACTOR,
+            email_kind=message.kind,
+            to=message.to,
+            error=reason,
+        )
