@@ -25,6 +25,11 @@ ORDER_URLS: list[tuple[str, str, str]] = [
     ("order_mark_paid", "POST", OrderStatus.INVOICING),
     ("order_cancel", "GET", OrderStatus.PAID),
     ("order_cancel", "POST", OrderStatus.PAID),
+    ("order_tickets_pdf", "GET", OrderStatus.PAID),
+    ("ticket_pdf", "GET", OrderStatus.PAID),
+    ("order_receipt_pdf", "GET", OrderStatus.PAID),
+    ("order_resend", "GET", OrderStatus.PAID),
+    ("order_resend", "POST", OrderStatus.PAID),
     ("order_refund", "GET", OrderStatus.CANCELLED),
     ("order_refund", "POST", OrderStatus.CANCELLED),
     ("order_cancel_and_refund", "GET", OrderStatus.PAID),
@@ -44,13 +49,14 @@ POST_DATA: dict[str, dict[str, str]] = {
     "order_mark_paid": {"reference": "INTRUDER"},
     "order_cancel": {"reason": "intruder"},
     "order_refund": {},
+    "order_resend": {"to": ""},
     "order_cancel_and_refund": {"reason": "intruder"},
     "order_mark_refunded": {"reference": "INTRUDER", "note": "intruder"},
 }
 
 
 def order_url(name: str, order: Order) -> str:
-    if name == "ticket_participant":
+    if name in ("ticket_participant", "ticket_pdf"):
         ticket = order.tickets.order_by("pk").first()
         assert ticket is not None
         return reverse(f"backoffice:{name}", args=[order.code, ticket.pk])

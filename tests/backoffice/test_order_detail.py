@@ -196,9 +196,21 @@ def test_products_table_lists_every_ticket_with_a_participant_link(owner_client,
             "€2.50",
             "Valid",
             "—",
-            "View participant",
+            "View participant Download ticket",
         ],
-        ["Day ticket VAT 10 %", "—", "€49.00", "€2.50", "Valid", "—", "View participant"],
+        [
+            "Day ticket VAT 10 %",
+            "—",
+            "€49.00",
+            "€2.50",
+            "Valid",
+            "—",
+            "View participant Download ticket",
+        ],
+    ]
+    assert [href for text, href in links(response) if text == "Download ticket"] == [
+        f"/backoffice/orders/{order.code}/tickets/{ticket_a.pk}.pdf",
+        f"/backoffice/orders/{order.code}/tickets/{ticket_b.pk}.pdf",
     ]
     assert [href for text, href in links(response) if text == "View participant"] == [
         f"/backoffice/orders/{order.code}/tickets/{ticket_a.pk}/",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from boxoffice.accounts.permissions import Action, Principal
 from boxoffice.catalog.models import Event, FundsManager
 from boxoffice.common.money import ZERO, format_eur
+from boxoffice.notifications.models import EmailKind
 from boxoffice.orders.models import Language, Order, OrderEvent, OrderStatus, Ticket
 from boxoffice.orders.services import can_mark_paid_by_hand
 from boxoffice.orders.states import is_allowed
@@ -33,6 +34,7 @@ FIELD_LABELS = {
 FIELD_ORDER = {name: i for i, name in enumerate(FIELD_LABELS)}
 STATUS_LABELS = dict(OrderStatus.choices)
 MONEY_KEYS = {"amount", "total"}
+EMAIL_KIND_LABELS = dict(EmailKind.choices)
 VIA_LABELS = {"paytrail": "Paytrail", "platform": _("the platform's refund queue")}
 LANGUAGE_LABELS = dict(Language.choices)
 
@@ -80,6 +82,10 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
             ("amount", _("Amount")),
             ("voided_tickets", _("Tickets voided")),
             ("reason", _("Reason")),
+            ("email_kind", _("Email")),
+            ("to", _("To")),
+            ("subject", _("Subject")),
+            ("error", _("Error")),
             ("via", _("Refunded through")),
             ("reference", _("Reference")),
             ("transaction", _("Paytrail transaction")),
@@ -88,10 +94,12 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
             ("product_count", _("Number of products")),
         ):
             value = data.get(key)
-            if value in (None, ""):
-                continue
+            if value in (None, "") or (key == "to" and "email_kind" not in data):
+                continue  # a status change's "to" is shown as from -> to, not as a recipient
             if key == "via":
                 value = VIA_LABELS.get(value, value)
+            if key == "email_kind":
+                value = EMAIL_KIND_LABELS.get(value, value)
             if key in MONEY_KEYS:
                 value = format_eur(Decimal(value), get_language() or "fi")
             details.append((str(label), str(value)))
@@ -116,6 +124,9 @@ class OrderActions:
     cancel_and_refund: bool
     refund: bool
     mark_refunded: bool
+    download_tickets: bool = False
+    download_receipt: bool = False
+    resend: bool = False
     # A refund on its way: shown instead of the refund buttons.
     refund_in_flight: Refund | None = None
     # The latest refund, when it failed: its reason is shown at the top of the order.
@@ -141,7 +152,13 @@ def order_actions(
     hint = ""
     if can_refund and cancelled and refundable > ZERO and refund_method_for(order) is None:
         hint = str(_("This payment method has no refund service: use Mark as refunded."))
+    # Tickets exist to download or send while the order still holds valid tickets.
+    has_tickets = order.status not in (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+    was_paid = order.paid_at is not None
     return OrderActions(
+        download_tickets=principal.can(Action.DOWNLOAD, org) and has_tickets,
+        download_receipt=principal.can(Action.DOWNLOAD, org) and was_paid,
+        resend=principal.can(Action.RESEND, org) and has_tickets,
         edit=principal.can(Action.EDIT_CUSTOMER, org),
         mark_paid=principal.can(Action.MARK_PAID, org) and can_mark_paid_by_hand(order),
         cancel=can_cancel,

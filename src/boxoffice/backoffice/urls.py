@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from boxoffice.backoffice import refund_views, views
+from boxoffice.backoffice import document_views, refund_views, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -23,6 +23,20 @@ urlpatterns = [
         refund_views.order_cancel_and_refund,
         name="order_cancel_and_refund",
     ),
+    path(
+        "orders/<str:code>/tickets.pdf",
+        document_views.order_tickets_download,
+        name="order_tickets_pdf",
+    ),
+    path(
+        "orders/<str:code>/tickets/<int:ticket_id>.pdf",
+        document_views.ticket_download,
+        name="ticket_pdf",
+    ),
+    path(
+        "orders/<str:code>/receipt.pdf", document_views.receipt_download, name="order_receipt_pdf"
+    ),
+    path("orders/<str:code>/resend/", document_views.order_resend_tickets, name="order_resend"),
     path("platform/refunds/", refund_views.platform_refunds, name="platform_refunds"),
     path(
         "platform/refunds/<int:refund_id>/complete/",

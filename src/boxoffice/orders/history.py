@@ -93,3 +93,10 @@ def _jsonable(changes: Changes) -> dict[str, list[Any]]:
         return str(v) if isinstance(v, Decimal) else v
 
     return {field: [value(before), value(after)] for field, (before, after) in changes.items()}
+
+
+def document_downloaded(
+    order: Order, kind: str, actor: Actor, ticket: Ticket | None = None
+) -> OrderEvent:
+    """Someone downloaded the order's tickets (all, or ``ticket`` alone) or its receipt."""
+    return _record(order, kind, actor, ticket=ticket)

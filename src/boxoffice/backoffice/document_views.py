@@ -1,0 +1,98 @@
+"""The seed's "Receipts" section: Resend Tickets, Download Tickets, Download Receipt, and the
+per-ticket download of the products table. Downloads and resends are written to the history."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from boxoffice.accounts.permissions import Action
+from boxoffice.backoffice.views import _actor, _detail_context, _order_or_404, _posted
+from boxoffice.common.errors import DomainError
+from boxoffice.documents import services as documents
+from boxoffice.notifications.services import email_resend_tickets
+from boxoffice.orders import history, selectors
+from boxoffice.orders.models import Order, OrderEventKind, Ticket
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _refused(request: HttpRequest, order: Order, error: DomainError) -> HttpResponse:
+    messages.error(request, error.message)
+    return redirect("backoffice:order_detail", code=order.code)
+
+
+@login_required
+def order_tickets_download(request: HttpRequest, code: str) -> HttpResponse:
+    order = _order_or_404(request, code, Action.DOWNLOAD)
+    try:
+        content = documents.order_tickets_pdf(order)
+    except DomainError as error:
+        return _refused(request, order, error)
+    history.document_downloaded(order, OrderEventKind.TICKETS_DOWNLOADED, _actor(request))
+    return _pdf(content, f"tickets-{order.code}.pdf")
+
+
+@login_required
+def ticket_download(request: HttpRequest, code: str, ticket_id: int) -> HttpResponse:
+    order = _order_or_404(request, code, Action.DOWNLOAD)
+    try:
+        ticket = selectors.order_ticket(order, ticket_id)
+        content = documents.ticket_pdf(ticket)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+    except DomainError as error:
+        return _refused(request, order, error)
+    history.document_downloaded(
+        order, OrderEventKind.TICKETS_DOWNLOADED, _actor(request), ticket=ticket
+    )
+    return _pdf(content, f"ticket-{order.code}-{ticket.pk}.pdf")
+
+
+@login_required
+def receipt_download(request: HttpRequest, code: str) -> HttpResponse:
+    order = _order_or_404(request, code, Action.DOWNLOAD)
+    try:
+        content = documents.receipt_pdf(order)
+    except DomainError as error:
+        return _refused(request, order, error)
+    history.document_downloaded(order, OrderEventKind.RECEIPT_DOWNLOADED, _actor(request))
+    return _pdf(content, f"receipt-{order.code}.pdf")
+
+
+class ResendForm(forms.Form):
+    to = forms.EmailField(
+        label=gettext_lazy("Send to another address (optional)"),
+        required=False,
+        max_length=254,
+        help_text=gettext_lazy("Empty: the customer's address on the order."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_resend_tickets(request: HttpRequest, code: str) -> HttpResponse:
+    order = _order_or_404(request, code, Action.RESEND)
+    form = ResendForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        to = form.cleaned_data["to"] or None
+        try:
+            email_resend_tickets(order=order, actor=_actor(request), to=to)
+        except DomainError as error:
+            return _refused(request, order, error)
+        messages.success(
+            request,
+            _("The tickets are on their way to %(email)s.") % {"email": to or order.customer_email},
+        )
+        return redirect("backoffice:order_detail", code=order.code)
+    context = _detail_context(request, order)
+    context["form"] = form
+    return render(request, "backoffice/order_resend.html", context)

@@ -1,0 +1,115 @@
+"""The seed's Receipts section: download tickets (all or one), download receipt, resend tickets."""
+
+import pytest
+
+from boxoffice.accounts.models import Role
+from boxoffice.notifications.models import EmailMessage
+from boxoffice.orders.models import OrderEventKind, OrderStatus
+
+from .pages import messages, parse
+
+
+def test_download_tickets_gives_a_pdf_and_writes_history(owner_client, owner, order_in):
+    order = order_in(OrderStatus.PAID)
+
+    response = owner_client.get(f"/backoffice/orders/{order.code}/tickets.pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert f'filename="tickets-{order.code}.pdf"' in response["Content-Disposition"]
+    event = order.history.get(kind=OrderEventKind.TICKETS_DOWNLOADED)
+    assert (event.actor_user, event.ticket) == (owner, None)
+
+
+def test_download_one_ticket(owner_client, order_in):
+    order = order_in(OrderStatus.PAID)
+    ticket = order.tickets.order_by("pk").last()
+
+    response = owner_client.get(f"/backoffice/orders/{order.code}/tickets/{ticket.pk}.pdf")
+
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert order.history.get(kind=OrderEventKind.TICKETS_DOWNLOADED).ticket == ticket
+
+
+def test_cancelled_order_has_no_ticket_download(owner_client, order_in, snapshot):
+    order = order_in(OrderStatus.CANCELLED)
+    before = snapshot(order)
+
+    page = owner_client.get(f"/backoffice/orders/{order.code}/")
+    response = owner_client.get(f"/backoffice/orders/{order.code}/tickets.pdf", follow=True)
+
+    assert "Download tickets" not in page.content.decode()
+    assert response.redirect_chain[-1][0] == f"/backoffice/orders/{order.code}/"
+    assert len(messages(response)) == 1
+    assert snapshot(order) == before
+
+
+def test_download_receipt_of_a_paid_order(owner_client, order_in):
+    order = order_in(OrderStatus.PAID)
+    response = owner_client.get(f"/backoffice/orders/{order.code}/receipt.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert order.history.filter(kind=OrderEventKind.RECEIPT_DOWNLOADED).count() == 1
+
+
+def test_unpaid_order_has_no_receipt(owner_client, order_in, snapshot):
+    order = order_in(OrderStatus.RESERVED)
+    before = snapshot(order)
+    page = owner_client.get(f"/backoffice/orders/{order.code}/")
+    response = owner_client.get(f"/backoffice/orders/{order.code}/receipt.pdf", follow=True)
+    assert "Download receipt" not in page.content.decode()
+    assert len(messages(response)) == 1
+    assert snapshot(order) == before
+
+
+def test_receipts_section_buttons(owner_client, order_in):
+    order = order_in(OrderStatus.PAID)
+    section = parse(owner_client.get(f"/backoffice/orders/{order.code}/")).find(
+        "section", aria_labelledby="receipts-h"
+    )
+    assert [a.text() for a in section.find_all("a")] == [
+        "Resend tickets",
+        "Download tickets",
+        "Download receipt",
+    ]
+
+
+def test_resend_to_the_customer_queues_one_email(owner_client, order_in):
+    order = order_in(OrderStatus.PAID)
+
+    response = owner_client.post(
+        f"/backoffice/orders/{order.code}/resend/", {"to": ""}, follow=True
+    )
+
+    [email] = EmailMessage.objects.filter(order=order)
+    assert (email.to, email.kind, email.state) == (order.customer_email, "resend_tickets", "queued")
+    assert messages(response) == [f"The tickets are on their way to {order.customer_email}."]
+    assert order.history.filter(kind=OrderEventKind.EMAIL_QUEUED).count() == 1
+
+
+def test_resend_to_another_address(owner_client, order_in):
+    order = order_in(OrderStatus.PAID)
+    owner_client.post(f"/backoffice/orders/{order.code}/resend/", {"to": "friend@example.org"})
+    assert EmailMessage.objects.get(order=order).to == "friend@example.org"
+
+
+def test_resend_to_an_invalid_address_is_a_form_error(owner_client, order_in, snapshot):
+    order = order_in(OrderStatus.PAID)
+    before = snapshot(order)
+    response = owner_client.post(f"/backoffice/orders/{order.code}/resend/", {"to": "not-an-email"})
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.content.decode()
+    assert EmailMessage.objects.count() == 0
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize(
+    ("role", "can_resend"), [(Role.SUPPORT, True), (Role.VIEWER, False), (Role.MANAGER, True)]
+)
+def test_roles(make_user, organizer, login, order_in, role, can_resend):
+    order = order_in(OrderStatus.PAID)
+    client = login(make_user(f"{role}@example.com", organizer, role))
+    assert client.get(f"/backoffice/orders/{order.code}/tickets.pdf").status_code == 200
+    resend = client.post(f"/backoffice/orders/{order.code}/resend/", {"to": ""})
+    assert resend.status_code == (302 if can_resend else 404)
+    assert EmailMessage.objects.count() == (1 if can_resend else 0)
