@@ -168,6 +168,8 @@ ORDER_INVOICE_DUE_DAYS = int(os.environ.get("ORDER_INVOICE_DUE_DAYS", "14"))
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Periodic jobs the worker runs itself (seconds between runs).
 PERIODIC_JOB_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_JOB_INTERVAL_SECONDS", "60"))
+# Emails untouched this long past their due time are sent again (e.g. after a worker crash).
+EMAIL_RECONCILE_STALE_SECONDS = float(os.environ.get("EMAIL_RECONCILE_STALE_SECONDS", "300"))
 
 # Paytrail (../shared/specs/paytrail.md). The defaults are Paytrail's public test merchant and
 # the sandbox this project ships. Configuring a real secret turns the sandbox off unless it is

@@ -37,6 +37,9 @@ class EmailMessage(models.Model):
     # The text part as sent, kept for support questions ("what did the customer get?").
     body = models.TextField(_("body"), blank=True)
     created_at = models.DateTimeField(_("created"))
+    # When the next send is due, or until when a claimed send may take: the reconcile job only
+    # revives messages past it (their task was lost, e.g. with a killed worker).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:

@@ -45,7 +45,9 @@ def _claim(message_id: int) -> EmailMessage | None:
             return None  # sent, failed for good, or another run is sending it
         message.state = EmailState.SENDING
         message.attempts += 1
-        message.save(update_fields=["state", "attempts"])
+        # A send takes seconds; past this the reconcile job assumes the worker died.
+        message.next_attempt_at = timezone.now() + timedelta(minutes=10)
+        message.save(update_fields=["state", "attempts", "next_attempt_at"])
         return message
 
 
@@ -127,3 +129,26 @@ def _fail(message: EmailMessage, reason: str) -> None:
             to=message.to,
             error=reason,
         )
+
+
+def emails_reconcile() -> int:
+    """Periodic job: send again what a killed worker left queued or half-sent.
+
+    A message left "sending" may or may not have reached the mail server before the worker
+    died; sending it again risks a duplicate email, which beats a customer never getting their
+    tickets. The claim step keeps two live runs from sending the same message.
+    """
+    from boxoffice.notifications.tasks import schedule_send
+
+    stale = timezone.now() - timedelta(seconds=settings.EMAIL_RECONCILE_STALE_SECONDS)
+    overdue = EmailMessage.objects.filter(
+        state__in=(EmailState.QUEUED, EmailState.SENDING), next_attempt_at__lt=stale
+    )
+    count = 0
+    for message_id in list(overdue.values_list("pk", flat=True)):
+        EmailMessage.objects.filter(pk=message_id, state=EmailState.SENDING).update(
+            state=EmailState.QUEUED
+        )
+        schedule_send(message_id)
+        count += 1
+    return count

@@ -49,7 +49,7 @@ def email_refund_notice(*, order: Order, actor: Actor, amount: Decimal) -> Email
 def _queue(
     order: Order, kind: str, actor: Actor, *, to: str, context: dict[str, Any] | None = None
 ) -> EmailMessage:
-    from boxoffice.notifications.tasks import send_email
+    from boxoffice.notifications.tasks import schedule_send
 
     try:
         validate_email(to)
@@ -66,5 +66,5 @@ def _queue(
         created_at=timezone.now(),
     )
     history.email_event(order, OrderEventKind.EMAIL_QUEUED, actor, email_kind=kind, to=to)
-    send_email.enqueue(message.pk)
+    schedule_send(message.pk)
     return message

@@ -14,7 +14,10 @@ def send_email(message_id: int) -> str:
 
 
 def schedule_send(message_id: int, *, delay: timedelta = timedelta(0)) -> None:
-    """Enqueue another send of the message, due after ``delay``."""
+    """Enqueue a send of the message, due after ``delay``, and note when (see reconcile)."""
+    from boxoffice.notifications.models import EmailMessage
+
+    EmailMessage.objects.filter(pk=message_id).update(next_attempt_at=timezone.now() + delay)
     if delay:
         send_email.using(run_after=timezone.now() + delay).enqueue(message_id)
     else:

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from boxoffice.notifications.sending import emails_reconcile
 from boxoffice.orders.expiry import orders_expire
 from boxoffice.payments.paytrail_refunds import refunds_reconcile
 
@@ -24,6 +25,7 @@ logger = logging.getLogger("boxoffice.worker")
 PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
     ("expire_orders", orders_expire),
     ("reconcile_refunds", refunds_reconcile),
+    ("reconcile_emails", emails_reconcile),
 ]
 
 
