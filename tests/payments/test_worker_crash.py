@@ -15,12 +15,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from boxoffice.accounts.models import User
@@ -361,6 +363,8 @@ def test_refund_lost_with_the_worker_is_never_resent_and_goes_to_a_person(
             seconds=10,
         )
         workers.kill(worker)
+    # Time passes beyond the claimed call's in-flight window (twice the client timeout).
+    Refund.objects.filter(pk=refund.pk).update(next_attempt_at=timezone.now() - timedelta(hours=1))
 
     # The reconcile job looks the refund up (it never re-sends it); the next lookup is due a
     # second later.

@@ -76,7 +76,11 @@ def _claim(refund_id: int) -> Refund | None:
         refund.state = RefundState.PROCESSING
         refund.attempts += 1
         refund.sent_at = refund.sent_at or timezone.now()
-        refund.save(update_fields=["state", "attempts", "sent_at"])
+        # The call is in flight until its answer (or timeout): reconcile must not start a
+        # lookup chain beside the one the answer will start.
+        in_flight = timedelta(seconds=2 * settings.PAYTRAIL_TIMEOUT_SECONDS)
+        refund.next_attempt_at = timezone.now() + in_flight
+        refund.save(update_fields=["state", "attempts", "sent_at", "next_attempt_at"])
         return refund
 
 
