@@ -46,6 +46,41 @@ def _test_settings(settings: Any) -> None:
 
 
 @pytest.fixture
+def race() -> Callable[..., list[Any]]:
+    """race(f, g, ...): run the calls at the same moment in threads (PostgreSQL race tests).
+
+    Each result is the call's value or the exception it raised; each thread closes its own
+    database connection.
+    """
+    import threading
+
+    from django.db import connection
+
+    def run_all(*calls: Callable[[], Any]) -> list[Any]:
+        barrier = threading.Barrier(len(calls))
+        results: list[Any] = [None] * len(calls)
+
+        def run(i: int, call: Callable[[], Any]) -> None:
+            try:
+                barrier.wait(timeout=10)
+                results[i] = call()
+            except Exception as exc:
+                results[i] = exc
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+            assert not thread.is_alive(), "a racing call hung"
+        return results
+
+    return run_all
+
+
+@pytest.fixture
 def run_tasks(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     """Run every task that is due, and the periodic jobs, as `boxoffice worker --batch` does.
 

@@ -1,8 +1,6 @@
 """Two receipts of one organizer issued at the same moment get different numbers (PostgreSQL)."""
 
-import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -23,31 +21,9 @@ pytestmark = [
 ]
 
 
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-        assert not t.is_alive(), "a racing call hung"
-    return results
-
-
 @pytest.mark.parametrize("round_", range(5))
 def test_concurrent_receipts_get_different_numbers(
-    round_: int, place: Callable[..., Order], product: Product, actor: Actor
+    race, round_: int, place: Callable[..., Order], product: Product, actor: Actor
 ) -> None:
     orders = [order_mark_paid(order=place(product, quantity=1), actor=actor) for _ in range(2)]
     first, second = race(lambda: receipt_for(orders[0]), lambda: receipt_for(orders[1]))

@@ -4,9 +4,7 @@ SQLite serializes every writer (IMMEDIATE transactions), so a race there proves 
 tests run whenever DATABASE_URL points at PostgreSQL.
 """
 
-import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -38,29 +36,6 @@ pytestmark = [
 ROUNDS = 10
 
 
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls at the same moment in threads; each result is a value or an exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-        assert not t.is_alive(), "a racing call hung"
-    return results
-
-
 def buy(product, quantity: int, email: str) -> Callable[[], Order]:
     return lambda: order_place(
         event=product.event,
@@ -75,7 +50,7 @@ def valid_tickets(product) -> int:
     return Ticket.objects.filter(product=product, state=TicketState.VALID).count()
 
 
-def test_two_buyers_racing_for_the_last_ticket_never_oversell(make_product, event, place):
+def test_two_buyers_racing_for_the_last_ticket_never_oversell(race, make_product, event, place):
     for n in range(ROUNDS):
         product = make_product(event, name=f"Round {n}", capacity=3)
         place(product, quantity=2)
@@ -90,7 +65,7 @@ def test_two_buyers_racing_for_the_last_ticket_never_oversell(make_product, even
         assert Order.objects.filter(tickets__product=product).distinct().count() == 2
 
 
-def test_racing_multi_ticket_orders_never_oversell(make_product, event):
+def test_racing_multi_ticket_orders_never_oversell(race, make_product, event):
     for n in range(ROUNDS):
         product = make_product(event, name=f"Round {n}", capacity=3)
 
@@ -106,7 +81,7 @@ def test_racing_multi_ticket_orders_never_oversell(make_product, event):
         assert valid_tickets(product) == 2
 
 
-def test_two_concurrent_cancels_write_one_history_row(make_product, event, place, owner):
+def test_two_concurrent_cancels_write_one_history_row(race, make_product, event, place, owner):
     actor = Actor.for_user(owner)
     for _ in range(ROUNDS // 2):
         order = place(make_product(event, capacity=5), quantity=2)
@@ -123,7 +98,7 @@ def test_two_concurrent_cancels_write_one_history_row(make_product, event, place
         assert order.history.get(kind="cancelled").data["voided_tickets"] == 2
 
 
-def test_two_concurrent_mark_paid_record_one_payment(make_product, event, place, owner):
+def test_two_concurrent_mark_paid_record_one_payment(race, make_product, event, place, owner):
     actor = Actor.for_user(owner)
     for _ in range(ROUNDS // 2):
         order = place(make_product(event, capacity=5), quantity=2)
@@ -138,7 +113,7 @@ def test_two_concurrent_mark_paid_record_one_payment(make_product, event, place,
         assert list(order.history.values_list("kind", flat=True)) == ["placed", "paid"]
 
 
-def test_two_concurrent_mark_refunded_record_one_refund(make_product, event, place, owner):
+def test_two_concurrent_mark_refunded_record_one_refund(race, make_product, event, place, owner):
     actor = Actor.for_user(owner)
     for _ in range(ROUNDS // 2):
         order = place(make_product(event, capacity=5), quantity=2)
@@ -161,7 +136,7 @@ def test_two_concurrent_mark_refunded_record_one_refund(make_product, event, pla
         ]
 
 
-def test_cancel_racing_a_purchase_never_oversells(make_product, event, place, owner):
+def test_cancel_racing_a_purchase_never_oversells(race, make_product, event, place, owner):
     """A cancel frees places while a buyer takes them: the buyer wins or loses, never both."""
     actor = Actor.for_user(owner)
     for n in range(ROUNDS // 2):

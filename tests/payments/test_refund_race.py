@@ -1,7 +1,5 @@
 """Two people press "Refund order" at the same moment: exactly one refund (PostgreSQL)."""
 
-import threading
-
 import pytest
 from django.db import connection
 
@@ -19,27 +17,14 @@ pytestmark = [
 
 
 @pytest.mark.parametrize("round_", range(5))
-def test_concurrent_refund_requests_make_one_refund(order_in, actor, round_):
+def test_concurrent_refund_requests_make_one_refund(order_in, actor, race, round_):
     order = order_in(OrderStatus.CANCELLED)
-    barrier = threading.Barrier(2)
-    results: list[int] = []
-    errors: list[BaseException] = []
 
-    def press() -> None:
-        try:
-            barrier.wait()
-            results.append(refund_request(order=order, actor=actor).pk)
-        except BaseException as error:  # surfaced below
-            errors.append(error)
-        finally:
-            connection.close()
+    def press() -> int:
+        return refund_request(order=order, actor=actor).pk
 
-    threads = [threading.Thread(target=press) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(press, press)
 
-    assert errors == []
+    assert not [r for r in results if isinstance(r, BaseException)], results
     assert len(set(results)) == 1
     assert Refund.objects.filter(order=order).count() == 1
