@@ -13,9 +13,11 @@ import httpx
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from boxoffice.accounts.models import Membership, Organizer, Role, User
 from boxoffice.catalog.models import Event, FundsManager, Product
+from boxoffice.notifications.models import EmailMessage
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod, Ticket
 from boxoffice.orders.services import (
@@ -252,6 +254,8 @@ def table_counts() -> dict[str, int]:
         "payments": Payment.objects.count(),
         "refunds": Refund.objects.count(),
         "history": OrderEvent.objects.count(),
+        "emails": EmailMessage.objects.count(),
+        "tasks": DBTaskResult.objects.count(),
     }
 
 
@@ -263,6 +267,7 @@ def take_snapshot(order: Order, *, with_counts: bool = True) -> Snapshot:
         "payments": list(Payment.objects.filter(order_id=order.pk).order_by("pk").values()),
         "refunds": list(Refund.objects.filter(order_id=order.pk).order_by("pk").values()),
         "history": list(OrderEvent.objects.filter(order_id=order.pk).order_by("pk").values()),
+        "emails": list(EmailMessage.objects.filter(order_id=order.pk).order_by("pk").values()),
     }
     if with_counts:
         snap["counts"] = table_counts()

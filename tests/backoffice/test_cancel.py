@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from boxoffice.common.errors import CapacityExceeded
+from boxoffice.notifications.models import EmailMessage
 from boxoffice.orders.models import (
     ActorKind,
     OrderEvent,
@@ -45,10 +46,13 @@ def test_confirmation_of_a_paid_order_says_what_will_happen(owner_client, order_
         "The reserved products are released for sale. "
         "The customer paid €103.00. After cancelling, refund €98.00; "
         "service fees (€5.00) are not refunded. "
+        "maija.meikalainen@example.com gets an email saying the order is cancelled, "
+        "with your reason if you give one. "
         "Cancellation is final: the order cannot be reactivated. "
-        "Reason (optional, kept in the order history) Cancel order Keep the order"
+        "Reason (optional; shown to the customer and kept in the order history) "
+        "Do not email the customer a cancellation notice Cancel order Keep the order"
     )
-    assert post_forms(response) == {"": ["reason"]}
+    assert post_forms(response) == {"": ["reason", "skip_notice"]}
     assert snapshot(order) == before  # looking is never acting
 
 
@@ -116,11 +120,43 @@ def test_cancel_voids_every_ticket_and_records_who_did_it(owner_client, owner, o
                 "reason": "Customer asked by phone",
                 "voided_tickets": 2,
             },
-        }
+        },
+        {
+            "order_id": order.pk,
+            "kind": OrderEventKind.EMAIL_QUEUED,
+            "actor_kind": ActorKind.USER,
+            "actor_user": owner.pk,
+            "actor_label": "Olli Omistaja",
+            "data": {"email_kind": "cancellation", "to": order.customer_email},
+        },
     ]
+    notice = EmailMessage.objects.get(order=order, kind="cancellation")
+    assert (notice.state, notice.context["reason"]) == ("queued", "Customer asked by phone")
     # Cancelling refunds nothing by itself; the money is untouched.
     assert list(Payment.objects.values()) == payments_before
     assert Refund.objects.count() == 0
+
+
+def test_cancel_without_emailing_the_customer(owner_client, order_in, snapshot):
+    order = order_in(OrderStatus.PAID)
+    before = snapshot(order)
+
+    response = owner_client.post(url(order), {"reason": "Test order", "skip_notice": "on"})
+
+    assert response.status_code == 302
+    after = snapshot(order)
+    assert after["order"]["status"] == OrderStatus.CANCELLED
+    assert [row["kind"] for row in after["history"][len(before["history"]) :]] == ["cancelled"]
+    assert after["emails"] == before["emails"]
+    assert after["counts"]["tasks"] == before["counts"]["tasks"]
+
+
+def test_the_confirmation_says_the_customer_is_emailed(owner_client, order_in):
+    order = order_in(OrderStatus.PAID)
+    response = owner_client.get(url(order))
+    text = confirm_text(response)
+    assert f"{order.customer_email} gets an email saying the order is cancelled" in text
+    assert "Do not email the customer a cancellation notice" in text
 
 
 def test_after_cancelling_the_order_page_confirms_and_offers_the_refund(owner_client, order_in):

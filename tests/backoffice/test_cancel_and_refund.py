@@ -11,6 +11,7 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from boxoffice.accounts.models import Role
+from boxoffice.notifications.models import EmailMessage
 from boxoffice.orders.models import (
     ActorKind,
     OrderEvent,
@@ -24,6 +25,8 @@ from boxoffice.payments.models import Refund, RefundSource, RefundState
 
 from .pages import links, messages, parse, post_forms
 
+SEND_EMAIL = "boxoffice.notifications.tasks.send_email"
+REFUND_SEND = "boxoffice.payments.tasks.refund_send"
 CANCELLED = "Order {code} is cancelled and its tickets are void. "
 SENT_TO_PAYTRAIL = (
     "A refund of €98.00 is on its way through Paytrail; it reaches the customer in a few "
@@ -40,7 +43,16 @@ def confirm_text(response) -> str:
 
 
 def task_paths() -> list[str]:
-    return list(DBTaskResult.objects.order_by("pk").values_list("task_path", flat=True))
+    """Every enqueued task, oldest first (task ids are random UUIDs: not an order)."""
+    return list(
+        DBTaskResult.objects.order_by("enqueued_at", "pk").values_list("task_path", flat=True)
+    )
+
+
+def email_kinds(order) -> list[str]:
+    return list(
+        EmailMessage.objects.filter(order=order).order_by("pk").values_list("kind", flat=True)
+    )
 
 
 def new_history(before: set[int]) -> list[dict]:
@@ -83,16 +95,23 @@ def test_confirmation_says_what_happens_to_tickets_and_money(owner_client, paid,
         "You cannot cancel just one item. "
         "2 tickets will be voided and cannot be used at the event. "
         "The reserved products are released for sale. "
+        "maija.meikalainen@example.com gets an email saying the order is cancelled, with your "
+        "reason if you give one. "
         "The customer paid €103.00; service fees of €5.00 are not refunded. "
         "Refund: €98.00. "
         "Paytrail returns the money to the customer's payment method (online bank, card), "
         "usually within a few business days. "
+        "The customer gets an email when the money has been refunded. "
         "Refunds are final. "
-        "Reason (optional, kept in the order history) Cancel and refund Keep the order"
+        "Reason (optional; shown to the customer and kept in the order history) "
+        "Do not email the customer a cancellation notice "
+        "Cancel and refund Keep the order"
     )
-    assert post_forms(response) == {"": ["reason"]}
+    assert post_forms(response) == {"": ["reason", "skip_notice"]}
     assert snapshot(paid) == before  # looking is never acting
-    assert task_paths() == []
+    # Only the send of the confirmation queued when the order was paid.
+    assert email_kinds(paid) == ["confirmation"]
+    assert task_paths() == [SEND_EMAIL]
 
 
 @pytest.mark.parametrize("status", [OrderStatus.CANCELLED, OrderStatus.RETURNED])
@@ -169,6 +188,12 @@ def test_one_step_voids_tickets_and_starts_the_refund(
                 "voided_tickets": 2,
             },
         },
+        # The customer's cancellation notice, queued with the cancellation.
+        {
+            **by_owner,
+            "kind": OrderEventKind.EMAIL_QUEUED,
+            "data": {"email_kind": "cancellation", "to": paid.customer_email},
+        },
         {
             **by_owner,
             "kind": OrderEventKind.REFUND_REQUESTED,
@@ -176,7 +201,13 @@ def test_one_step_voids_tickets_and_starts_the_refund(
         },
     ]
     assert paytrail.refunds == []
-    assert task_paths() == ["boxoffice.payments.tasks.refund_send"]
+    # The confirmation's send (queued at payment), the notice's, then the refund's.
+    assert task_paths() == [SEND_EMAIL, SEND_EMAIL, REFUND_SEND]
+    notice = paid.emails.get(kind="cancellation")
+    assert (notice.state, notice.context) == (
+        "queued",
+        {"reason": "Event moved", "expired": False, "was_paid": True},
+    )
     notice = parse(response).find("p", data_testid="refund-in-flight").text()
     assert notice == "A refund of €98.00 is on its way through Paytrail."
 
@@ -195,7 +226,31 @@ def test_one_step_voids_tickets_and_starts_the_refund(
         "actor_user": None,
         "actor_label": "Paytrail",
     }
+    by_email = {
+        "order_id": paid.pk,
+        "actor_kind": ActorKind.SYSTEM,
+        "actor_user": None,
+        "actor_label": "email",
+    }
+    to = paid.customer_email
+    confirmation, cancellation, refund_notice = paid.emails.order_by("pk")
     assert new_history(after_request) == [
+        # The tasks run in the order queued: the confirmation goes out only now, after the
+        # cancellation, and is skipped because its tickets are void; the notice is sent.
+        {
+            **by_email,
+            "kind": OrderEventKind.EMAIL_SKIPPED,
+            "data": {
+                "email_kind": "confirmation",
+                "to": to,
+                "reason": "The order was cancelled before this message went out.",
+            },
+        },
+        {
+            **by_email,
+            "kind": OrderEventKind.EMAIL_SENT,
+            "data": {"email_kind": "cancellation", "to": to, "subject": cancellation.subject},
+        },
         {
             **by_paytrail,
             "kind": OrderEventKind.REFUND_SUCCEEDED,
@@ -210,7 +265,24 @@ def test_one_step_voids_tickets_and_starts_the_refund(
             "kind": OrderEventKind.REFUNDED,
             "data": {"from": "cancelled", "to": "returned", "amount": "98.00"},
         },
+        # The refund notice, queued as the order is returned and sent in the same run.
+        {
+            **by_paytrail,
+            "kind": OrderEventKind.EMAIL_QUEUED,
+            "data": {"email_kind": "refund", "to": to},
+        },
+        {
+            **by_email,
+            "kind": OrderEventKind.EMAIL_SENT,
+            "data": {"email_kind": "refund", "to": to, "subject": refund_notice.subject},
+        },
     ]
+    assert [(e.kind, e.state) for e in (confirmation, cancellation, refund_notice)] == [
+        ("confirmation", "skipped"),
+        ("cancellation", "sent"),
+        ("refund", "sent"),
+    ]
+    assert refund_notice.context == {"amount": "98.00"}
 
 
 def test_platform_order_is_cancelled_and_queued(owner_client, place, product, actor):
@@ -227,7 +299,10 @@ def test_platform_order_is_cancelled_and_queued(owner_client, place, product, ac
     assert order.status == OrderStatus.CANCELLED
     refund = Refund.objects.get()
     assert (refund.state, refund.amount) == (RefundState.MANUAL_REQUESTED, Decimal("98.00"))
-    assert task_paths() == []
+    # No refund task (a person returns this money): only the confirmation's and the
+    # cancellation notice's sends.
+    assert email_kinds(order) == ["confirmation", "cancellation"]
+    assert task_paths() == [SEND_EMAIL, SEND_EMAIL]
     notice = parse(response).find("p", data_testid="refund-in-flight").text()
     assert notice == "A refund of €98.00 is waiting in the platform's refund queue."
 
@@ -276,7 +351,9 @@ def test_cancelled_order_post_says_already_cancelled_and_changes_nothing(
     ]
     assert parse(response).find("li", class_="msg").get("class") == "msg msg-info"
     assert snapshot(order) == before
-    assert task_paths() == []
+    # Only the sends of the setup's emails (paid, then cancelled): no second notice.
+    assert email_kinds(order) == ["confirmation", "cancellation"]
+    assert task_paths() == [SEND_EMAIL, SEND_EMAIL]
 
 
 def test_double_post_cancels_and_refunds_once(owner_client, paid, snapshot):
@@ -290,7 +367,9 @@ def test_double_post_cancels_and_refunds_once(owner_client, paid, snapshot):
     ]
     assert snapshot(paid) == after_first
     assert Refund.objects.count() == 1
-    assert task_paths() == ["boxoffice.payments.tasks.refund_send"]
+    # One cancellation notice and one refund send, after the confirmation's send.
+    assert email_kinds(paid) == ["confirmation", "cancellation"]
+    assert task_paths() == [SEND_EMAIL, SEND_EMAIL, REFUND_SEND]
 
 
 def test_returned_order_post_is_refused_and_changes_nothing(owner_client, order_in, snapshot):
@@ -313,7 +392,9 @@ def test_too_long_reason_is_refused_and_changes_nothing(owner_client, paid, snap
     assert response.status_code == 200
     assert "Ensure this value has at most 500 characters (it has 501)." in confirm_text(response)
     assert snapshot(paid) == before
-    assert task_paths() == []
+    # Only the send of the confirmation queued when the order was paid.
+    assert email_kinds(paid) == ["confirmation"]
+    assert task_paths() == [SEND_EMAIL]
 
 
 # -- who may cancel and refund ---------------------------------------------------------------
@@ -338,7 +419,9 @@ def test_support_and_viewer_get_404_and_change_nothing(member, paid, snapshot, r
     assert client.get(url(paid)).status_code == 404
     assert client.post(url(paid), {"reason": "x"}).status_code == 404
     assert snapshot(paid) == before
-    assert task_paths() == []
+    # Only the send of the confirmation queued when the order was paid.
+    assert email_kinds(paid) == ["confirmation"]
+    assert task_paths() == [SEND_EMAIL]
 
 
 def test_other_organizers_owner_gets_404(login, other_owner, paid, snapshot):

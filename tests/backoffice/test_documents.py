@@ -81,16 +81,28 @@ def test_resend_to_the_customer_queues_one_email(owner_client, order_in):
         f"/backoffice/orders/{order.code}/resend/", {"to": ""}, follow=True
     )
 
-    [email] = EmailMessage.objects.filter(order=order)
+    # The confirmation was queued when the order was paid; the resend is one more message.
+    confirmation, email = EmailMessage.objects.filter(order=order).order_by("pk")
+    assert confirmation.kind == "confirmation"
     assert (email.to, email.kind, email.state) == (order.customer_email, "resend_tickets", "queued")
     assert messages(response) == [f"The tickets are on their way to {order.customer_email}."]
-    assert order.history.filter(kind=OrderEventKind.EMAIL_QUEUED).count() == 1
+    assert list(
+        order.history.filter(kind=OrderEventKind.EMAIL_QUEUED)
+        .order_by("pk")
+        .values_list("data", flat=True)
+    ) == [
+        {"email_kind": "confirmation", "to": order.customer_email},
+        {"email_kind": "resend_tickets", "to": order.customer_email},
+    ]
 
 
 def test_resend_to_another_address(owner_client, order_in):
     order = order_in(OrderStatus.PAID)
     owner_client.post(f"/backoffice/orders/{order.code}/resend/", {"to": "friend@example.org"})
-    assert EmailMessage.objects.get(order=order).to == "friend@example.org"
+    # After the confirmation queued at payment, to the customer.
+    assert list(
+        EmailMessage.objects.filter(order=order).order_by("pk").values_list("kind", "to")
+    ) == [("confirmation", order.customer_email), ("resend_tickets", "friend@example.org")]
 
 
 def test_resend_to_an_invalid_address_is_a_form_error(owner_client, order_in, snapshot):
@@ -99,7 +111,8 @@ def test_resend_to_an_invalid_address_is_a_form_error(owner_client, order_in, sn
     response = owner_client.post(f"/backoffice/orders/{order.code}/resend/", {"to": "not-an-email"})
     assert response.status_code == 200
     assert "Enter a valid email address." in response.content.decode()
-    assert EmailMessage.objects.count() == 0
+    # Only the confirmation queued when the order was paid.
+    assert list(EmailMessage.objects.values_list("kind", flat=True)) == ["confirmation"]
     assert snapshot(order) == before
 
 
@@ -112,4 +125,7 @@ def test_roles(make_user, organizer, login, order_in, role, can_resend):
     assert client.get(f"/backoffice/orders/{order.code}/tickets.pdf").status_code == 200
     resend = client.post(f"/backoffice/orders/{order.code}/resend/", {"to": ""})
     assert resend.status_code == (302 if can_resend else 404)
-    assert EmailMessage.objects.count() == (1 if can_resend else 0)
+    # The confirmation queued when the order was paid, then the resend if allowed.
+    assert list(EmailMessage.objects.order_by("pk").values_list("kind", flat=True)) == (
+        ["confirmation", "resend_tickets"] if can_resend else ["confirmation"]
+    )

@@ -7,7 +7,6 @@ from django.test import Client
 
 from boxoffice.backoffice.urls import urlpatterns
 from boxoffice.orders.models import OrderStatus
-from conftest import PASSWORD
 
 from .pages import page_text, parse
 from .routes import LIST_URLS, ORDER_URLS, POST_DATA, STAFF_URLS, ids, order_url
@@ -29,8 +28,8 @@ def test_login_page_asks_for_email_and_password(client):
     assert form.find("input", name="password").get("type") == "password"
 
 
-def test_login_with_email_and_password_opens_the_order_list(client, owner):
-    response = client.post(LOGIN, {"username": "owner@example.com", "password": PASSWORD})
+def test_login_with_email_and_password_opens_the_order_list(client, owner, password):
+    response = client.post(LOGIN, {"username": "owner@example.com", "password": password})
 
     assert response.status_code == 302
     assert response["Location"] == "/backoffice/orders/"
@@ -39,8 +38,8 @@ def test_login_with_email_and_password_opens_the_order_list(client, owner):
 
 
 @pytest.mark.parametrize("typed", ["OWNER@example.com", "Owner@Example.Com", " owner@EXAMPLE.com "])
-def test_login_email_is_case_insensitive(client, owner, typed):
-    response = client.post(LOGIN, {"username": typed, "password": PASSWORD})
+def test_login_email_is_case_insensitive(client, owner, typed, password):
+    response = client.post(LOGIN, {"username": typed, "password": password})
 
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(owner.pk)
@@ -59,8 +58,8 @@ def test_wrong_password_shows_an_error_and_starts_no_session(client, owner):
     assert client.get("/backoffice/orders/").status_code == 302
 
 
-def test_password_is_case_sensitive(client, owner):
-    response = client.post(LOGIN, {"username": "owner@example.com", "password": PASSWORD.upper()})
+def test_password_is_case_sensitive(client, owner, password):
+    response = client.post(LOGIN, {"username": "owner@example.com", "password": password.upper()})
 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
@@ -75,24 +74,24 @@ def test_unknown_email_gets_the_same_error_as_a_wrong_password(client, owner):
     assert "_auth_user_id" not in client.session
 
 
-def test_inactive_user_cannot_log_in(client, make_user, organizer):
+def test_inactive_user_cannot_log_in(client, make_user, organizer, password):
     make_user("gone@example.com", organizer, is_active=False)
 
-    response = client.post(LOGIN, {"username": "gone@example.com", "password": PASSWORD})
+    response = client.post(LOGIN, {"username": "gone@example.com", "password": password})
 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
 
 
-def test_login_field_accepts_only_an_email(client, owner):
-    response = client.post(LOGIN, {"username": "owner", "password": PASSWORD})
+def test_login_field_accepts_only_an_email(client, owner, password):
+    response = client.post(LOGIN, {"username": "owner", "password": password})
 
     assert response.status_code == 200
     assert "Enter a valid email address." in page_text(response)
     assert "_auth_user_id" not in client.session
 
 
-def test_login_returns_to_the_page_asked_for(client, owner, order_in):
+def test_login_returns_to_the_page_asked_for(client, owner, order_in, password):
     order = order_in(OrderStatus.PAID)
     detail = f"/backoffice/orders/{order.code}/"
 
@@ -103,17 +102,17 @@ def test_login_returns_to_the_page_asked_for(client, owner, order_in):
     assert parse(login_page).find("main").find("input", name="next").get("value") == detail
 
     response = client.post(
-        LOGIN, {"username": "owner@example.com", "password": PASSWORD, "next": detail}
+        LOGIN, {"username": "owner@example.com", "password": password, "next": detail}
     )
 
     assert response.status_code == 302
     assert response["Location"] == detail
 
 
-def test_login_ignores_a_next_url_on_another_site(client, owner):
+def test_login_ignores_a_next_url_on_another_site(client, owner, password):
     response = client.post(
         LOGIN,
-        {"username": "owner@example.com", "password": PASSWORD, "next": "https://evil.example/"},
+        {"username": "owner@example.com", "password": password, "next": "https://evil.example/"},
     )
 
     assert response.status_code == 302

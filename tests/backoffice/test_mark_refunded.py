@@ -120,16 +120,19 @@ def test_mark_refunded_records_the_refund_and_returns_the_order(owner_client, ow
     cancelled.refresh_from_db()
     assert cancelled.status == OrderStatus.RETURNED
     assert cancelled.returned_at is not None
-    new = OrderEvent.objects.exclude(pk__in=before_rows)
+    new = OrderEvent.objects.exclude(pk__in=before_rows).order_by("pk")
+    by_owner = {
+        "order_id": cancelled.pk,
+        "actor_kind": ActorKind.USER,
+        "actor_user": owner.pk,
+        "actor_label": "Olli Omistaja",
+    }
     assert list(
         new.values("order_id", "kind", "actor_kind", "actor_user", "actor_label", "data")
     ) == [
         {
-            "order_id": cancelled.pk,
+            **by_owner,
             "kind": OrderEventKind.MARKED_REFUNDED,
-            "actor_kind": ActorKind.USER,
-            "actor_user": owner.pk,
-            "actor_label": "Olli Omistaja",
             "data": {
                 "from": "cancelled",
                 "to": "returned",
@@ -137,8 +140,21 @@ def test_mark_refunded_records_the_refund_and_returns_the_order(owner_client, ow
                 "reference": "TR-2026-0042",
                 "note": "Paid back by bank transfer",
             },
-        }
+        },
+        # The customer's refund notice, queued in the same transaction.
+        {
+            **by_owner,
+            "kind": OrderEventKind.EMAIL_QUEUED,
+            "data": {"email_kind": "refund", "to": cancelled.customer_email},
+        },
     ]
+    notice = cancelled.emails.order_by("pk").last()
+    assert (notice.kind, notice.to, notice.state, notice.context) == (
+        "refund",
+        cancelled.customer_email,
+        "queued",
+        {"amount": "98.00"},
+    )
 
 
 def test_after_marking_the_order_page_shows_the_refund(owner_client, cancelled):

@@ -335,10 +335,11 @@ def test_history_newest_first_with_diffs(owner_client, order_in, actor):
     assert [e["what"] for e in entries] == [
         "Participant information changed",
         "Customer information changed",
+        "Email queued",  # the order confirmation, queued with the payment
         "Payment received",
         "Order placed",
     ]
-    participant, customer, paid, placed = entries
+    participant, customer, confirmation, paid, placed = entries
     assert participant["rows"] == [
         ["Participant name", "— → Liisa"],
         ["Ticket", f"Day ticket #{ticket.pk}"],
@@ -349,6 +350,12 @@ def test_history_newest_first_with_diffs(owner_client, order_in, actor):
         ["Phone", "— → +358401234567"],
     ]
     assert customer["when"].endswith("· Olli Omistaja")
+    # Sent to the address the order had when it was paid.
+    assert confirmation["rows"] == [
+        ["Email", "Order confirmation"],
+        ["To", "maija.meikalainen@example.com"],
+    ]
+    assert confirmation["status"] == ""
     assert paid["status"] == "Reserved → Paid"
     assert paid["rows"] == [["Amount", "€103.00"]]
     assert placed["rows"] == [["Total", "€103.00"], ["Number of products", "2"]]
@@ -394,12 +401,17 @@ def test_history_of_cancel_and_mark_refunded(owner_client, order_in):
 
     entries = history(detail(owner_client, order))
 
-    assert [(e["what"], e["status"]) for e in entries[:2]] == [
+    # Each change is followed by the customer's notice, queued with it (newest first).
+    assert [(e["what"], e["status"]) for e in entries[:4]] == [
+        ("Email queued", ""),
         ("Marked as refunded", "Cancelled → Returned"),
+        ("Email queued", ""),
         ("Order cancelled", "Paid → Cancelled"),
     ]
-    assert entries[0]["rows"] == [["Amount", "€98.00"], ["Reference", "BANK-1"]]
-    assert entries[1]["rows"] == [["Tickets voided", "2"], ["Reason", "setup"]]
+    assert entries[0]["rows"] == [["Email", "Refund notice"], ["To", order.customer_email]]
+    assert entries[1]["rows"] == [["Amount", "€98.00"], ["Reference", "BANK-1"]]
+    assert entries[2]["rows"] == [["Email", "Cancellation notice"], ["To", order.customer_email]]
+    assert entries[3]["rows"] == [["Tickets voided", "2"], ["Reason", "setup"]]
 
 
 def test_customer_details_are_escaped(owner_client, place, product):

@@ -222,6 +222,17 @@ def test_complete_with_reference_marks_it_done_and_returns_the_order(staff, staf
             "kind": OrderEventKind.REFUNDED,
             "data": {"from": "cancelled", "to": "returned", "amount": "98.00"},
         },
+        # The customer's refund notice, queued as the order becomes returned.
+        {
+            **by_staff,
+            "kind": OrderEventKind.EMAIL_QUEUED,
+            "data": {"email_kind": "refund", "to": order.customer_email},
+        },
+    ]
+    assert list(order.emails.order_by("pk").values_list("kind", "state", "context")) == [
+        ("confirmation", "queued", {}),
+        ("cancellation", "queued", {"reason": "", "expired": False, "was_paid": True}),
+        ("refund", "queued", {"amount": "98.00"}),
     ]
     # Gone from the queue, listed under "Recently done".
     assert "No refunds are waiting." in page_text(response)

@@ -119,14 +119,22 @@ def busy_order(place, product, actor) -> Callable[[int], Order]:
 )
 def test_order_pages_queries_do_not_grow_with_tickets_and_history(owner_client, busy_order, page):
     one, twenty = busy_order(1), busy_order(20)
-    assert twenty.history.count() == 24  # placed, paid, customer, 20 participants, cancelled
+    # placed, paid, confirmation email queued, customer, 20 participants, cancelled,
+    # cancellation email queued
+    assert twenty.history.count() == 26
+    assert list(
+        twenty.history.filter(kind="email_queued").order_by("pk").values_list("data", flat=True)
+    ) == [
+        {"email_kind": "confirmation", "to": "busy20@example.com"},
+        {"email_kind": "cancellation", "to": "busy20.b@example.com"},
+    ]
 
     small, _ = count_queries(owner_client, f"/backoffice/orders/{one.code}/{page}")
     large, sqls = count_queries(owner_client, f"/backoffice/orders/{twenty.code}/{page}")
 
     assert small == large <= DETAIL_BOUND, (
         f"order {page or 'detail'}: {small} queries with 1 ticket, {large} with 20 tickets "
-        f"and 24 history rows (bound {DETAIL_BOUND}):\n" + "\n".join(sqls)
+        f"and 26 history rows (bound {DETAIL_BOUND}):\n" + "\n".join(sqls)
     )
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from boxoffice.accounts.models import Role
+from boxoffice.notifications.models import EmailMessage
 from boxoffice.orders.models import (
     ActorKind,
     OrderEvent,
@@ -24,6 +25,8 @@ from boxoffice.payments.models import Refund, RefundSource, RefundState
 
 from .pages import history, links, messages, page_text, parse, post_forms, table_rows
 
+SEND_EMAIL = "boxoffice.notifications.tasks.send_email"
+REFUND_SEND = "boxoffice.payments.tasks.refund_send"
 MINUS = "\u2212"  # refunds are shown with a real minus sign
 PAYTRAIL_HOW = (
     "Paytrail returns the money to the customer's payment method (online bank, card), "
@@ -64,7 +67,33 @@ def in_flight_notice(response) -> str:
 
 
 def tasks() -> list[tuple[str, list]]:
-    return list(DBTaskResult.objects.order_by("pk").values_list("task_path", "args_kwargs"))
+    """Every enqueued task, oldest first (task ids are random UUIDs: not an order)."""
+    return list(
+        DBTaskResult.objects.order_by("enqueued_at", "pk").values_list("task_path", "args_kwargs")
+    )
+
+
+def email_kinds(order) -> list[str]:
+    return list(
+        EmailMessage.objects.filter(order=order).order_by("pk").values_list("kind", flat=True)
+    )
+
+
+def email_tasks() -> list[tuple[str, dict]]:
+    """One send task per logged email, in order: the customer emails the setup queued."""
+    ids = EmailMessage.objects.order_by("pk").values_list("pk", flat=True)
+    return [(SEND_EMAIL, {"args": [pk], "kwargs": {}}) for pk in ids]
+
+
+# The customer emails an order has, queued by the services that brought it to its status.
+EMAILS_BY_STATUS = {
+    OrderStatus.RESERVED: [],
+    OrderStatus.INVOICING: [],
+    OrderStatus.PAID: ["confirmation"],
+    OrderStatus.RETURN_REQUESTED: ["confirmation"],
+    OrderStatus.CANCELLED: ["confirmation", "cancellation"],
+    OrderStatus.RETURNED: ["confirmation", "cancellation", "refund"],
+}
 
 
 def new_history(before: set[int]) -> list[dict]:
@@ -122,13 +151,16 @@ def test_confirmation_of_a_paytrail_order_says_what_is_refunded_and_how(
         "The customer paid €103.00; service fees of €5.00 are not refunded. "
         "Refund: €98.00. "
         f"{PAYTRAIL_HOW} "
+        "The customer gets an email when the money has been refunded. "
         "Refunds are final. "
         "Refund order Back to order"
     )
     assert post_forms(response) == {"": []}
     assert ("Back to order", f"/backoffice/orders/{cancelled.code}/") in links(response)
     assert snapshot(cancelled) == before  # looking is never acting
-    assert tasks() == []
+    # No task but the sends of the setup's emails (paid, then cancelled).
+    assert email_kinds(cancelled) == ["confirmation", "cancellation"]
+    assert tasks() == email_tasks()
 
 
 @pytest.mark.parametrize(
@@ -153,12 +185,15 @@ def test_confirmation_of_a_platform_order_says_it_goes_to_the_queue(
         "Refund: €98.00. "
         f"{label} payments cannot be refunded automatically: the refund goes to the platform's "
         "queue and the platform returns the money. "
+        "The customer gets an email when the money has been refunded. "
         "Refunds are final. "
         "Refund order Back to order"
     )
     assert post_forms(response) == {"": []}
     assert snapshot(order) == before
-    assert tasks() == []
+    # No task but the sends of the setup's emails (paid, then cancelled).
+    assert email_kinds(order) == ["confirmation", "cancellation"]
+    assert tasks() == email_tasks()
 
 
 @pytest.fixture
@@ -208,7 +243,14 @@ def test_refund_is_not_offered_but_explained(
     assert messages(post) == [text.format(code=order.code)]
     assert parse(post).find("li", class_="msg").get("class") == f"msg msg-{level}"
     assert snapshot(order) == before
-    assert tasks() == []
+    # No task but the sends of the setup's emails (a free order is paid when placed).
+    expected_emails = {
+        "paid": ["confirmation"],
+        "returned": ["confirmation", "cancellation", "refund"],
+        "free": ["confirmation", "cancellation"],
+    }
+    assert email_kinds(order) == expected_emails[case]
+    assert tasks() == email_tasks()
 
 
 def test_unpaid_cancelled_order_has_nothing_to_refund(owner_client, order_in, actor, snapshot):
@@ -291,7 +333,8 @@ def test_refund_of_a_paytrail_order_records_one_pending_refund_and_sends_it_late
     assert cancelled.status == OrderStatus.CANCELLED
     # Nothing is sent inside the request: one task is queued and sends it.
     assert paytrail.refunds == []
-    assert [path for path, _ in tasks()] == ["boxoffice.payments.tasks.refund_send"]
+    # After the sends of the setup's emails (paid, then cancelled).
+    assert [path for path, _ in tasks()] == [SEND_EMAIL, SEND_EMAIL, REFUND_SEND]
 
     run_tasks()
 
@@ -301,6 +344,13 @@ def test_refund_of_a_paytrail_order_records_one_pending_refund_and_sends_it_late
     cancelled.refresh_from_db()
     assert refund.state == RefundState.SUCCEEDED
     assert cancelled.status == OrderStatus.RETURNED
+    # The confirmation was due only after the cancellation: its tickets are void, so it is
+    # skipped; the cancellation notice and the refund notice (queued on return) are sent.
+    assert list(cancelled.emails.order_by("pk").values_list("kind", "state", "error")) == [
+        ("confirmation", "skipped", "The order was cancelled before this message went out."),
+        ("cancellation", "sent", ""),
+        ("refund", "sent", ""),
+    ]
 
 
 def test_after_refunding_the_order_page_confirms_and_shows_it_on_its_way(owner_client, cancelled):
@@ -364,7 +414,9 @@ def test_refund_of_a_platform_order_files_it_in_the_queue(
     ]
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
-    assert tasks() == []  # a person returns this money, no task
+    # A person returns this money: no task but the sends of the setup's emails.
+    assert email_kinds(order) == ["confirmation", "cancellation"]
+    assert tasks() == email_tasks()
     assert in_flight_notice(response) == (
         "A refund of €98.00 is waiting in the platform's refund queue."
     )
@@ -379,7 +431,8 @@ def test_double_post_refunds_once(owner_client, cancelled, snapshot, paytrail, r
     assert snapshot(cancelled) == after_first
     assert Refund.objects.count() == 1
     assert cancelled.history.filter(kind=OrderEventKind.REFUND_REQUESTED).count() == 1
-    assert len(tasks()) == 1
+    # One refund send, after the sends of the setup's emails (paid, then cancelled).
+    assert [path for path, _ in tasks()] == [SEND_EMAIL, SEND_EMAIL, REFUND_SEND]
     assert messages(first) == [SENT_TO_PAYTRAIL]
     assert messages(second) == ["A refund of this order is already on its way."]
 
@@ -435,7 +488,9 @@ def test_get_never_changes_anything(owner_client, order_in, snapshot, status):
         assert owner_client.get(url(order)).status_code == 200
 
     assert snapshot(order) == before
-    assert tasks() == []
+    # No task but the sends of the emails the setup queued on the way to ``status``.
+    assert email_kinds(order) == EMAILS_BY_STATUS[status]
+    assert tasks() == email_tasks()
 
 
 # -- who may refund --------------------------------------------------------------------------
@@ -461,7 +516,9 @@ def test_support_and_viewer_get_404_and_change_nothing(member, cancelled, snapsh
     assert client.post(url(cancelled)).status_code == 404
     assert "Refund order" not in action_links(detail(client, cancelled))
     assert snapshot(cancelled) == before
-    assert tasks() == []
+    # No task but the sends of the setup's emails (paid, then cancelled).
+    assert email_kinds(cancelled) == ["confirmation", "cancellation"]
+    assert tasks() == email_tasks()
 
 
 def test_platform_staff_may_refund_any_organizers_order(login, staff_user, cancelled):
@@ -514,13 +571,31 @@ def test_failed_refund_shows_paytrails_reason_and_offers_refund_again(
     reason = parse(response).find("section", aria_labelledby="money-h").find(class_="error-text")
     assert reason.text() == "Paytrail refused the refund: HTTP 400"
     assert "Still refundable: €98.00" in page_text(response)
-    assert [(e["what"], e["rows"]) for e in history(response)[:2]] == [
+    # The worker also sent the setup's emails, queued before the refund: the confirmation
+    # fails (the order was cancelled before it went out), the cancellation notice is sent.
+    cancellation = cancelled.emails.get(kind="cancellation")
+    to = ["To", cancelled.customer_email]
+    assert [(e["what"], e["rows"]) for e in history(response)[:4]] == [
         (
             "Refund failed",
             [["Amount", "€98.00"], ["Reason", "Paytrail refused the refund: HTTP 400"]],
         ),
+        (
+            "Email sent",
+            [["Email", "Cancellation notice"], to, ["Subject", cancellation.subject]],
+        ),
+        (
+            "Email not sent",
+            [
+                ["Email", "Order confirmation"],
+                to,
+                ["Reason", "The order was cancelled before this message went out."],
+            ],
+        ),
         ("Refund requested", [["Amount", "€98.00"], ["Refunded through", "Paytrail"]]),
     ]
+    # A failed refund tells the customer nothing: no refund notice.
+    assert email_kinds(cancelled) == ["confirmation", "cancellation"]
 
     # Refunding again sends a new refund, with a new stamp; this one goes through.
     again = owner_client.get(url(cancelled))
@@ -533,6 +608,9 @@ def test_failed_refund_shows_paytrails_reason_and_offers_refund_again(
     assert [r["refundStamp"] for r in paytrail.refunds] == [str(second.stamp)]
     cancelled.refresh_from_db()
     assert cancelled.status == OrderStatus.RETURNED
+    # Only the refund that went through is announced, once, with its amount.
+    notice = cancelled.emails.get(kind="refund")
+    assert (notice.state, notice.context) == ("sent", {"amount": "98.00"})
 
 
 def test_refund_awaiting_paytrails_answer_is_still_on_its_way(

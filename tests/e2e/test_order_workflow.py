@@ -163,7 +163,9 @@ def test_organizer_finds_corrects_and_cancels_an_order(
     cancelled = history.filter(has_text="Order cancelled")
     expect(cancelled).to_have_count(1)
     expect(cancelled).to_contain_text("Paid → Cancelled")
-    expect(history.first).to_contain_text("Order cancelled")  # newest first
+    # Newest first: the cancellation, and with it the customer's notice.
+    expect(history.filter(has_not_text="Email").first).to_contain_text("Order cancelled")
+    expect(history.filter(has_text="Cancellation notice")).to_contain_text(CORRECTED_EMAIL)
     page.screenshot(path=screenshot_dir / "order-cancelled.png", full_page=True)
 
     # The database agrees with what the page shows.
@@ -176,11 +178,15 @@ def test_organizer_finds_corrects_and_cancels_an_order(
     assert [e.kind for e in events] == [
         OrderEventKind.PLACED,
         OrderEventKind.PAID,
+        OrderEventKind.EMAIL_QUEUED,  # the confirmation, to the address then on file
         OrderEventKind.CUSTOMER_UPDATED,
         OrderEventKind.CANCELLED,
+        OrderEventKind.EMAIL_QUEUED,  # the cancellation notice, to the corrected address
     ]
-    assert events[2].data["changes"]["customer_email"] == [TARGET_EMAIL, CORRECTED_EMAIL]
-    assert events[3].data["voided_tickets"] == 3
+    assert events[2].data == {"email_kind": "confirmation", "to": TARGET_EMAIL}
+    assert events[3].data["changes"]["customer_email"] == [TARGET_EMAIL, CORRECTED_EMAIL]
+    assert events[4].data["voided_tickets"] == 3
+    assert events[5].data == {"email_kind": "cancellation", "to": CORRECTED_EMAIL}
     assert {e.actor_user_id for e in events[1:]} == {owner.pk}
     # The other customers' orders were not touched.
     assert not Order.objects.exclude(pk=target.pk).filter(status=OrderStatus.CANCELLED).exists()

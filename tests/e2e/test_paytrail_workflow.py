@@ -143,6 +143,9 @@ def pay_then_cancel_and_refund(
     tid = payment.provider_reference
     assert sandbox.sandbox_payment(tid).status == "ok"
     assert sandbox.sandbox_payment(tid).provider == "osuuspankki"
+    run_tasks()  # the worker sends the confirmation with the tickets
+    confirmation = order.emails.get(kind="confirmation")
+    assert (confirmation.state, confirmation.to) == ("sent", order.customer_email)
 
     # -- the organizer cancels and refunds, in a browser of their own ---------------------------
     organizer = new_page()
@@ -180,7 +183,9 @@ def pay_then_cancel_and_refund(
     history = _history(organizer)
     expect(history.filter(has_text="Refund completed")).to_have_count(1)
     expect(history.filter(has_text="Order refunded")).to_have_count(1)
-    expect(history.first).to_contain_text("Order refunded")  # newest first
+    # Newest first: the refund, and with it the customer's notice.
+    expect(history.filter(has_not_text="Email").first).to_contain_text("Order refunded")
+    expect(history.filter(has_text="Refund notice")).to_have_count(2)  # queued, sent
     if shots:
         organizer.screenshot(path=screenshot_dir / "order-returned.png", full_page=True)
 
@@ -195,10 +200,21 @@ def pay_then_cancel_and_refund(
         OrderEventKind.PLACED,
         OrderEventKind.PAYMENT_STARTED,
         OrderEventKind.PAID,
+        OrderEventKind.EMAIL_QUEUED,  # confirmation
+        OrderEventKind.EMAIL_SENT,
         OrderEventKind.CANCELLED,
+        OrderEventKind.EMAIL_QUEUED,  # cancellation notice
         OrderEventKind.REFUND_REQUESTED,
+        OrderEventKind.EMAIL_SENT,
         OrderEventKind.REFUND_SUCCEEDED,
         OrderEventKind.REFUNDED,
+        OrderEventKind.EMAIL_QUEUED,  # refund notice
+        OrderEventKind.EMAIL_SENT,
+    ]
+    assert list(order.emails.order_by("pk").values_list("kind", "state")) == [
+        ("confirmation", "sent"),
+        ("cancellation", "sent"),
+        ("refund", "sent"),
     ]
 
     # The customer's link now tells them the order was returned.

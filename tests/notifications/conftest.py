@@ -1,18 +1,36 @@
-"""A real SMTP server (aiosmtpd) on a free local port, and Django pointed at it."""
+"""A real SMTP server (aiosmtpd) on a free local port, and Django pointed at it.
+
+Here orders are set up without their lifecycle notices (``order_in`` is overridden), so each
+test sees only the messages it queues itself; test_lifecycle.py covers the notices.
+"""
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from smtp_inbox import Inbox
 
+from boxoffice.notifications.lifecycle import notices_off
+from boxoffice.orders.models import Order
+
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def order_in(order_in: Callable[..., Order]) -> Callable[..., Order]:
+    """The root ``order_in``, without the emails its setup steps would queue."""
+
+    def make(status: str, **kw: Any) -> Order:
+        with notices_off():
+            return order_in(status, **kw)
+
+    return make
 
 
 @pytest.fixture

@@ -60,8 +60,9 @@ def test_cancel_from_every_open_status(status, order_in, snapshot, actor, owner)
     assert after["payments"] == before["payments"]
     assert after["refunds"] == before["refunds"] == []
 
-    assert after["history"][:-1] == before["history"]
-    row = after["history"][-1]
+    # Two history rows: the cancellation, then the customer's notice queued with it.
+    assert after["history"][:-2] == before["history"]
+    row, notice = after["history"][-2:]
     assert row["kind"] == "cancelled"
     assert row["data"] == {
         "from": str(status),
@@ -75,13 +76,45 @@ def test_cancel_from_every_open_status(status, order_in, snapshot, actor, owner)
         owner.pk,
     )
     assert row["ticket_id"] is None
+    assert (notice["kind"], notice["data"]) == (
+        "email_queued",
+        {"email_kind": "cancellation", "to": order.customer_email},
+    )
+    [email] = after["emails"][len(before["emails"]) :]
+    assert (email["kind"], email["to"], email["state"]) == (
+        "cancellation",
+        order.customer_email,
+        "queued",
+    )
+    assert email["context"] == {
+        "reason": "Event moved; customer asked",
+        "expired": False,
+        "was_paid": status in (S.PAID, S.RETURN_REQUESTED),
+    }
+    assert after["counts"] == dict(
+        before["counts"],
+        history=before["counts"]["history"] + 2,
+        emails=before["counts"]["emails"] + 1,
+        tasks=before["counts"]["tasks"] + 1,
+    )
+
+
+def test_cancel_without_notice_queues_no_email(order_in, snapshot, actor):
+    order = order_in(S.PAID)
+    before = snapshot(order)
+
+    order_cancel(order=order, actor=actor, reason="test order", notify=False)
+
+    after = snapshot(order)
+    assert [row["kind"] for row in after["history"][len(before["history"]) :]] == ["cancelled"]
+    assert after["emails"] == before["emails"]
     assert after["counts"] == dict(before["counts"], history=before["counts"]["history"] + 1)
 
 
 def test_cancel_without_reason_records_an_empty_reason(order_in, actor):
     order = order_in(S.RESERVED, quantity=3)
     order_cancel(order=order, actor=actor)
-    assert order.history.latest("id").data == {
+    assert order.history.get(kind="cancelled").data == {
         "from": "reserved",
         "to": "cancelled",
         "reason": "",

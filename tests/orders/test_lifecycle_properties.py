@@ -4,7 +4,8 @@ Each example places a fresh order (the database is not rolled back between hypot
 and runs a random sequence of real service calls on it. A small model of DESIGN §4 predicts each
 call's outcome (changed, no-op or refused); after every call the stored order must agree with the
 model and with the invariants: valid tickets only in open orders, refunds never above paid minus
-service fees, one history row per status change and none for a no-op or a refusal.
+service fees, one history row per status change and none for a no-op or a refusal, and the
+customer's email queued with exactly the changes they did not make themselves.
 """
 
 from decimal import Decimal
@@ -29,6 +30,8 @@ from boxoffice.payments.models import REFUND_STATES_COUNTED, PaymentState
 S = OrderStatus
 CLOSED = {S.CANCELLED, S.RETURNED}
 ACTIONS = ["mark_paid", "cancel", "mark_refunded", "request_return", "decline_return"]
+# The email each action queues when it changes the order (DESIGN: the customer hears about it).
+NOTICES = {"mark_paid": "confirmation", "cancel": "cancellation", "mark_refunded": "refund"}
 METHODS = [
     PaymentMethod.PAYTRAIL,
     PaymentMethod.INVOICE,
@@ -112,7 +115,7 @@ def check_invariants(snap: dict, model: Model) -> None:
     assert (order["cancelled_at"] is not None) == (order["status"] in CLOSED)
     assert (order["returned_at"] is not None) == (order["status"] == S.RETURNED)
     # The history is a chain: each status change starts where the previous one ended.
-    history = snap["history"]
+    history = [row for row in snap["history"] if not row["kind"].startswith("email_")]
     assert history[0]["kind"] == "placed"
     status = history[0]["data"]["status"]
     reached = {status}
@@ -165,8 +168,13 @@ def test_random_lifecycles_keep_the_invariants(
 
         after = snapshot(order, with_counts=False)
         if outcome == "changed":
-            assert len(after["history"]) == len(before["history"]) + 1
-            assert after["history"][:-1] == before["history"]
+            notice = NOTICES.get(action)
+            added = after["history"][len(before["history"]) :]
+            assert after["history"][: len(before["history"])] == before["history"]
+            assert [row["kind"] for row in added[1:]] == (["email_queued"] if notice else [])
+            assert [e["kind"] for e in after["emails"][len(before["emails"]) :]] == (
+                [notice] if notice else []
+            )
         else:
             assert after == before
         check_invariants(after, model)

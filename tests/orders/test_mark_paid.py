@@ -63,8 +63,9 @@ def test_mark_paid_records_one_confirmed_payment_for_the_total(
 
     assert after["tickets"] == before["tickets"]
     assert after["refunds"] == []
-    assert after["history"][:-1] == before["history"]
-    row = after["history"][-1]
+    # The payment, then the order confirmation (tickets attached) queued in the same commit.
+    assert after["history"][:-2] == before["history"]
+    row, notice = after["history"][-2:]
     assert row["kind"] == "paid"
     assert row["data"] == {"from": from_status, "to": "paid", "amount": "103.00"}
     assert (row["actor_kind"], row["actor_label"], row["actor_user_id"]) == (
@@ -72,17 +73,30 @@ def test_mark_paid_records_one_confirmed_payment_for_the_total(
         "Olli Omistaja",
         owner.pk,
     )
+    assert (notice["kind"], notice["data"]) == (
+        "email_queued",
+        {"email_kind": "confirmation", "to": order.customer_email},
+    )
+    [email] = after["emails"]
+    assert (email["kind"], email["to"], email["state"], email["language"]) == (
+        "confirmation",
+        order.customer_email,
+        "queued",
+        order.language,
+    )
     assert after["counts"] == dict(
         before["counts"],
         payments=before["counts"]["payments"] + 1,
-        history=before["counts"]["history"] + 1,
+        history=before["counts"]["history"] + 2,
+        emails=before["counts"]["emails"] + 1,
+        tasks=before["counts"]["tasks"] + 1,
     )
 
 
 def test_mark_paid_by_the_payment_callback_records_the_system(place, product):
     order = place(product, quantity=1)
     order_mark_paid(order=order, actor=Actor.system("paytrail callback"))
-    row = order.history.latest("id")
+    row = order.history.get(kind="paid")
     assert (row.kind, row.actor_kind, row.actor_label, row.actor_user_id) == (
         "paid",
         "system",

@@ -77,8 +77,9 @@ def test_mark_refunded_refunds_paid_amount_minus_service_fees(
     assert after["tickets"] == before["tickets"]
     assert after["payments"] == before["payments"]
 
-    assert after["history"][:-1] == before["history"]
-    row = after["history"][-1]
+    # The refund, then the customer's refund notice queued in the same commit.
+    assert after["history"][:-2] == before["history"]
+    row, notice = after["history"][-2:]
     assert row["kind"] == "marked_refunded"
     assert row["data"] == {
         "from": "cancelled",
@@ -92,10 +93,22 @@ def test_mark_refunded_refunds_paid_amount_minus_service_fees(
         "Olli Omistaja",
         owner.pk,
     )
+    assert (notice["kind"], notice["data"]) == (
+        "email_queued",
+        {"email_kind": "refund", "to": order.customer_email},
+    )
+    email = after["emails"][-1]
+    assert (email["kind"], email["state"], email["context"]) == (
+        "refund",
+        "queued",
+        {"amount": "59.70"},
+    )
     assert after["counts"] == dict(
         before["counts"],
         refunds=before["counts"]["refunds"] + 1,
-        history=before["counts"]["history"] + 1,
+        history=before["counts"]["history"] + 2,
+        emails=before["counts"]["emails"] + 1,
+        tasks=before["counts"]["tasks"] + 1,
     )
     assert order_refundable_amount(order) == Decimal("0.00")
 
@@ -104,7 +117,7 @@ def test_mark_refunded_by_a_system_actor_has_no_user(cancelled_paid_order):
     refund = order_mark_refunded(order=cancelled_paid_order, actor=Actor.system("import"))
     assert refund.actor_id is None
     assert (refund.reference, refund.note) == ("", "")
-    row = cancelled_paid_order.history.latest("id")
+    row = cancelled_paid_order.history.get(kind="marked_refunded")
     assert (row.actor_kind, row.actor_label, row.actor_user_id) == ("system", "import", None)
 
 
@@ -143,7 +156,7 @@ def test_mark_refunded_returns_only_what_no_other_refund_covers(cancelled_paid_o
     assert sorted(order.refunds.values_list("pk", flat=True)) == sorted(
         [in_flight.pk, failed.pk, refund.pk]
     )
-    assert order.history.latest("id").data["amount"] == "39.70"
+    assert order.history.get(kind="marked_refunded").data["amount"] == "39.70"
 
 
 def test_repeat_mark_refunded_returns_the_same_refund(cancelled_paid_order, snapshot, actor):

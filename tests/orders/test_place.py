@@ -438,3 +438,14 @@ def test_unknown_payment_method_is_refused(product, counts):
         place_lines(product.event, [OrderLine(product, 1)], method="bitcoin")
     assert mentions(refused.value, "bitcoin")
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    "email", ["", "   ", "maija at example", "a@b", "x@example.com\nBcc: y@z.fi"]
+)
+def test_order_without_a_valid_customer_email_is_refused(email, place, product, counts):
+    before = counts()
+    with pytest.raises(DomainError) as refused:
+        place(product, quantity=1, email=email)
+    assert mentions(refused.value, "email")
+    assert counts() == before

@@ -270,9 +270,15 @@ def test_order_tickets_and_history_are_in_order(world, actor):
     assert order_ticket(order, tickets[1].pk).pk == tickets[1].pk
     with pytest.raises(type(tickets[0]).DoesNotExist):
         order_ticket(order, world["matti"].tickets.first().pk)
-    assert [e.kind for e in order_history(order)] == ["placed", "paid"]
+    assert [e.kind for e in order_history(order)] == ["placed", "paid", "email_queued"]
     order_cancel(order=order, actor=Actor.system())
-    assert [e.kind for e in order_history(order)] == ["placed", "paid", "cancelled"]
+    assert [e.kind for e in order_history(order)] == [
+        "placed",
+        "paid",
+        "email_queued",
+        "cancelled",
+        "email_queued",
+    ]
 
 
 def test_search_ignores_case_of_finnish_letters(place, product, owner):

@@ -114,11 +114,22 @@ def test_payment_after_expiry_is_refunded_in_full(client, reserved, paytrail, ru
     assert refund.state == RefundState.SUCCEEDED
     assert paytrail.refunds[0]["amount"] == 10300
     assert reserved.status == OrderStatus.RETURNED
-    assert kinds(reserved)[-4:] == [
+    assert kinds(reserved) == [
+        OrderEventKind.PLACED,
+        OrderEventKind.PAYMENT_STARTED,
         OrderEventKind.CANCELLED,
+        OrderEventKind.EMAIL_QUEUED,  # cancellation notice: the deadline passed
         OrderEventKind.REFUND_REQUESTED,
+        OrderEventKind.EMAIL_SENT,  # cancellation notice
         OrderEventKind.REFUND_SUCCEEDED,
         OrderEventKind.REFUNDED,
+        OrderEventKind.EMAIL_QUEUED,  # refund notice
+        OrderEventKind.EMAIL_SENT,  # refund notice
+    ]
+    # Never paid while it was open: no confirmation; the late money comes back in full.
+    assert list(reserved.emails.order_by("pk").values_list("kind", "state", "context")) == [
+        ("cancellation", "sent", {"reason": "", "expired": True, "was_paid": False}),
+        ("refund", "sent", {"amount": "103.00"}),
     ]
 
 

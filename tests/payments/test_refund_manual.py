@@ -58,15 +58,28 @@ def test_staff_complete_the_refund_and_the_order_is_returned(
     assert (done.state, done.reference) == (RefundState.MANUAL_DONE, "EPASSI-CANCEL-42")
     assert order.status == OrderStatus.RETURNED
     kinds = list(order.history.order_by("pk").values_list("kind", flat=True))
-    assert kinds[-3:] == ["refund_requested", "refund_succeeded", "refunded"]
+    # The refund notice is queued as the order becomes returned.
+    assert kinds[-4:] == ["refund_requested", "refund_succeeded", "refunded", "email_queued"]
     assert order.history.get(kind="refund_succeeded").actor_user == staff_user
-    # Completing twice is harmless.
+    notice = order.history.latest("pk")
+    assert (notice.actor_user, notice.data) == (
+        staff_user,
+        {"email_kind": "refund", "to": order.customer_email},
+    )
+    assert list(order.emails.order_by("pk").values_list("kind", "state", "context")) == [
+        ("confirmation", "queued", {}),
+        ("cancellation", "queued", {"reason": "", "expired": False, "was_paid": True}),
+        ("refund", "queued", {"amount": "98.00"}),
+    ]
+    # Completing twice is harmless, and tells the customer nothing twice.
     assert (
         refund_complete_manual(
             refund=refund, actor=Actor.for_user(staff_user), reference="again"
         ).reference
         == "EPASSI-CANCEL-42"
     )
+    assert order.emails.filter(kind="refund").count() == 1
+    assert order.history.latest("pk").pk == notice.pk
 
 
 def test_completing_needs_a_reference(cancelled_benefit_order, actor, staff_user, snapshot):

@@ -54,11 +54,34 @@ def test_refund_order_sends_refundable_amount_and_returns_the_order(
     assert refund.provider_transaction_id == sent["transactionId"]
     assert refund.attempts == 1
     assert cancelled.status == OrderStatus.RETURNED
-    assert kinds(cancelled)[-3:] == [
+    # Each status change queues the customer's email; the worker sends what was queued in
+    # order, so the confirmation goes out only after the cancellation and fails (void tickets).
+    assert kinds(cancelled) == [
+        OrderEventKind.PLACED,
+        OrderEventKind.PAID,
+        OrderEventKind.EMAIL_QUEUED,  # confirmation
+        OrderEventKind.CANCELLED,
+        OrderEventKind.EMAIL_QUEUED,  # cancellation notice
         OrderEventKind.REFUND_REQUESTED,
+        OrderEventKind.EMAIL_SKIPPED,  # confirmation: overtaken by the cancellation
+        OrderEventKind.EMAIL_SENT,  # cancellation notice
         OrderEventKind.REFUND_SUCCEEDED,
         OrderEventKind.REFUNDED,
+        OrderEventKind.EMAIL_QUEUED,  # refund notice
+        OrderEventKind.EMAIL_SENT,  # refund notice
     ]
+    assert list(cancelled.emails.order_by("pk").values_list("kind", "state")) == [
+        ("confirmation", "skipped"),
+        ("cancellation", "sent"),
+        ("refund", "sent"),
+    ]
+    notice = cancelled.history.filter(kind=OrderEventKind.EMAIL_QUEUED).latest("pk")
+    assert (notice.actor_kind, notice.actor_label, notice.data) == (
+        ActorKind.SYSTEM,
+        "Paytrail",
+        {"email_kind": "refund", "to": cancelled.customer_email},
+    )
+    assert cancelled.emails.get(kind="refund").context == {"amount": "98.00"}
     done = cancelled.history.get(kind=OrderEventKind.REFUND_SUCCEEDED)
     assert (done.actor_kind, done.actor_label) == (ActorKind.SYSTEM, "Paytrail")
     assert done.data["amount"] == "98.00"
@@ -92,11 +115,24 @@ def test_cancel_and_refund_in_one_step(order_in, actor, paytrail, run_tasks):
     order.refresh_from_db()
     assert refund is not None and refund.amount == Decimal("98.00")
     assert order.status == OrderStatus.RETURNED
-    assert kinds(order)[-4:] == [
+    assert kinds(order) == [
+        OrderEventKind.PLACED,
+        OrderEventKind.PAID,
+        OrderEventKind.EMAIL_QUEUED,  # confirmation
         OrderEventKind.CANCELLED,
+        OrderEventKind.EMAIL_QUEUED,  # cancellation notice, in the same step
         OrderEventKind.REFUND_REQUESTED,
+        OrderEventKind.EMAIL_SKIPPED,  # confirmation: overtaken by the cancellation
+        OrderEventKind.EMAIL_SENT,  # cancellation notice
         OrderEventKind.REFUND_SUCCEEDED,
         OrderEventKind.REFUNDED,
+        OrderEventKind.EMAIL_QUEUED,  # refund notice
+        OrderEventKind.EMAIL_SENT,  # refund notice
+    ]
+    assert list(order.emails.order_by("pk").values_list("kind", "state", "context")) == [
+        ("confirmation", "skipped", {}),
+        ("cancellation", "sent", {"reason": "event moved", "expired": False, "was_paid": True}),
+        ("refund", "sent", {"amount": "98.00"}),
     ]
     assert len(paytrail.refunds) == 1
 

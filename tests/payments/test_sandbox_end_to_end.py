@@ -79,14 +79,28 @@ def test_pay_cancel_and_refund_through_the_sandbox(site, place, product, owner, 
     assert refund.state == RefundState.SUCCEEDED
     assert refund.provider_transaction_id == seen.transaction_id
     assert order.status == OrderStatus.RETURNED
+    # Each status change queues the customer's email with it. The worker runs after the
+    # cancellation, so the confirmation fails (void tickets) and the cancellation notice goes
+    # out; the refund notice is queued on return and sent in the same run.
     assert list(order.history.order_by("pk").values_list("kind", flat=True)) == [
         OrderEventKind.PLACED,
         OrderEventKind.PAYMENT_STARTED,
         OrderEventKind.PAID,
+        OrderEventKind.EMAIL_QUEUED,  # confirmation
         OrderEventKind.CANCELLED,
+        OrderEventKind.EMAIL_QUEUED,  # cancellation notice
         OrderEventKind.REFUND_REQUESTED,
+        OrderEventKind.EMAIL_SKIPPED,  # confirmation: overtaken by the cancellation
+        OrderEventKind.EMAIL_SENT,  # cancellation notice
         OrderEventKind.REFUND_SUCCEEDED,
         OrderEventKind.REFUNDED,
+        OrderEventKind.EMAIL_QUEUED,  # refund notice
+        OrderEventKind.EMAIL_SENT,  # refund notice
+    ]
+    assert list(order.emails.order_by("pk").values_list("kind", "state")) == [
+        ("confirmation", "skipped"),
+        ("cancellation", "sent"),
+        ("refund", "sent"),
     ]
     assert len(sandbox.refund_calls(tid)) == 1
 

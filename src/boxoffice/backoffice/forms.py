@@ -111,10 +111,16 @@ class MarkPaidForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason (optional, kept in the order history)"),
+        label=_("Reason (optional; shown to the customer and kept in the order history)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    # Asked the negative way round so that a POST without the field still tells the customer:
+    # silence is the exception (a test order, a customer already told on the phone).
+    skip_notice = forms.BooleanField(
+        label=_("Do not email the customer a cancellation notice"),
+        required=False,
     )
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from boxoffice.accounts.permissions import Action, Principal
@@ -81,10 +81,10 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
         for key, label in (
             ("amount", _("Amount")),
             ("voided_tickets", _("Tickets voided")),
-            ("reason", _("Reason")),
             ("email_kind", _("Email")),
             ("to", _("To")),
             ("subject", _("Subject")),
+            ("reason", _("Reason")),
             ("error", _("Error")),
             ("via", _("Refunded through")),
             ("reference", _("Reference")),
@@ -100,6 +100,10 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
                 value = VIA_LABELS.get(value, value)
             if key == "email_kind":
                 value = EMAIL_KIND_LABELS.get(value, value)
+            if key == "reason":
+                # System reasons are stored in English and are in the catalog; a reason an
+                # organizer typed is not, and comes back unchanged.
+                value = gettext(value)
             if key in MONEY_KEYS:
                 value = format_eur(Decimal(value), get_language() or "fi")
             details.append((str(label), str(value)))

@@ -95,7 +95,10 @@ def order_cancel_and_refund(request: HttpRequest, code: str) -> HttpResponse:
                 )
             return messages.ERROR, _("Nothing was paid for this order: use Cancel order.")
         refund = services.order_cancel_and_refund(
-            order=order, actor=_actor(request), reason=data["reason"]
+            order=order,
+            actor=_actor(request),
+            reason=data["reason"],
+            notify=not data["skip_notice"],
         )
         cancelled = _("Order %(code)s is cancelled and its tickets are void.") % {
             "code": order.code

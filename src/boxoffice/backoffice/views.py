@@ -244,7 +244,12 @@ def order_cancel(request: HttpRequest, code: str) -> HttpResponse:
     def perform(data: dict[str, Any]) -> Outcome:
         if order.status == OrderStatus.CANCELLED:
             return messages.INFO, _("Order %(code)s was already cancelled.") % {"code": order.code}
-        services.order_cancel(order=order, actor=_actor(request), reason=data["reason"])
+        services.order_cancel(
+            order=order,
+            actor=_actor(request),
+            reason=data["reason"],
+            notify=not data["skip_notice"],
+        )
         return messages.SUCCESS, _("Order %(code)s is cancelled and its tickets are void.") % {
             "code": order.code
         }

@@ -46,6 +46,9 @@ def build(message: EmailMessage) -> EmailMultiAlternatives:
             "organizer": order.organizer,
             "link": customer_link(order),
             "amount": Decimal(message.context["amount"]) if "amount" in message.context else None,
+            "reason": message.context.get("reason", ""),
+            "expired": message.context.get("expired", False),
+            "was_paid": message.context.get("was_paid", False),
             "support_email": order.organizer.support_email or settings.PLATFORM_SUPPORT_EMAIL,
         }
         text = render_to_string(f"notifications/{message.kind}.txt", context)

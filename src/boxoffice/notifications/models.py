@@ -19,6 +19,8 @@ class EmailState(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # Overtaken before it went out (e.g. tickets of an order cancelled meanwhile): not an error.
+    SKIPPED = "skipped", _("Not sent")
 
 
 class EmailMessage(models.Model):

@@ -14,18 +14,22 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from boxoffice.common.errors import DomainError
 from boxoffice.notifications import compose
 from boxoffice.notifications.models import EmailMessage, EmailState
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import OrderEventKind
+from boxoffice.orders.models import OrderEventKind, OrderStatus
 
 logger = logging.getLogger("boxoffice.notifications")
 
 MAX_ATTEMPTS = 5
 ACTOR = Actor.system("email")
+CLOSED = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+# Stored in English, translated when the history is shown (presenters.order_history_lines).
+OVERTAKEN = gettext_noop("The order was cancelled before this message went out.")
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -65,6 +69,11 @@ def send(message_id: int) -> str:
     message = _claim(message_id)
     if message is None:
         return "nothing to send"
+    if message.kind in compose.WITH_TICKETS and message.order.status in CLOSED:
+        # Paid, then cancelled before the worker got here: mailing void tickets would only
+        # confuse the customer, who gets the cancellation notice instead.
+        _skip(message, OVERTAKEN)
+        return "skipped"
     try:
         email = compose.build(message)
     except DomainError as error:  # e.g. no valid tickets left to attach
@@ -128,6 +137,22 @@ def _fail(message: EmailMessage, reason: str) -> None:
             email_kind=message.kind,
             to=message.to,
             error=reason,
+        )
+
+
+def _skip(message: EmailMessage, reason: str) -> None:
+    logger.info("email %s not sent: %s", message.pk, reason)
+    with transaction.atomic():
+        message.state = EmailState.SKIPPED
+        message.error = reason
+        message.save(update_fields=["state", "error"])
+        history.email_event(
+            message.order,
+            OrderEventKind.EMAIL_SKIPPED,
+            ACTOR,
+            email_kind=message.kind,
+            to=message.to,
+            reason=reason,
         )
 
 

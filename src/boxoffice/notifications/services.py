@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError
 from boxoffice.notifications.compose import subject_for
-from boxoffice.notifications.models import EmailKind, EmailMessage
+from boxoffice.notifications.models import EmailKind, EmailMessage, EmailState
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind
@@ -24,7 +24,9 @@ from boxoffice.orders.models import Order, OrderEventKind
 
 @transaction.atomic
 def email_order_confirmation(*, order: Order, actor: Actor) -> EmailMessage:
-    return _queue(order, EmailKind.CONFIRMATION, actor, to=order.customer_email)
+    return _queue(
+        order, EmailKind.CONFIRMATION, actor, to=order.customer_email, refuse_bad_address=False
+    )
 
 
 @transaction.atomic
@@ -35,27 +37,61 @@ def email_resend_tickets(*, order: Order, actor: Actor, to: str | None = None) -
 
 
 @transaction.atomic
-def email_cancellation(*, order: Order, actor: Actor) -> EmailMessage:
-    return _queue(order, EmailKind.CANCELLATION, actor, to=order.customer_email)
+def email_cancellation(
+    *, order: Order, actor: Actor, reason: str = "", expired: bool = False
+) -> EmailMessage:
+    """Tell the customer the order is cancelled, why, and whether money will come back.
+
+    ``expired``: cancelled because its payment deadline passed (said in the customer's
+    language; a reason an organizer typed is quoted as typed).
+    """
+    context = {"reason": reason.strip(), "expired": expired, "was_paid": order.paid_at is not None}
+    return _queue(
+        order,
+        EmailKind.CANCELLATION,
+        actor,
+        to=order.customer_email,
+        context=context,
+        refuse_bad_address=False,
+    )
 
 
 @transaction.atomic
 def email_refund_notice(*, order: Order, actor: Actor, amount: Decimal) -> EmailMessage:
     return _queue(
-        order, EmailKind.REFUND, actor, to=order.customer_email, context={"amount": str(amount)}
+        order,
+        EmailKind.REFUND,
+        actor,
+        to=order.customer_email,
+        context={"amount": str(amount)},
+        refuse_bad_address=False,
     )
 
 
 def _queue(
-    order: Order, kind: str, actor: Actor, *, to: str, context: dict[str, Any] | None = None
+    order: Order,
+    kind: str,
+    actor: Actor,
+    *,
+    to: str,
+    context: dict[str, Any] | None = None,
+    refuse_bad_address: bool = True,
 ) -> EmailMessage:
+    """Log the message as queued, write its history row and enqueue its send.
+
+    A bad address is refused (DomainError, nothing written) when a person typed it just now;
+    for a notice that follows an order change (``refuse_bad_address=False``) it is logged as a
+    failed message instead, because the change itself must not be undone by it.
+    """
     from boxoffice.notifications.tasks import schedule_send
 
     try:
         validate_email(to)
     except ValidationError:
         error = _("“%(address)s” is not a valid email address.") % {"address": to}
-        raise DomainError(error) from None
+        if refuse_bad_address:
+            raise DomainError(error) from None
+        return _log_failed(order, kind, actor, to=to, context=context, error=error)
     message = EmailMessage.objects.create(
         order=order,
         kind=kind,
@@ -67,4 +103,24 @@ def _queue(
     )
     history.email_event(order, OrderEventKind.EMAIL_QUEUED, actor, email_kind=kind, to=to)
     schedule_send(message.pk)
+    return message
+
+
+def _log_failed(
+    order: Order, kind: str, actor: Actor, *, to: str, context: dict[str, Any] | None, error: str
+) -> EmailMessage:
+    message = EmailMessage.objects.create(
+        order=order,
+        kind=kind,
+        to=to[:254],
+        subject=subject_for(kind, order)[:250],
+        language=order.language,
+        context=context or {},
+        state=EmailState.FAILED,
+        error=error,
+        created_at=timezone.now(),
+    )
+    history.email_event(
+        order, OrderEventKind.EMAIL_FAILED, actor, email_kind=kind, to=to[:254], error=error
+    )
     return message

@@ -5,7 +5,9 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from boxoffice.notifications.lifecycle import notify_cancelled
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus
 from boxoffice.orders.services import order_cancel
@@ -15,7 +17,8 @@ logger = logging.getLogger(__name__)
 
 EXPIRABLE = (OrderStatus.RESERVED, OrderStatus.INVOICING)
 EXPIRY_ACTOR = Actor.system("payment deadline")
-EXPIRY_REASON = "payment deadline passed"
+# Kept in English in the history and translated when shown (backoffice.presenters).
+EXPIRY_REASON = gettext_noop("payment deadline passed")
 
 
 @transaction.atomic
@@ -32,7 +35,9 @@ def order_expire(*, order: Order, now: datetime | None = None) -> bool:
         return False
     if locked.payment_deadline >= now:
         return False
-    order_cancel(order=order, actor=EXPIRY_ACTOR, reason=EXPIRY_REASON)
+    order_cancel(order=order, actor=EXPIRY_ACTOR, reason=EXPIRY_REASON, notify=False)
+    # The customer's notice says why in their own language, not the logged English reason.
+    notify_cancelled(order=order, actor=EXPIRY_ACTOR, expired=True)
     return True
 
 

@@ -162,6 +162,7 @@ class OrderEventKind(models.TextChoices):
     EMAIL_QUEUED = "email_queued", _("Email queued")
     EMAIL_SENT = "email_sent", _("Email sent")
     EMAIL_FAILED = "email_failed", _("Email failed")
+    EMAIL_SKIPPED = "email_skipped", _("Email not sent")
     TICKETS_DOWNLOADED = "tickets_downloaded", _("Tickets downloaded")
     RECEIPT_DOWNLOADED = "receipt_downloaded", _("Receipt downloaded")
 

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -14,6 +16,7 @@ from django.utils.translation import ngettext
 from boxoffice.catalog.models import Event, Product
 from boxoffice.common.errors import CapacityExceeded, DomainError
 from boxoffice.common.money import ZERO, quantize
+from boxoffice.notifications.lifecycle import notify_paid
 from boxoffice.orders import codes, history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod, Ticket, TicketState
@@ -100,6 +103,11 @@ def order_place(
         raise DomainError(_("An order needs at least one product."))
     if payment_method not in PaymentMethod.values:
         raise DomainError(_("Unknown payment method: %(method)s") % {"method": payment_method})
+    try:
+        # The customer's tickets, receipt and link all go to this address.
+        validate_email(customer.email.strip())
+    except ValidationError:
+        raise DomainError(_("Enter a valid email address.")) from None
     wanted: dict[int, int] = {}
     for line in lines:
         wanted[line.product.pk] = wanted.get(line.product.pk, 0) + line.quantity
@@ -151,6 +159,8 @@ def order_place(
             ticket.order = order
         Ticket.objects.bulk_create(tickets)
         history.order_placed(order, actor)
+        if status == OrderStatus.PAID:
+            notify_paid(order=order, actor=actor)  # free orders are paid from the start
     return order
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.common.money import ZERO
+from boxoffice.notifications.lifecycle import notify_cancelled, notify_paid, notify_refunded
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import (
@@ -90,6 +91,7 @@ def order_mark_paid(*, order: Order, actor: Actor, reference: str = "") -> Order
     order_transition(
         order=order, to=OrderStatus.PAID, actor=actor, data={"amount": str(locked.total)}
     )
+    notify_paid(order=order, actor=actor)
     return order
 
 
@@ -118,8 +120,12 @@ def order_mark_paid_by_hand(*, order: Order, actor: Actor, reference: str = "") 
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
-    """Cancel the whole order: every ticket is voided and its place released for sale."""
+def order_cancel(*, order: Order, actor: Actor, reason: str = "", notify: bool = True) -> Order:
+    """Cancel the whole order: every ticket is voided and its place released for sale.
+
+    ``notify``: email the customer a cancellation notice (with ``reason``). Off when the
+    organizer chooses not to tell them, e.g. for a test order.
+    """
     locked = lock(order)
     if locked.status == OrderStatus.CANCELLED:
         sync(order, locked)
@@ -135,6 +141,8 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     )
     # Capacity is counted from valid tickets, so voiding them is what releases the places.
     Ticket.objects.filter(pk__in=valid).update(state=TicketState.VOID, voided_at=order.cancelled_at)
+    if notify:
+        notify_cancelled(order=order, actor=actor, reason=reason)
     return order
 
 
@@ -176,6 +184,7 @@ def order_mark_refunded(
         kind=OrderEventKind.MARKED_REFUNDED,
         data={"amount": str(amount), "reference": refund.reference, "note": refund.note},
     )
+    notify_refunded(order=order, actor=actor, amount=amount)
     return refund
 
 

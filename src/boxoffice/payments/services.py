@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.common.money import ZERO
+from boxoffice.notifications.lifecycle import notify_refunded
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
@@ -143,12 +144,16 @@ def _request_paytrail_refunds(
 
 
 @transaction.atomic
-def order_cancel_and_refund(*, order: Order, actor: Actor, reason: str = "") -> Refund | None:
+def order_cancel_and_refund(
+    *, order: Order, actor: Actor, reason: str = "", notify: bool = True
+) -> Refund | None:
     """Cancel the whole order and refund it in one step, as the seed advises.
 
     Returns the refund, or None when nothing was paid (the order is only cancelled).
+    ``notify`` is about the cancellation notice; the refund notice follows when the money has
+    gone back.
     """
-    order_cancel(order=order, actor=actor, reason=reason)
+    order_cancel(order=order, actor=actor, reason=reason, notify=notify)
     if refund_method_for(order) is None:
         return None
     refundable = refundable_amount(order, order.payments.all(), order.refunds.all())
@@ -206,5 +211,6 @@ def return_if_refunded(*, order: Order, actor: Actor) -> bool:
     order_transition(
         order=locked, to=OrderStatus.RETURNED, actor=actor, data={"amount": str(refunded)}
     )
+    notify_refunded(order=locked, actor=actor, amount=refunded)
     sync(order, locked)
     return True
