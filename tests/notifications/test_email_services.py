@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from decimal import Decimal
+from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from django.core import mail
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
+from boxoffice import settings as boxoffice_settings
 from boxoffice.common.errors import DomainError
 from boxoffice.notifications.models import EmailKind, EmailMessage, EmailState
 from boxoffice.notifications.services import (
@@ -132,17 +134,27 @@ def test_tickets_email_for_a_cancelled_order_is_skipped_without_retry(
     assert OrderEvent.objects.filter(order=order).latest("id").kind == OrderEventKind.EMAIL_SKIPPED
 
 
-def test_demo_backend_writes_eml_files(
+def test_demo_backend_writes_one_eml_file_per_message(
     settings: Any,
     tmp_path: Any,
     order_in: Callable[..., Order],
     actor: Actor,
     run_tasks: Callable[[], None],
 ) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.EMAIL_FILE_PATH = tmp_path
+    # The project's default (pytest-django swaps in locmem for every test).
+    settings.EMAIL_BACKEND = boxoffice_settings.EMAIL_BACKEND
+    assert settings.EMAIL_BACKEND == "boxoffice.notifications.eml_backend.EmlFileBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
     order = order_in(OrderStatus.PAID, language="en")
     email_order_confirmation(order=order, actor=actor)
+    email_resend_tickets(order=order, actor=actor, to="other@example.com")
     run_tasks()
-    (written,) = list(tmp_path.iterdir())
-    assert b"Content-Type: application/pdf" in written.read_bytes()
+
+    files = sorted((tmp_path / "mail").iterdir())
+    assert [f.suffix for f in files] == [".eml", ".eml"]
+    parsed = [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
+    assert [m["To"] for m in parsed] == [order.customer_email, "other@example.com"]
+    assert parsed[0]["Subject"] == f"Your order {order.code} for Tuska Festival"
+    (pdf,) = list(parsed[0].iter_attachments())  # type: ignore[attr-defined]
+    assert pdf.get_content_type() == "application/pdf"
+    assert pdf.get_content().startswith(b"%PDF")

@@ -99,7 +99,7 @@ def test_cancellation_says_why_and_that_a_refund_follows(
     text = text_of(received.message)
     assert "has been cancelled and its tickets are no longer valid" in text
     assert "Reason: The event was moved to spring." in text
-    assert "you will receive another message when the money has been refunded" in text
+    assert "You will receive another message when your payment has been refunded." in text
 
 
 def test_an_unpaid_cancellation_does_not_promise_a_refund(
