@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -45,6 +46,9 @@ def _test_settings(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
     # Users are created in most tests; the production hasher would dominate the runtime.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters live in the cache: in memory, and none left over from another test.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
 
 
 @pytest.fixture

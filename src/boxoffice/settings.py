@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "boxoffice.payments",
     "boxoffice.documents",
     "boxoffice.notifications",
+    "boxoffice.checkin",
     "boxoffice.backoffice",
     "boxoffice.customer",
     "boxoffice.demo",
@@ -190,6 +192,38 @@ PAYTRAIL_RETRY_BASE_SECONDS = float(os.environ.get("PAYTRAIL_RETRY_BASE_SECONDS"
 PAYTRAIL_REFUND_CONFIRM_SECONDS = float(os.environ.get("PAYTRAIL_REFUND_CONFIRM_SECONDS", "120"))
 PAYTRAIL_REFUND_GIVE_UP_SECONDS = float(os.environ.get("PAYTRAIL_REFUND_GIVE_UP_SECONDS", "86400"))
 PAYTRAIL_REFUND_STALE_SECONDS = float(os.environ.get("PAYTRAIL_REFUND_STALE_SECONDS", "300"))
+
+# The cache holds rate-limit counters (and nothing that cannot be lost). Files in var/ are
+# shared by the gunicorn workers of one machine; several machines share Redis (REDIS_URL).
+CACHES: dict[str, dict[str, Any]]
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "boxoffice",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            # Past this many files a third is dropped at random (a counter then restarts).
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+# Requests per client address (or per hashed email) and window: {scope: (limit, seconds)}.
+# Read on every request (boxoffice.common.ratelimit), so a deployment can tune them here.
+RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "customer_page": (60, 60),  # customer order pages (secret links)
+    "customer_write": (20, 60),  # customer actions (pay, ask for a return)
+    "resend_link_ip": (10, 3600),  # "resend my link" requests from one address
+    "resend_link_email": (3, 3600),  # ... and for one email address
+}
+# How many reverse proxies in front of us append to X-Forwarded-For. 0: REMOTE_ADDR is the
+# client (a header the client sent is not believed).
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 
 LOGGING = {
     "version": 1,

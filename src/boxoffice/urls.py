@@ -12,6 +12,7 @@ urlpatterns = [
     path("backoffice/", include("boxoffice.backoffice.urls")),
     path("o/", include("boxoffice.customer.urls")),
     path("payments/", include("boxoffice.payments.urls")),
+    path("checkin/", include("boxoffice.checkin.urls")),
 ]
 
 if settings.PAYTRAIL_SANDBOX:

@@ -11,7 +11,15 @@ from django.urls import reverse
 
 from boxoffice.orders.models import Order, OrderStatus
 
-LIST_URLS = ("home", "order_list")
+# Check-in pages of one event (event id in the URL): tested for login, roles and 404 on other
+# organizers' events in tests/checkin/test_checkin_page.py.
+EVENT_URLS: list[tuple[str, str]] = [
+    ("checkin_event", "GET"),
+    ("checkin_event", "POST"),
+    ("checkin_device_create", "POST"),
+    ("checkin_device_revoke", "POST"),
+]
+LIST_URLS = ("home", "order_list", "checkin_events")
 # Platform staff only: anyone else gets 404 (tests/backoffice/test_platform_refunds.py).
 STAFF_URLS = ("platform_refunds", "platform_refund_complete")
 
@@ -36,6 +44,10 @@ ORDER_URLS: list[tuple[str, str, str]] = [
     ("order_cancel_and_refund", "POST", OrderStatus.PAID),
     ("order_mark_refunded", "GET", OrderStatus.CANCELLED),
     ("order_mark_refunded", "POST", OrderStatus.CANCELLED),
+    ("order_accept_return", "GET", OrderStatus.RETURN_REQUESTED),
+    ("order_accept_return", "POST", OrderStatus.RETURN_REQUESTED),
+    ("order_decline_return", "GET", OrderStatus.RETURN_REQUESTED),
+    ("order_decline_return", "POST", OrderStatus.RETURN_REQUESTED),
 ]
 
 POST_DATA: dict[str, dict[str, str]] = {
@@ -52,6 +64,8 @@ POST_DATA: dict[str, dict[str, str]] = {
     "order_resend": {"to": ""},
     "order_cancel_and_refund": {"reason": "intruder"},
     "order_mark_refunded": {"reference": "INTRUDER", "note": "intruder"},
+    "order_accept_return": {},
+    "order_decline_return": {"reason": "intruder"},
 }
 
 

@@ -206,7 +206,7 @@ def test_one_step_voids_tickets_and_starts_the_refund(
     notice = paid.emails.get(kind="cancellation")
     assert (notice.state, notice.context) == (
         "queued",
-        {"reason": "Event moved", "expired": False, "was_paid": True},
+        {"reason": "Event moved", "expired": False, "return_accepted": False, "was_paid": True},
     )
     notice = parse(response).find("p", data_testid="refund-in-flight").text()
     assert notice == "A refund of €98.00 is on its way through Paytrail."

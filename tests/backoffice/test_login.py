@@ -9,7 +9,7 @@ from boxoffice.backoffice.urls import urlpatterns
 from boxoffice.orders.models import OrderStatus
 
 from .pages import page_text, parse
-from .routes import LIST_URLS, ORDER_URLS, POST_DATA, STAFF_URLS, ids, order_url
+from .routes import EVENT_URLS, LIST_URLS, ORDER_URLS, POST_DATA, STAFF_URLS, ids, order_url
 
 LOGIN = "/accounts/login/"
 LOGOUT = "/accounts/logout/"
@@ -155,6 +155,7 @@ def test_every_backoffice_url_is_classified():
     # A new URL must be added to routes.py, which puts it under the login and tenancy tests.
     assert {p.name for p in urlpatterns} == {
         *LIST_URLS,
+        *(name for name, _method in EVENT_URLS),
         *STAFF_URLS,
         *(name for name, _, _ in ORDER_URLS),
     }

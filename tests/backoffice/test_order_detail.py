@@ -237,7 +237,10 @@ def test_void_tickets_are_shown_as_void(owner_client, order_in):
         (OrderStatus.RESERVED, ["Cancel order"]),
         (OrderStatus.INVOICING, ["Mark as paid", "Cancel order"]),
         (OrderStatus.PAID, ["Cancel order", "Cancel and refund"]),
-        (OrderStatus.RETURN_REQUESTED, ["Cancel order", "Cancel and refund"]),
+        (
+            OrderStatus.RETURN_REQUESTED,
+            ["Accept return", "Decline return", "Cancel order", "Cancel and refund"],
+        ),
         (OrderStatus.CANCELLED, ["Refund order", "Mark as refunded"]),
         (OrderStatus.RETURNED, []),
     ],

@@ -5,12 +5,16 @@ Playwright never downloads a browser here: it launches the system chromium by pa
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+
+from boxoffice.payments.models import Refund, RefundState
+from boxoffice.paytrail_sandbox import testing as sandbox
 
 # Playwright's sync API keeps an asyncio loop running in the main thread for as long as the
 # browser is up; Django would then refuse every ORM call made by the test itself.
@@ -103,3 +107,29 @@ def screenshot_dir() -> Path:
     path = Path(django_settings.VAR_DIR) / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture
+def site(live_server: Any, settings: Any) -> str:
+    """Our Paytrail client talks to the sandbox on the live server; callbacks come back there."""
+    settings.SITE_URL = live_server.url
+    settings.PAYTRAIL_API_URL = f"{live_server.url}/paytrail-sandbox"
+    settings.PAYTRAIL_SANDBOX_SYNC_CALLBACKS = True
+    settings.PAYTRAIL_RETRY_BASE_SECONDS = 0
+    settings.PAYTRAIL_REFUND_CONFIRM_SECONDS = 3600
+    sandbox.reset_sandbox()
+    return str(live_server.url)
+
+
+def _wait_until_settled(refund: Refund, seconds: float = 10) -> None:
+    """The sandbox's callback goes out after its answer: give it a moment to land."""
+    deadline = time.monotonic() + seconds
+    refund.refresh_from_db()
+    while refund.state == RefundState.PROCESSING and time.monotonic() < deadline:
+        time.sleep(0.1)
+        refund.refresh_from_db()
+
+
+@pytest.fixture
+def wait_until_settled() -> Callable[..., None]:
+    return _wait_until_settled

@@ -7,7 +7,6 @@ worker runs in-process (the ``run_tasks`` fixture, as ``boxoffice worker --batch
 
 import io
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,27 +25,6 @@ from boxoffice.paytrail_sandbox import testing as sandbox
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def site(live_server: Any, settings: Any) -> str:
-    """Our Paytrail client talks to the sandbox on the live server; callbacks come back there."""
-    settings.SITE_URL = live_server.url
-    settings.PAYTRAIL_API_URL = f"{live_server.url}/paytrail-sandbox"
-    settings.PAYTRAIL_SANDBOX_SYNC_CALLBACKS = True
-    settings.PAYTRAIL_RETRY_BASE_SECONDS = 0
-    settings.PAYTRAIL_REFUND_CONFIRM_SECONDS = 3600
-    sandbox.reset_sandbox()
-    return str(live_server.url)
-
-
-def _wait_until_settled(refund: Refund, seconds: float = 10) -> None:
-    """The sandbox's callback goes out after its answer: give it a moment to land."""
-    deadline = time.monotonic() + seconds
-    refund.refresh_from_db()
-    while refund.state == RefundState.PROCESSING and time.monotonic() < deadline:
-        time.sleep(0.1)
-        refund.refresh_from_db()
-
-
 def _history(page: Page) -> Any:
     return page.get_by_test_id("history").locator("> li")
 
@@ -60,10 +38,18 @@ def test_customer_pays_on_sandbox_then_organizer_cancels_and_refunds(
     password: str,
     run_tasks: Callable[[], None],
     screenshot_dir: Path,
+    wait_until_settled: Callable[..., None],
 ) -> None:
     order = place(product, quantity=2)  # 2 x 49.00 + 2 x 2.50 service fees = 103.00
     pay_then_cancel_and_refund(
-        site, new_page, order, owner.email, password, run_tasks, screenshot_dir
+        site,
+        new_page,
+        order,
+        owner.email,
+        password,
+        run_tasks,
+        screenshot_dir,
+        settle=wait_until_settled,
     )
 
 
@@ -72,6 +58,7 @@ def test_on_the_demo_data(
     new_page: Callable[..., Page],
     run_tasks: Callable[[], None],
     screenshot_dir: Path,
+    wait_until_settled: Callable[..., None],
 ) -> None:
     """The same story on `boxoffice demo` data, with the demo's organizer login."""
     call_command("demo", "--orders", "60", stdout=io.StringIO())
@@ -94,6 +81,7 @@ def test_on_the_demo_data(
         "demo",
         run_tasks,
         screenshot_dir,
+        settle=wait_until_settled,
         shots=False,
     )
 
@@ -107,6 +95,7 @@ def pay_then_cancel_and_refund(
     run_tasks: Callable[[], None],
     screenshot_dir: Path,
     *,
+    settle: Callable[..., None],
     shots: bool = True,
 ) -> None:
     cents = round(order.total * 100)
@@ -174,7 +163,7 @@ def pay_then_cancel_and_refund(
     refund = Refund.objects.get(order=order)
     assert refund.state == RefundState.PENDING
     run_tasks()
-    _wait_until_settled(refund)
+    settle(refund)
     assert refund.state == RefundState.SUCCEEDED, refund.failure_reason
 
     organizer.reload()

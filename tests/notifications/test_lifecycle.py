@@ -137,7 +137,12 @@ def test_an_expired_reservation_is_explained_in_the_customers_language(
     assert "Tilausta ei maksettu eräpäivään mennessä." in text
     assert "payment deadline passed" not in text  # the logged reason is not for customers
     message = EmailMessage.objects.get(order=order)
-    assert message.context == {"reason": "", "expired": True, "was_paid": False}
+    assert message.context == {
+        "reason": "",
+        "expired": True,
+        "return_accepted": False,
+        "was_paid": False,
+    }
     cancelled = OrderEvent.objects.get(order=order, kind="cancelled")
     assert cancelled.data["reason"] == "payment deadline passed"
 

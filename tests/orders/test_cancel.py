@@ -89,6 +89,7 @@ def test_cancel_from_every_open_status(status, order_in, snapshot, actor, owner)
     assert email["context"] == {
         "reason": "Event moved; customer asked",
         "expired": False,
+        "return_accepted": False,
         "was_paid": status in (S.PAID, S.RETURN_REQUESTED),
     }
     assert after["counts"] == dict(

@@ -94,8 +94,14 @@ def test_two_concurrent_cancels_write_one_history_row(race, make_product, event,
         assert all(isinstance(r, Order) for r in results), results
         order.refresh_from_db()
         assert order.status == OrderStatus.CANCELLED
-        assert list(order.history.values_list("kind", flat=True)) == ["placed", "cancelled"]
+        # One cancellation and one notice to the customer, not two.
+        assert list(order.history.values_list("kind", flat=True)) == [
+            "placed",
+            "cancelled",
+            "email_queued",
+        ]
         assert order.history.get(kind="cancelled").data["voided_tickets"] == 2
+        assert list(order.emails.values_list("kind", flat=True)) == ["cancellation"]
 
 
 def test_two_concurrent_mark_paid_record_one_payment(race, make_product, event, place, owner):
@@ -110,7 +116,12 @@ def test_two_concurrent_mark_paid_record_one_payment(race, make_product, event, 
 
         assert all(isinstance(r, Order) for r in results), results
         assert Payment.objects.filter(order=order).count() == 1
-        assert list(order.history.values_list("kind", flat=True)) == ["placed", "paid"]
+        assert list(order.history.values_list("kind", flat=True)) == [
+            "placed",
+            "paid",
+            "email_queued",
+        ]
+        assert list(order.emails.values_list("kind", flat=True)) == ["confirmation"]
 
 
 def test_two_concurrent_mark_refunded_record_one_refund(race, make_product, event, place, owner):
@@ -131,8 +142,16 @@ def test_two_concurrent_mark_refunded_record_one_refund(race, make_product, even
         assert list(order.history.values_list("kind", flat=True)) == [
             "placed",
             "paid",
+            "email_queued",
             "cancelled",
+            "email_queued",
             "marked_refunded",
+            "email_queued",
+        ]
+        assert list(order.emails.order_by("pk").values_list("kind", flat=True)) == [
+            "confirmation",
+            "cancellation",
+            "refund",
         ]
 
 

@@ -128,7 +128,11 @@ def test_payment_after_expiry_is_refunded_in_full(client, reserved, paytrail, ru
     ]
     # Never paid while it was open: no confirmation; the late money comes back in full.
     assert list(reserved.emails.order_by("pk").values_list("kind", "state", "context")) == [
-        ("cancellation", "sent", {"reason": "", "expired": True, "was_paid": False}),
+        (
+            "cancellation",
+            "sent",
+            {"reason": "", "expired": True, "return_accepted": False, "was_paid": False},
+        ),
         ("refund", "sent", {"amount": "103.00"}),
     ]
 

@@ -68,7 +68,11 @@ def test_staff_complete_the_refund_and_the_order_is_returned(
     )
     assert list(order.emails.order_by("pk").values_list("kind", "state", "context")) == [
         ("confirmation", "queued", {}),
-        ("cancellation", "queued", {"reason": "", "expired": False, "was_paid": True}),
+        (
+            "cancellation",
+            "queued",
+            {"reason": "", "expired": False, "return_accepted": False, "was_paid": True},
+        ),
         ("refund", "queued", {"amount": "98.00"}),
     ]
     # Completing twice is harmless, and tells the customer nothing twice.

@@ -131,7 +131,11 @@ def test_cancel_and_refund_in_one_step(order_in, actor, paytrail, run_tasks):
     ]
     assert list(order.emails.order_by("pk").values_list("kind", "state", "context")) == [
         ("confirmation", "skipped", {}),
-        ("cancellation", "sent", {"reason": "event moved", "expired": False, "was_paid": True}),
+        (
+            "cancellation",
+            "sent",
+            {"reason": "event moved", "expired": False, "return_accepted": False, "was_paid": True},
+        ),
         ("refund", "sent", {"amount": "98.00"}),
     ]
     assert len(paytrail.refunds) == 1

@@ -17,12 +17,17 @@ class Action(StrEnum):
     MARK_PAID = "mark_paid"
     CANCEL = "cancel"
     REFUND = "refund"
+    # The door: scan tickets of an event, and manage its scanner devices.
+    CHECK_IN = "check_in"
+    MANAGE_CHECKIN_DEVICES = "manage_checkin_devices"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.OWNER: frozenset(Action),
     Role.MANAGER: frozenset(Action),
-    Role.SUPPORT: frozenset({Action.VIEW, Action.DOWNLOAD, Action.EDIT_CUSTOMER, Action.RESEND}),
+    Role.SUPPORT: frozenset(
+        {Action.VIEW, Action.DOWNLOAD, Action.EDIT_CUSTOMER, Action.RESEND, Action.CHECK_IN}
+    ),
     Role.VIEWER: frozenset({Action.VIEW, Action.DOWNLOAD}),
 }
 

@@ -16,7 +16,7 @@ from boxoffice.accounts.permissions import Action, Principal
 from boxoffice.catalog.models import Event, FundsManager
 from boxoffice.common.money import ZERO, format_eur
 from boxoffice.notifications.models import EmailKind
-from boxoffice.orders.models import Language, Order, OrderEvent, OrderStatus, Ticket
+from boxoffice.orders.models import Language, Order, OrderEvent, OrderEventKind, OrderStatus, Ticket
 from boxoffice.orders.services import can_mark_paid_by_hand
 from boxoffice.orders.states import is_allowed
 from boxoffice.payments.models import Refund
@@ -137,6 +137,8 @@ class OrderActions:
     last_failed_refund: Refund | None = None
     # Why an action a person may look for is not offered (shown instead of the button).
     refund_hint: str = ""
+    # "Accept return" / "Decline return" on an open return request.
+    handle_return: bool = False
 
 
 def order_actions(
@@ -172,7 +174,18 @@ def order_actions(
         refund_in_flight=in_flight,
         last_failed_refund=refunds[-1] if refunds and refunds[-1].state == "failed" else None,
         refund_hint=hint,
+        handle_return=order.status == OrderStatus.RETURN_REQUESTED
+        and principal.can(Action.CANCEL, org)
+        and can_refund,
     )
+
+
+def open_return_request(order: Order, events: list[OrderEvent]) -> OrderEvent | None:
+    """The customer's request, while it waits for the organizer's answer."""
+    if order.status != OrderStatus.RETURN_REQUESTED:
+        return None
+    asked = [e for e in events if e.kind == OrderEventKind.RETURN_REQUESTED]
+    return asked[-1] if asked else None
 
 
 def event_label(event: Event, *, with_organizer: bool) -> str:

@@ -1,7 +1,13 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from boxoffice.backoffice import document_views, refund_views, views
+from boxoffice.backoffice import (
+    checkin_views,
+    document_views,
+    refund_views,
+    return_views,
+    views,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -36,7 +42,29 @@ urlpatterns = [
     path(
         "orders/<str:code>/receipt.pdf", document_views.receipt_download, name="order_receipt_pdf"
     ),
+    path(
+        "orders/<str:code>/accept-return/",
+        return_views.order_accept_return_view,
+        name="order_accept_return",
+    ),
+    path(
+        "orders/<str:code>/decline-return/",
+        return_views.order_decline_return_view,
+        name="order_decline_return",
+    ),
     path("orders/<str:code>/resend/", document_views.order_resend_tickets, name="order_resend"),
+    path("checkin/", checkin_views.checkin_events, name="checkin_events"),
+    path("events/<int:event_id>/checkin/", checkin_views.checkin_event, name="checkin_event"),
+    path(
+        "events/<int:event_id>/checkin/devices/",
+        checkin_views.checkin_device_create,
+        name="checkin_device_create",
+    ),
+    path(
+        "events/<int:event_id>/checkin/devices/<int:device_id>/revoke/",
+        checkin_views.checkin_device_revoke,
+        name="checkin_device_revoke",
+    ),
     path("platform/refunds/", refund_views.platform_refunds, name="platform_refunds"),
     path(
         "platform/refunds/<int:refund_id>/complete/",

@@ -101,6 +101,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
     payments = list(order.payments.all())
     refunds = list(order.refunds.select_related("actor"))
     refundable = refundable_amount(order, payments, refunds)
+    events = list(selectors.order_history(order))
     return {
         "order": order,
         "tickets": tickets,
@@ -111,9 +112,8 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
         "actions": presenters.order_actions(principal, order, refundable, refunds),
         "funds_manager": presenters.funds_manager_label(order),
         "payment_url": presenters.payment_url(request, order),
-        "history": presenters.history_lines(
-            list(selectors.order_history(order)), {t.pk: t for t in tickets}
-        ),
+        "history": presenters.history_lines(events, {t.pk: t for t in tickets}),
+        "return_request": presenters.open_return_request(order, events),
         "customer_form": CustomerForm.for_order(order),
     }
 

@@ -7,8 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
-
 from boxoffice.accounts.models import User
 from boxoffice.catalog.models import Product
 from boxoffice.demo.catalog import DemoEvent, ProductSpec
@@ -16,6 +14,7 @@ from boxoffice.demo.people import CustomerPool, Person, make_companion
 from boxoffice.demo.scenarios import Action, Need, Plan, plans, timeline
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
+from boxoffice.orders.returns import order_decline_return, order_request_return
 from boxoffice.orders.services import (
     Customer,
     OrderLine,
@@ -24,7 +23,6 @@ from boxoffice.orders.services import (
     order_mark_paid,
     order_mark_refunded,
     order_place,
-    order_transition,
     order_update_customer,
 )
 
@@ -235,21 +233,15 @@ class Builder:
         elif action is Action.REFUND:
             self._refund(order, owner)
         elif action is Action.REQUEST_RETURN:
-            with transaction.atomic():
-                order_transition(
-                    order=order,
-                    to=OrderStatus.RETURN_REQUESTED,
-                    actor=Actor.customer(order.customer_email),
-                    data={"reason": self.rng.choice(RETURN_REASONS)},
-                )
+            order_request_return(
+                order=order,
+                actor=Actor.customer(order.customer_email),
+                reason=self.rng.choice(RETURN_REASONS),
+            )
         elif action is Action.DECLINE_RETURN:
-            with transaction.atomic():
-                order_transition(
-                    order=order,
-                    to=OrderStatus.PAID,
-                    actor=owner,
-                    data={"reason": "Palautusaika on päättynyt lipputyypin osalta."},
-                )
+            order_decline_return(
+                order=order, actor=owner, reason="Palautusaika on päättynyt lipputyypin osalta."
+            )
         elif action is Action.CORRECT_CUSTOMER:
             support = self.users.support if demo_event.spec.organizer == "demo-events" else None
             order_update_customer(

@@ -16,9 +16,9 @@ from boxoffice.orders.models import Order
 WITH_TICKETS = frozenset({EmailKind.CONFIRMATION, EmailKind.RESEND_TICKETS})
 
 
-def subject_for(kind: str, order: Order) -> str:
-    """The subject line, translated into the order's language."""
-    with translation.override(order.language):
+def subject_for(kind: str, order: Order, language: str | None = None) -> str:
+    """The subject line, translated into ``language`` (by default the order's)."""
+    with translation.override(language or order.language):
         values = {"event": order.event.name, "code": order.code}
         if kind == EmailKind.CONFIRMATION:
             return _("Your order %(code)s for %(event)s") % values
@@ -26,6 +26,10 @@ def subject_for(kind: str, order: Order) -> str:
             return _("Your tickets for %(event)s (order %(code)s)") % values
         if kind == EmailKind.CANCELLATION:
             return _("Your order %(code)s for %(event)s has been cancelled") % values
+        if kind == EmailKind.RETURN_REQUESTED:
+            return _("Return requested: order %(code)s (%(event)s)") % values
+        if kind == EmailKind.RETURN_DECLINED:
+            return _("Your return request for order %(code)s (%(event)s)") % values
         return _("Refund for your order %(code)s (%(event)s)") % values
 
 
@@ -33,11 +37,28 @@ def customer_link(order: Order) -> str:
     return settings.SITE_URL + reverse("customer:order", args=[order.code, order.secret])
 
 
+def order_links_subject(language: str) -> str:
+    """The subject of an ORDER_LINKS message (several orders, so no event or code in it)."""
+    with translation.override(language):
+        return _("Your orders at %(platform)s") % {"platform": settings.PLATFORM_NAME}
+
+
+def orders_of(message: EmailMessage) -> list[Order]:
+    """The orders a message is about: its order, or those listed in its context, in order."""
+    if message.order is not None:
+        return [message.order]
+    ids = [int(pk) for pk in message.context.get("order_ids", [])]
+    found = Order.objects.select_related("event", "organizer").in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
 def build(message: EmailMessage) -> EmailMultiAlternatives:
     """Both parts rendered from notifications/<kind>.txt and .html, plus tickets if due.
 
     Raises DomainError when tickets are due but the order has none valid (from documents).
     """
+    if message.order is None:
+        return _build_order_links(message)
     order = message.order
     with translation.override(message.language):
         context = {
@@ -47,7 +68,10 @@ def build(message: EmailMessage) -> EmailMultiAlternatives:
             "link": customer_link(order),
             "amount": Decimal(message.context["amount"]) if "amount" in message.context else None,
             "reason": message.context.get("reason", ""),
+            "backoffice_link": settings.SITE_URL
+            + reverse("backoffice:order_detail", args=[order.code]),
             "expired": message.context.get("expired", False),
+            "return_accepted": message.context.get("return_accepted", False),
             "was_paid": message.context.get("was_paid", False),
             "support_email": order.organizer.support_email or settings.PLATFORM_SUPPORT_EMAIL,
         }
@@ -67,4 +91,40 @@ def build(message: EmailMessage) -> EmailMultiAlternatives:
         from boxoffice.documents.services import order_tickets_pdf
 
         email.attach(attachment_name, order_tickets_pdf(order), "application/pdf")
+    return email
+
+
+def _build_order_links(message: EmailMessage) -> EmailMultiAlternatives:
+    """ORDER_LINKS: one entry per listed order (event, date, code, status, total, link)."""
+    orders = orders_of(message)
+    if not orders:
+        raise ValueError(f"email {message.pk} lists no orders")
+    with translation.override(message.language):
+        context = {
+            "order": orders[0],  # the greeting uses the newest order's name
+            "entries": [
+                {
+                    "order": order,
+                    "event": order.event,
+                    "organizer": order.organizer,
+                    "link": customer_link(order),
+                    "support_email": order.organizer.support_email
+                    or settings.PLATFORM_SUPPORT_EMAIL,
+                }
+                for order in orders
+            ],
+            "count": len(orders),
+            "more": bool(message.context.get("more", False)),
+            "platform": settings.PLATFORM_NAME,
+        }
+        text = render_to_string("notifications/order_links.txt", context)
+        html = render_to_string("notifications/order_links.html", context)
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        headers={"Content-Language": message.language},
+    )
+    email.attach_alternative(html, "text/html")
     return email

@@ -44,14 +44,34 @@ def notify_paid(*, order: Order, actor: Actor) -> EmailMessage | None:
 
 
 def notify_cancelled(
-    *, order: Order, actor: Actor, reason: str = "", expired: bool = False
+    *,
+    order: Order,
+    actor: Actor,
+    reason: str = "",
+    expired: bool = False,
+    return_accepted: bool = False,
 ) -> EmailMessage | None:
     if not notices_on():
         return None
-    return services.email_cancellation(order=order, actor=actor, reason=reason, expired=expired)
+    return services.email_cancellation(
+        order=order, actor=actor, reason=reason, expired=expired, return_accepted=return_accepted
+    )
 
 
 def notify_refunded(*, order: Order, actor: Actor, amount: Decimal) -> EmailMessage | None:
     if not notices_on():
         return None
     return services.email_refund_notice(order=order, actor=actor, amount=amount)
+
+
+def notify_return_requested(*, order: Order, actor: Actor, reason: str) -> EmailMessage | None:
+    """The organizer hears that a customer asked to return an order (to its support address)."""
+    if not notices_on():
+        return None
+    return services.email_return_requested(order=order, actor=actor, reason=reason)
+
+
+def notify_return_declined(*, order: Order, actor: Actor, reason: str) -> EmailMessage | None:
+    if not notices_on():
+        return None
+    return services.email_return_declined(order=order, actor=actor, reason=reason)

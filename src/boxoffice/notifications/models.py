@@ -11,6 +11,12 @@ class EmailKind(models.TextChoices):
     RESEND_TICKETS = "resend_tickets", _("Tickets resent")
     CANCELLATION = "cancellation", _("Cancellation notice")
     REFUND = "refund", _("Refund notice")
+    # To the organizer: a customer asked to return their order.
+    RETURN_REQUESTED = "return_requested", _("Return request (to the organizer)")
+    RETURN_DECLINED = "return_declined", _("Return declined")
+    # "Resend my link": one message listing every order of an address (``order`` is empty,
+    # the orders are in ``context["order_ids"]``).
+    ORDER_LINKS = "order_links", _("Order links")
 
 
 class EmailState(models.TextChoices):
@@ -24,7 +30,10 @@ class EmailState(models.TextChoices):
 
 
 class EmailMessage(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="emails")
+    # Empty only for messages about several orders (ORDER_LINKS).
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="emails", null=True, blank=True
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=EmailKind.choices)
     to = models.EmailField(_("recipient"))
     subject = models.CharField(_("subject"), max_length=250)

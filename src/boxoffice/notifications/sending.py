@@ -69,7 +69,8 @@ def send(message_id: int) -> str:
     message = _claim(message_id)
     if message is None:
         return "nothing to send"
-    if message.kind in compose.WITH_TICKETS and message.order.status in CLOSED:
+    order = message.order
+    if order is not None and message.kind in compose.WITH_TICKETS and order.status in CLOSED:
         # Paid, then cancelled before the worker got here: mailing void tickets would only
         # confuse the customer, who gets the cancellation notice instead.
         _skip(message, OVERTAKEN)
@@ -96,6 +97,12 @@ def send(message_id: int) -> str:
     return "sent"
 
 
+def _history(message: EmailMessage, kind: str, **details: str) -> None:
+    """The history row of a send step, on the message's order or each order it lists."""
+    for order in compose.orders_of(message):
+        history.email_event(order, kind, ACTOR, email_kind=message.kind, to=message.to, **details)
+
+
 def _sent(message: EmailMessage, body: str) -> None:
     with transaction.atomic():
         message.state = EmailState.SENT
@@ -103,14 +110,7 @@ def _sent(message: EmailMessage, body: str) -> None:
         message.error = ""
         message.body = body
         message.save(update_fields=["state", "sent_at", "error", "body"])
-        history.email_event(
-            message.order,
-            OrderEventKind.EMAIL_SENT,
-            ACTOR,
-            email_kind=message.kind,
-            to=message.to,
-            subject=message.subject,
-        )
+        _history(message, OrderEventKind.EMAIL_SENT, subject=message.subject)
 
 
 def _retry(message: EmailMessage, reason: str) -> None:
@@ -130,14 +130,7 @@ def _fail(message: EmailMessage, reason: str) -> None:
         message.state = EmailState.FAILED
         message.error = reason
         message.save(update_fields=["state", "error"])
-        history.email_event(
-            message.order,
-            OrderEventKind.EMAIL_FAILED,
-            ACTOR,
-            email_kind=message.kind,
-            to=message.to,
-            error=reason,
-        )
+        _history(message, OrderEventKind.EMAIL_FAILED, error=reason)
 
 
 def _skip(message: EmailMessage, reason: str) -> None:
@@ -146,14 +139,7 @@ def _skip(message: EmailMessage, reason: str) -> None:
         message.state = EmailState.SKIPPED
         message.error = reason
         message.save(update_fields=["state", "error"])
-        history.email_event(
-            message.order,
-            OrderEventKind.EMAIL_SKIPPED,
-            ACTOR,
-            email_kind=message.kind,
-            to=message.to,
-            reason=reason,
-        )
+        _history(message, OrderEventKind.EMAIL_SKIPPED, reason=reason)
 
 
 def emails_reconcile() -> int:

@@ -5,9 +5,11 @@ writes the order's history row and enqueues the send task. Nothing is sent here;
 transaction rolls back, there is no message, no history row and no task.
 """
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError
-from boxoffice.notifications.compose import subject_for
+from boxoffice.notifications.compose import order_links_subject, subject_for
 from boxoffice.notifications.models import EmailKind, EmailMessage, EmailState
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
@@ -38,14 +40,24 @@ def email_resend_tickets(*, order: Order, actor: Actor, to: str | None = None) -
 
 @transaction.atomic
 def email_cancellation(
-    *, order: Order, actor: Actor, reason: str = "", expired: bool = False
+    *,
+    order: Order,
+    actor: Actor,
+    reason: str = "",
+    expired: bool = False,
+    return_accepted: bool = False,
 ) -> EmailMessage:
     """Tell the customer the order is cancelled, why, and whether money will come back.
 
     ``expired``: cancelled because its payment deadline passed (said in the customer's
     language; a reason an organizer typed is quoted as typed).
     """
-    context = {"reason": reason.strip(), "expired": expired, "was_paid": order.paid_at is not None}
+    context = {
+        "reason": reason.strip(),
+        "expired": expired,
+        "return_accepted": return_accepted,
+        "was_paid": order.paid_at is not None,
+    }
     return _queue(
         order,
         EmailKind.CANCELLATION,
@@ -68,6 +80,62 @@ def email_refund_notice(*, order: Order, actor: Actor, amount: Decimal) -> Email
     )
 
 
+@transaction.atomic
+def email_return_requested(*, order: Order, actor: Actor, reason: str) -> EmailMessage:
+    """Tell the organizer (its support address) that a customer asked to return an order."""
+    return _queue(
+        order,
+        EmailKind.RETURN_REQUESTED,
+        actor,
+        to=order.organizer.support_email,
+        context={"reason": reason},
+        refuse_bad_address=False,
+        language=settings.LANGUAGE_CODE,  # the organizer's back-office language, not the buyer's
+    )
+
+
+@transaction.atomic
+def email_return_declined(*, order: Order, actor: Actor, reason: str) -> EmailMessage:
+    return _queue(
+        order,
+        EmailKind.RETURN_DECLINED,
+        actor,
+        to=order.customer_email,
+        context={"reason": reason},
+        refuse_bad_address=False,
+    )
+
+
+@transaction.atomic
+def email_order_links(*, orders: Sequence[Order], actor: Actor, more: bool = False) -> EmailMessage:
+    """One message with the links of several orders of one address ("resend my link").
+
+    ``orders`` newest first: the message goes to the newest order's address, in its language.
+    It belongs to no single order (``order`` is empty; the orders are in its context), and
+    each listed order gets the history row. ``more``: the address has older orders too.
+    """
+    from boxoffice.notifications.tasks import schedule_send
+
+    if not orders:
+        raise ValueError("email_order_links needs at least one order")
+    newest = orders[0]
+    message = EmailMessage.objects.create(
+        order=None,
+        kind=EmailKind.ORDER_LINKS,
+        to=newest.customer_email,
+        subject=order_links_subject(newest.language)[:250],
+        language=newest.language,
+        context={"order_ids": [order.pk for order in orders], "more": more},
+        created_at=timezone.now(),
+    )
+    for order in orders:
+        history.email_event(
+            order, OrderEventKind.EMAIL_QUEUED, actor, email_kind=message.kind, to=message.to
+        )
+    schedule_send(message.pk)
+    return message
+
+
 def _queue(
     order: Order,
     kind: str,
@@ -76,6 +144,7 @@ def _queue(
     to: str,
     context: dict[str, Any] | None = None,
     refuse_bad_address: bool = True,
+    language: str | None = None,
 ) -> EmailMessage:
     """Log the message as queued, write its history row and enqueue its send.
 
@@ -96,8 +165,8 @@ def _queue(
         order=order,
         kind=kind,
         to=to,
-        subject=subject_for(kind, order)[:250],
-        language=order.language,
+        subject=subject_for(kind, order, language)[:250],
+        language=language or order.language,
         context=context or {},
         created_at=timezone.now(),
     )

@@ -100,3 +100,8 @@ def document_downloaded(
 ) -> OrderEvent:
     """Someone downloaded the order's tickets (all, or ``ticket`` alone) or its receipt."""
     return _record(order, kind, actor, ticket=ticket)
+
+
+def ticket_checked_in(order: Order, ticket: Ticket, actor: Actor) -> OrderEvent:
+    """A ticket was let in at the door: written once, by its first successful scan."""
+    return _record(order, OrderEventKind.CHECKED_IN, actor, ticket=ticket)

@@ -165,6 +165,7 @@ class OrderEventKind(models.TextChoices):
     EMAIL_SKIPPED = "email_skipped", _("Email not sent")
     TICKETS_DOWNLOADED = "tickets_downloaded", _("Tickets downloaded")
     RECEIPT_DOWNLOADED = "receipt_downloaded", _("Receipt downloaded")
+    CHECKED_IN = "checked_in", _("Checked in")
 
 
 class OrderEvent(models.Model):

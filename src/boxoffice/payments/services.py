@@ -10,11 +10,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.common.money import ZERO
-from boxoffice.notifications.lifecycle import notify_refunded
+from boxoffice.notifications.lifecycle import notify_cancelled, notify_refunded
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
@@ -158,6 +158,32 @@ def order_cancel_and_refund(
         return None
     refundable = refundable_amount(order, order.payments.all(), order.refunds.all())
     if refundable <= ZERO:
+        return None
+    return refund_request(order=order, actor=actor)
+
+
+# Kept in English in the history and translated when shown (backoffice.presenters).
+RETURN_ACCEPTED = gettext_noop("return accepted")
+
+
+@transaction.atomic
+def order_accept_return(*, order: Order, actor: Actor) -> Refund | None:
+    """Accept the customer's return: cancel the order, then refund it by its payment method.
+
+    Returns the refund, or None when the method has no refund service (the organizer marks
+    it refunded once the money is back). A repeat after the order was cancelled is refused
+    with a message, never a second refund.
+    """
+    locked = lock(order)
+    sync(order, locked)
+    if locked.status != OrderStatus.RETURN_REQUESTED:
+        raise TransitionNotAllowed(_("This order has no open return request."))
+    order_cancel(order=order, actor=actor, reason=RETURN_ACCEPTED, notify=False)
+    # The customer's notice says the return was accepted, in their language.
+    notify_cancelled(order=order, actor=actor, return_accepted=True)
+    if refund_method_for(order) is None:
+        return None
+    if refundable_amount(order, order.payments.all(), order.refunds.all()) <= ZERO:
         return None
     return refund_request(order=order, actor=actor)
 
