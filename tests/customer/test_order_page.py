@@ -87,3 +87,30 @@ def test_wrong_secret_and_unknown_code_are_the_same_404(client, order, place, pr
     bodies = {without_csrf(r) for r in responses.values()}
     assert len(bodies) == 1, "a 404 must not tell whether the code exists"
     assert order.code.encode() not in bodies.pop()
+
+
+def test_the_page_never_shows_another_orders_data(client, order, place, product):
+    other = place(
+        product,
+        quantity=1,
+        email="toinen.asiakas@example.com",
+        name="Toinen Asiakas",
+        participants=(Participant(name="Vieras Henkilö", email="vieras@example.com"),),
+    )
+    other_ticket = other.tickets.get()
+
+    html = client.get(link(order)).content.decode()
+
+    for foreign in (
+        other.code,
+        other.secret,
+        other.customer_email,
+        "Toinen Asiakas",
+        "Vieras Henkilö",
+        "vieras@example.com",
+        f"/tickets/{other_ticket.pk}",
+    ):
+        assert foreign not in html
+    own = f"/o/{order.code}/{order.secret}/"
+    assert client.get(own + f"tickets/{other_ticket.pk}/").status_code == 404
+    assert client.get(own + f"tickets/{other_ticket.pk}.pdf").status_code == 404
