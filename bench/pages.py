@@ -17,12 +17,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "boxoffice.settings")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from boxoffice.accounts.models import User  # noqa: E402
-from boxoffice.orders.models import Order, OrderStatus  # noqa: E402
+from boxoffice.orders.models import Order, OrderStatus, Ticket  # noqa: E402
 
 
 def measure(client: Client, url: str, repeat: int) -> tuple[float, float, int]:
@@ -63,13 +64,42 @@ def main() -> None:
         ("organizer", "order detail (4 tickets)", f"/backoffice/orders/{order.code}/"),
         ("staff", "staff list, all organizers", "/backoffice/orders/"),
         ("staff", "staff search name 'virtanen'", "/backoffice/orders/?q=virtanen"),
+        ("customer", "customer order page (4 tickets)", f"/o/{order.code}/{order.secret}/"),
+        ("organizer", "check-in page of an event", f"/backoffice/events/{event}/checkin/"),
     ]
-    clients = {"organizer": Client(), "staff": Client()}
+    # The bench is one client hammering one page: lift the per-address limits for it.
+    settings.RATE_LIMITS = {scope: (10**9, 60) for scope in settings.RATE_LIMITS}
+    clients = {"organizer": Client(), "staff": Client(), "customer": Client()}
     clients["organizer"].force_login(organizer)
     clients["staff"].force_login(staff)
     for who, label, url in rows:
         p50, p95, queries = measure(clients[who], url, repeat)
         print(f"{label:<44}{p50:>9.1f}{p95:>9.1f}{queries:>9}")
+    scans(organizer, event, repeat)
+
+
+def scans(user: User, event_id: int, repeat: int) -> None:
+    """POST the scanner page: the first scan of each ticket admits it, a repeat is refused."""
+    client = Client()
+    client.force_login(user)
+    url = f"/backoffice/events/{event_id}/checkin/"
+    secrets = list(
+        Ticket.objects.filter(
+            order__event_id=event_id, order__status=OrderStatus.PAID, checked_in_at__isnull=True
+        ).values_list("secret", flat=True)[:repeat]
+    )
+    for label, batch in (("scan, admitted (first scan)", secrets), ("scan, repeat", secrets)):
+        times, queries = [], 0
+        for secret in batch:
+            start = time.perf_counter()
+            with CaptureQueriesContext(connection) as captured:
+                response = client.post(url, {"code": secret})
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200, response.status_code
+            queries = len(captured)
+        times.sort()
+        p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
+        print(f"{label + f' x{len(batch)}':<44}{statistics.median(times):>9.1f}{p95:>9.1f}{queries:>9}")
 
 
 if __name__ == "__main__":

@@ -294,7 +294,12 @@ def _typo(rng: random.Random, email: str) -> str:
     local, domain = email.split("@", 1)
     if len(local) < 3:
         return f"{local}{local[-1]}@{domain}"
-    i = rng.randrange(len(local) - 1)
+    # Only letters swap places: a moved dot (".maija", "maija.") is not a valid address, and
+    # order_place rightly refuses those.
+    spots = [i for i in range(len(local) - 1) if local[i].isalnum() and local[i + 1].isalnum()]
+    if not spots:
+        return f"{local}{local[-1]}@{domain}"
+    i = rng.choice(spots)
     if local[i] == local[i + 1]:
         return f"{local[:i]}{local[i + 1 :]}@{domain}"  # a dropped letter instead
     return f"{local[:i]}{local[i + 1]}{local[i]}{local[i + 2 :]}@{domain}"
