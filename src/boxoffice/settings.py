@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "boxoffice.documents",
     "boxoffice.notifications",
     "boxoffice.checkin",
+    "boxoffice.api",
     "boxoffice.backoffice",
     "boxoffice.customer",
     "boxoffice.demo",

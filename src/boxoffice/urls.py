@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from boxoffice.api.views import api
 from boxoffice.backoffice import auth_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("o/", include("boxoffice.customer.urls")),
     path("payments/", include("boxoffice.payments.urls")),
     path("checkin/", include("boxoffice.checkin.urls")),
+    path("api/v1/", api.urls),
 ]
 
 if settings.PAYTRAIL_SANDBOX:

@@ -36,12 +36,15 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 class Principal:
     """The person acting, with their role in each organizer they belong to."""
 
-    user: User
+    # None for an API token: it acts with its own role, never as the person who made it.
+    user: User | None
     roles: dict[int, str] = field(default_factory=dict)
+    # A platform API token: what platform staff may do, without a person behind it.
+    platform: bool = False
 
     @property
     def is_platform_staff(self) -> bool:
-        return bool(self.user.is_staff)
+        return self.platform or bool(self.user is not None and self.user.is_staff)
 
     @property
     def organizer_ids(self) -> frozenset[int]:

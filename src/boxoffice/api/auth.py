@@ -1,0 +1,40 @@
+"""`Authorization: Bearer <token>`: the request acts as the token's organizer and role."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from boxoffice.accounts.permissions import Action, Principal
+from boxoffice.api.errors import forbidden
+from boxoffice.api.models import ApiToken
+from boxoffice.api.tokens import actor_of, api_token_authenticate, principal_of
+from boxoffice.orders.actors import Actor
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = api_token_authenticate(token)
+        if found is not None:
+            request.api_token = found  # type: ignore[attr-defined]
+        return found
+
+
+def token_of(request: HttpRequest) -> ApiToken:
+    token: Any = getattr(request, "api_token", None)
+    assert isinstance(token, ApiToken)
+    return token
+
+
+def principal(request: HttpRequest) -> Principal:
+    return principal_of(token_of(request))
+
+
+def actor(request: HttpRequest) -> Actor:
+    return actor_of(token_of(request))
+
+
+def require(request: HttpRequest, action: Action, organizer_id: int) -> None:
+    """403 when the token may see the organizer's data but its role may not do ``action``."""
+    if not principal(request).can(action, organizer_id):
+        raise forbidden()

@@ -1,0 +1,127 @@
+"""/api/v1/: the back office's reads and writes for integrators (issue: REST API v1).
+
+Endpoints are thin: they parse, call the same selectors and services as the back office, and
+shape the answer. Every read is scoped by the token's principal: another organizer's order is a
+404 exactly like a code that does not exist.
+"""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Query, Schema
+from pydantic import Field
+
+from boxoffice.accounts.permissions import Action
+from boxoffice.api import auth, errors
+from boxoffice.api.pagination import page
+from boxoffice.api.schemas import (
+    ErrorOut,
+    EventOut,
+    HistoryOut,
+    OrderOut,
+    OrderPage,
+)
+from boxoffice.backoffice.presenters import payment_url
+from boxoffice.catalog.models import Event
+from boxoffice.orders import selectors
+from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
+from boxoffice.orders.selectors import OrderFilters
+
+api = NinjaAPI(
+    title="boxoffice API",
+    version="1",
+    description=(
+        "Orders, tickets and check-in of your events. Authenticate with "
+        "`Authorization: Bearer <token>` (tokens are made in the back office or with "
+        "`boxoffice create-api-token`). Money is a decimal string in euros; times are ISO 8601 "
+        'with a zone. Errors are `{"error": {"code", "message", "fields"}}`.'
+    ),
+    auth=auth.TokenAuth(),
+    urls_namespace="api",
+)
+errors.install(api)
+
+ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+@api.get("/events", response={200: list[EventOut], **ERRORS}, tags=["events"])
+def events_list(request: HttpRequest) -> list[Event]:
+    """Events of the token's organizer, newest first."""
+    return list(selectors.events_visible_to(auth.principal(request)).order_by("-starts_at", "-id"))
+
+
+@api.get("/events/{event_id}", response={200: EventOut, **ERRORS}, tags=["events"])
+def events_get(request: HttpRequest, event_id: int) -> Event:
+    event = selectors.events_visible_to(auth.principal(request)).filter(pk=event_id).first()
+    if event is None:
+        raise errors.not_found()
+    return event
+
+
+# -- orders: reads -----------------------------------------------------------------------------
+
+
+class OrderQuery(Schema):
+    event: int | None = Field(None, description="event id")
+    status: OrderStatus | None = None
+    payment_method: PaymentMethod | None = None
+    q: str = Field(
+        "", max_length=200, description="email, code, name or phone, as in the back office"
+    )
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(50, ge=1, le=200)
+
+
+@api.get("/orders", response={200: OrderPage, 400: ErrorOut, **ERRORS}, tags=["orders"])
+def orders_list(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, object]:
+    """Orders newest first, filtered like the back-office list; follow next_cursor for more."""
+    filters = OrderFilters(
+        q=query.q,
+        event_id=query.event,
+        status=str(query.status or ""),
+        payment_method=str(query.payment_method or ""),
+    )
+    orders = selectors.order_list(principal=auth.principal(request), filters=filters)
+    if query.created_after is not None:
+        orders = orders.filter(created_at__gte=query.created_after)
+    if query.created_before is not None:
+        orders = orders.filter(created_at__lt=query.created_before)
+    rows, next_cursor = page(orders, query.cursor, query.limit)
+    return {"orders": rows, "next_cursor": next_cursor}
+
+
+def get_order(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Order:
+    try:
+        order = selectors.order_get(principal=auth.principal(request), code=code)
+    except Order.DoesNotExist:
+        raise errors.not_found() from None
+    auth.require(request, action, order.organizer_id)
+    return order
+
+
+def order_out(request: HttpRequest, order: Order) -> dict[str, object]:
+    return {
+        **{f.attname: getattr(order, f.attname) for f in Order._meta.concrete_fields},
+        "organizer": order.organizer.slug,
+        "event": order.event,
+        "payment_url": payment_url(request, order),
+        "tickets": list(selectors.order_tickets(order)),
+        "payments": list(order.payments.order_by("id")),
+        "refunds": list(order.refunds.order_by("id")),
+    }
+
+
+@api.get("/orders/{code}", response={200: OrderOut, **ERRORS}, tags=["orders"])
+def orders_get(request: HttpRequest, code: str) -> dict[str, object]:
+    """Everything about one order: the detail page's fields, tickets, payments, refunds."""
+    return order_out(request, get_order(request, code))
+
+
+@api.get("/orders/{code}/history", response={200: list[HistoryOut], **ERRORS}, tags=["orders"])
+def orders_history(request: HttpRequest, code: str) -> list[object]:
+    return list(selectors.order_history(get_order(request, code)))
