@@ -20,6 +20,8 @@ EVENT_URLS: list[tuple[str, str]] = [
     ("checkin_device_revoke", "POST"),
 ]
 LIST_URLS = ("home", "order_list", "checkin_events")
+# API tokens of the organizers one manages (tests/backoffice/test_api_tokens.py).
+TOKEN_URLS = ("api_tokens", "api_token_revoke")
 # Platform staff only: anyone else gets 404 (tests/backoffice/test_platform_refunds.py).
 STAFF_URLS = ("platform_refunds", "platform_refund_complete")
 

@@ -9,7 +9,16 @@ from boxoffice.backoffice.urls import urlpatterns
 from boxoffice.orders.models import OrderStatus
 
 from .pages import page_text, parse
-from .routes import EVENT_URLS, LIST_URLS, ORDER_URLS, POST_DATA, STAFF_URLS, ids, order_url
+from .routes import (
+    EVENT_URLS,
+    LIST_URLS,
+    ORDER_URLS,
+    POST_DATA,
+    STAFF_URLS,
+    TOKEN_URLS,
+    ids,
+    order_url,
+)
 
 LOGIN = "/accounts/login/"
 LOGOUT = "/accounts/logout/"
@@ -156,6 +165,7 @@ def test_every_backoffice_url_is_classified():
     assert {p.name for p in urlpatterns} == {
         *LIST_URLS,
         *(name for name, _method in EVENT_URLS),
+        *TOKEN_URLS,
         *STAFF_URLS,
         *(name for name, _, _ in ORDER_URLS),
     }

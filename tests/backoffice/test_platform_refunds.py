@@ -107,6 +107,7 @@ def test_refund_queue_link_only_for_staff(owner_client, staff):
         "Orders",
         "Return requests",
         "Check-in",
+        "API",
         "Refund queue",
     ]
     [link] = [

@@ -20,6 +20,7 @@ class Action(StrEnum):
     # The door: scan tickets of an event, and manage its scanner devices.
     CHECK_IN = "check_in"
     MANAGE_CHECKIN_DEVICES = "manage_checkin_devices"
+    MANAGE_API_TOKENS = "manage_api_tokens"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {

@@ -6,6 +6,7 @@ from boxoffice.backoffice import (
     document_views,
     refund_views,
     return_views,
+    token_views,
     views,
 )
 
@@ -13,6 +14,12 @@ app_name = "backoffice"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:order_list"), name="home"),
     path("orders/", views.order_list, name="order_list"),
+    path("api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path(
+        "api-tokens/<int:token_id>/revoke/",
+        token_views.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("orders/<str:code>/", views.order_detail, name="order_detail"),
     path("orders/<str:code>/customer/", views.order_customer_update, name="order_customer"),
     path(
