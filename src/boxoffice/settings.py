@@ -221,6 +221,8 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "customer_write": (20, 60),  # customer actions (pay, ask for a return)
     "resend_link_ip": (10, 3600),  # "resend my link" requests from one address
     "resend_link_email": (3, 3600),  # ... and for one email address
+    "checkin_ip": (1200, 60),  # door scanners' JSON endpoint, per client address
+    "checkin_device": (300, 60),  # ... and per scanner device (a scan every 0.2 s)
 }
 # How many reverse proxies in front of us append to X-Forwarded-For. 0: REMOTE_ADDR is the
 # client (a header the client sent is not believed).

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from boxoffice.checkin import selectors, services
+from boxoffice.common import ratelimit
 from boxoffice.checkin.models import CheckinDevice
 from boxoffice.checkin.services import ScanResult
 
@@ -72,7 +73,19 @@ def scan_payload(result: ScanResult) -> dict[str, Any]:
 def scan(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _error(405, "method_not_allowed", _("Use POST."), Allow="POST")
-    device = _bearer_device(request)
+    # Per address before the token is looked at (nobody guesses tokens at speed), then per
+    # device (a stuck scanner cannot flood the log).
+    retry_after = ratelimit.hit_scope("checkin_ip", ratelimit.client_ip(request))
+    device = _bearer_device(request) if retry_after is None else None
+    if device is not None and retry_after is None:
+        retry_after = ratelimit.hit_scope("checkin_device", str(device.pk))
+    if retry_after is not None:
+        return _error(
+            429,
+            "rate_limited",
+            _("Too many requests. Try again in %(seconds)s s.") % {"seconds": retry_after},
+            **{"Retry-After": str(retry_after)},
+        )
     if device is None:
         return _error(
             401,
