@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "boxoffice.documents",
     "boxoffice.notifications",
     "boxoffice.checkin",
+    "boxoffice.webhooks",
     "boxoffice.api",
     "boxoffice.backoffice",
     "boxoffice.customer",
@@ -175,6 +176,18 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 PERIODIC_JOB_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_JOB_INTERVAL_SECONDS", "60"))
 # Emails untouched this long past their due time are sent again (e.g. after a worker crash).
 EMAIL_RECONCILE_STALE_SECONDS = float(os.environ.get("EMAIL_RECONCILE_STALE_SECONDS", "300"))
+# Webhooks: each POST's timeout, attempts before a delivery is failed, the backoff between them
+# (base x 4 per attempt, capped), when a delivery left unfinished is picked up again, and how
+# many active endpoints one organizer may have.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "60"))
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "21600"))
+WEBHOOK_RECONCILE_STALE_SECONDS = float(os.environ.get("WEBHOOK_RECONCILE_STALE_SECONDS", "300"))
+WEBHOOK_MAX_ENDPOINTS = int(os.environ.get("WEBHOOK_MAX_ENDPOINTS", "20"))
+# Webhook URLs on localhost or private addresses: off in production (the worker would call into
+# our own network); on for development and the tests' local receiver.
+WEBHOOK_ALLOW_LOCAL_URLS = env_bool("WEBHOOK_ALLOW_LOCAL_URLS")
 
 # Paytrail (../shared/specs/paytrail.md). The defaults are Paytrail's public test merchant and
 # the sandbox this project ships. Configuring a real secret turns the sandbox off unless it is
@@ -223,6 +236,7 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "resend_link_email": (3, 3600),  # ... and for one email address
     "checkin_ip": (1200, 60),  # door scanners' JSON endpoint, per client address
     "checkin_device": (300, 60),  # ... and per scanner device (a scan every 0.2 s)
+    "api_token": (600, 60),  # REST API requests per token (api/throttle.py)
 }
 # How many reverse proxies in front of us append to X-Forwarded-For. 0: REMOTE_ADDR is the
 # client (a header the client sent is not believed).

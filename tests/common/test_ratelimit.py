@@ -139,6 +139,9 @@ def test_default_limits_are_configured(settings: Any) -> None:
         "customer_write": (20, 60),
         "resend_link_ip": (10, 3600),
         "resend_link_email": (3, 3600),
+        "checkin_ip": (1200, 60),
+        "checkin_device": (300, 60),
+        "api_token": (600, 60),
     }
     assert project_settings.TRUSTED_PROXY_HOPS == 0
 

@@ -20,6 +20,8 @@ class Action(StrEnum):
     # The door: scan tickets of an event, and manage its scanner devices.
     CHECK_IN = "check_in"
     MANAGE_CHECKIN_DEVICES = "manage_checkin_devices"
+    # Register and delete the organizer's webhooks (owner and manager).
+    MANAGE_WEBHOOKS = "manage_webhooks"
     MANAGE_API_TOKENS = "manage_api_tokens"
 
 

@@ -11,17 +11,24 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from boxoffice.common.errors import DomainError, TransitionNotAllowed
+from boxoffice.common.errors import CapacityExceeded, DomainError, TransitionNotAllowed
 
 
 class ApiError(Exception):
     """Raise from an endpoint to answer ``status`` with this code and message."""
 
     def __init__(
-        self, status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        # Sent with the answer, e.g. Retry-After with a 429.
+        self.headers = headers or {}
 
 
 def not_found(what: str | None = None) -> ApiError:
@@ -49,9 +56,12 @@ def _fields_of(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(ApiError)
     def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return api.create_response(
+        response = api.create_response(
             request, body(exc.code, exc.message, exc.fields), status=exc.status
         )
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
 
     @api.exception_handler(NinjaValidationError)
     def invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
@@ -75,6 +85,11 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(TransitionNotAllowed)
     def not_allowed(request: HttpRequest, exc: TransitionNotAllowed) -> HttpResponse:
         return api.create_response(request, body("conflict", exc.message), status=409)
+
+    @api.exception_handler(CapacityExceeded)
+    def sold_out(request: HttpRequest, exc: CapacityExceeded) -> HttpResponse:
+        # Not enough places left: a conflict with the current state, not a bad request.
+        return api.create_response(request, body("capacity_exceeded", exc.message), status=409)
 
     @api.exception_handler(DomainError)
     def refused(request: HttpRequest, exc: DomainError) -> HttpResponse:

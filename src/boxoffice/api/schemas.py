@@ -2,10 +2,14 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+from django.core.validators import ProhibitNullCharactersValidator
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, field_validator
+
+from boxoffice.checkin.models import ScanAnswer
+from boxoffice.orders.models import Language, PaymentMethod
 
 
 class EventOut(Schema):
@@ -122,3 +126,112 @@ class ErrorBody(Schema):
 
 class ErrorOut(Schema):
     error: ErrorBody
+
+
+# -- writes (order_writes.py) ------------------------------------------------------------------
+
+# Row ids fit a signed 64-bit integer; anything larger is refused as invalid, not a server error.
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class InputSchema(Schema):
+    """A request body. Text with NUL characters is invalid (PostgreSQL cannot store them), as
+    in Django's forms."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError(str(ProhibitNullCharactersValidator.message))
+        return value
+
+
+class CustomerPatch(InputSchema):
+    """Only the fields sent change; omitted (or null) fields keep their value."""
+
+    email: str | None = Field(default=None, max_length=254)
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    language: Language | None = None
+
+
+class ParticipantPatch(InputSchema):
+    """Only the fields sent change; send "" to clear one."""
+
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class CancelIn(InputSchema):
+    reason: str = Field(
+        default="", max_length=500, description="shown to the customer and kept in the history"
+    )
+    notify: bool = Field(default=True, description="email the customer a cancellation notice")
+
+
+class MarkRefundedIn(InputSchema):
+    reference: str = Field(default="", max_length=200, description="e.g. bank transfer reference")
+    note: str = Field(default="", max_length=1000)
+
+
+class MarkPaidIn(InputSchema):
+    reference: str = Field(default="", max_length=200, description="e.g. invoice number")
+
+
+class ResendIn(InputSchema):
+    to: str | None = Field(
+        default=None, max_length=254, description="another address; empty: the customer's address"
+    )
+
+
+class OrderActionOut(Schema):
+    order: OrderOut = Field(description="the order after the action")
+    refund: RefundOut | None = Field(
+        default=None, description="the refund the action made or found under way; null if none"
+    )
+
+
+class ParticipantIn(InputSchema):
+    name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=254)
+
+
+class OrderLineIn(InputSchema):
+    product_id: RowId
+    quantity: int = Field(ge=1, le=100)
+    participants: list[ParticipantIn] = Field(
+        default_factory=list, max_length=100, description="one per ticket, in order; optional"
+    )
+
+
+class CustomerIn(InputSchema):
+    email: str = Field(max_length=254)
+    name: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=40)
+    language: Language = Language.FI
+
+
+class OrderPlaceIn(InputSchema):
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=50)
+    customer: CustomerIn
+    payment_method: PaymentMethod
+
+
+class CheckinIn(InputSchema):
+    event_id: RowId
+    secret: str = Field(min_length=1, max_length=500, description="the scanned or typed code")
+
+
+class ScannedTicketOut(Schema):
+    product: str
+    participant_name: str
+
+
+class CheckinOut(Schema):
+    answer: ScanAnswer
+    checked_in_at: datetime | None = Field(
+        description="ok: now; already_checked_in: the first check-in; otherwise null"
+    )
+    ticket: ScannedTicketOut | None = Field(description="only for tickets of this event")
+    order_code: str | None

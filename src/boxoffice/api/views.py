@@ -5,14 +5,14 @@ shape the answer. Every read is scoped by the token's principal: another organiz
 404 exactly like a code that does not exist.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Query, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from boxoffice.accounts.permissions import Action
-from boxoffice.api import auth, errors
+from boxoffice.api import auth, errors, order_writes
 from boxoffice.api.pagination import page
 from boxoffice.api.schemas import (
     ErrorOut,
@@ -26,6 +26,7 @@ from boxoffice.catalog.models import Event
 from boxoffice.orders import selectors
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
 from boxoffice.orders.selectors import OrderFilters
+from boxoffice.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
     title="boxoffice API",
@@ -38,10 +39,13 @@ api = NinjaAPI(
     ),
     auth=auth.TokenAuth(),
     urls_namespace="api",
+    # The writes (PATCH/POST on orders, documents, placing orders, check-in) share the reads'
+    # router: PATCH /orders/{code} must live on the same router as GET /orders/{code}.
+    default_router=order_writes.router,
 )
 errors.install(api)
 
-ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 # -- events ------------------------------------------------------------------------------------
@@ -64,6 +68,10 @@ def events_get(request: HttpRequest, event_id: int) -> Event:
 # -- orders: reads -----------------------------------------------------------------------------
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
 class OrderQuery(Schema):
     event: int | None = Field(None, description="event id")
     status: OrderStatus | None = None
@@ -75,6 +83,30 @@ class OrderQuery(Schema):
     created_before: datetime | None = None
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=200)
+
+    @field_validator("q")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        # A NUL cannot be in any stored text (PostgreSQL refuses it in a query, too).
+        return value.replace("\x00", "")
+
+    @field_validator("created_after", "created_before")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        """In UTC (a time without a zone is read as UTC), within what the database stores.
+
+        A bound before 1900 or after 9999 is the same as no bound, so it is moved there rather
+        than refused; PostgreSQL would refuse some of those (e.g. offsets past 15 hours).
+        """
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        try:
+            moved = value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            moved = EARLIEST if value.year < 5000 else LATEST
+        return min(max(moved, EARLIEST), LATEST)
 
 
 @api.get("/orders", response={200: OrderPage, 400: ErrorOut, **ERRORS}, tags=["orders"])
@@ -96,6 +128,8 @@ def orders_list(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, obj
 
 
 def get_order(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Order:
+    if "\x00" in code:
+        raise errors.not_found()  # no code has one, and PostgreSQL refuses it in a query
     try:
         order = selectors.order_get(principal=auth.principal(request), code=code)
     except Order.DoesNotExist:
@@ -125,3 +159,6 @@ def orders_get(request: HttpRequest, code: str) -> dict[str, object]:
 @api.get("/orders/{code}/history", response={200: list[HistoryOut], **ERRORS}, tags=["orders"])
 def orders_history(request: HttpRequest, code: str) -> list[object]:
     return list(selectors.order_history(get_order(request, code)))
+
+
+api.add_router("/webhooks", webhooks_router)

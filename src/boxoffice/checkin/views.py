@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from boxoffice.checkin import selectors, services
-from boxoffice.common import ratelimit
 from boxoffice.checkin.models import CheckinDevice
 from boxoffice.checkin.services import ScanResult
+from boxoffice.common import ratelimit
 
 # Far above any ticket code; the rest of a longer value is not looked at.
 MAX_SECRET_LENGTH = 500

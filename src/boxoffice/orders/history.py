@@ -22,7 +22,7 @@ def _record(
     data: dict[str, Any] | None = None,
     ticket: Ticket | None = None,
 ) -> OrderEvent:
-    return OrderEvent.objects.create(
+    row = OrderEvent.objects.create(
         order=order,
         kind=kind,
         created_at=timezone.now(),
@@ -32,6 +32,11 @@ def _record(
         ticket=ticket,
         data=data or {},
     )
+    # Webhooks: deliveries of the events this row stands for, queued in this transaction.
+    from boxoffice.webhooks.outbox import on_order_event  # webhooks builds on orders
+
+    on_order_event(row)
+    return row
 
 
 def order_placed(order: Order, actor: Actor) -> OrderEvent:

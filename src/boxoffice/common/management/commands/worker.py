@@ -19,6 +19,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from boxoffice.notifications.sending import emails_reconcile
 from boxoffice.orders.expiry import orders_expire
 from boxoffice.payments.paytrail_refunds import refunds_reconcile
+from boxoffice.webhooks.delivery import webhooks_reconcile
 
 logger = logging.getLogger("boxoffice.worker")
 
@@ -26,6 +27,7 @@ PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
     ("expire_orders", orders_expire),
     ("reconcile_refunds", refunds_reconcile),
     ("reconcile_emails", emails_reconcile),
+    ("reconcile_webhooks", webhooks_reconcile),
 ]
 
 
