@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "boxoffice.checkin",
     "boxoffice.webhooks",
     "boxoffice.api",
+    "ninja",  # its bundled Swagger UI for /api/v1/docs (otherwise loaded from a CDN)
     "boxoffice.backoffice",
     "boxoffice.customer",
     "boxoffice.demo",

@@ -117,3 +117,11 @@ def test_openapi_schema_is_served(client):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/v1/orders/{code}" in paths
+
+
+def test_interactive_docs_are_served_from_our_own_static_files(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn.jsdelivr.net" not in html  # works without the internet
