@@ -23,6 +23,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from boxoffice.accounts.models import User  # noqa: E402
+from boxoffice.api.tokens import api_token_create  # noqa: E402
 from boxoffice.orders.models import Order, OrderStatus, Ticket  # noqa: E402
 
 
@@ -67,9 +68,22 @@ def main() -> None:
         ("customer", "customer order page (4 tickets)", f"/o/{order.code}/{order.secret}/"),
         ("organizer", "check-in page of an event", f"/backoffice/events/{event}/checkin/"),
     ]
+    token = api_token_create(
+        organizer=order.organizer, role="viewer", name="bench", created_by=None
+    )[1]
+    rows += [
+        ("api", "API order list, first page", "/api/v1/orders?limit=50"),
+        ("api", "API search email part", f"/api/v1/orders?q={email_part}"),
+        ("api", "API order detail (4 tickets)", f"/api/v1/orders/{order.code}"),
+    ]
     # The bench is one client hammering one page: lift the per-address limits for it.
     settings.RATE_LIMITS = {scope: (10**9, 60) for scope in settings.RATE_LIMITS}
-    clients = {"organizer": Client(), "staff": Client(), "customer": Client()}
+    clients = {
+        "organizer": Client(),
+        "staff": Client(),
+        "customer": Client(),
+        "api": Client(headers={"Authorization": f"Bearer {token}"}),
+    }
     clients["organizer"].force_login(organizer)
     clients["staff"].force_login(staff)
     for who, label, url in rows:
@@ -99,7 +113,8 @@ def scans(user: User, event_id: int, repeat: int) -> None:
             queries = len(captured)
         times.sort()
         p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
-        print(f"{label + f' x{len(batch)}':<44}{statistics.median(times):>9.1f}{p95:>9.1f}{queries:>9}")
+        name = f"{label} x{len(batch)}"
+        print(f"{name:<44}{statistics.median(times):>9.1f}{p95:>9.1f}{queries:>9}")
 
 
 if __name__ == "__main__":

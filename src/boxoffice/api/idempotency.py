@@ -1,8 +1,7 @@
 """``Idempotency-Key`` on every POST: a retried request is answered, not run again.
 
 A client sends a key of its choosing (1-200 printable ASCII characters, e.g. a UUID) with a
-POST. Keys belong
-to the token that sent them.
+POST. Keys belong to the token that sent them.
 
 - First request with a key: the key is recorded as ``in_progress`` in its own short committed
   transaction (so a concurrent request with the same key sees it), then the endpoint runs in one
