@@ -21,6 +21,9 @@ from boxoffice.orders.services import (
 )
 
 LIST_BOUND = 8
+# A substring search first probes how common the term is (two bounded reads; on PostgreSQL
+# inside a transaction that restricts them to trigram scans: 3 more statements).
+SEARCH_BOUND = LIST_BOUND + 2 + 3
 DETAIL_BOUND = 10
 CUSTOMER_BOUND = 3
 
@@ -56,9 +59,10 @@ def test_order_list_queries_do_not_grow_with_orders(owner_client, place, product
     place_orders(place, product, 60, start=5)
     large, sqls = count_queries(owner_client, url)
 
-    assert small == large <= LIST_BOUND, (
+    bound = SEARCH_BOUND if "q=" in query and "CODE" not in query else LIST_BOUND
+    assert small == large <= bound, (
         f"order list {query or '(plain)'}: {small} queries with 5 orders, "
-        f"{large} with 60 (bound {LIST_BOUND}):\n" + "\n".join(sqls)
+        f"{large} with 60 (bound {bound}):\n" + "\n".join(sqls)
     )
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,6 +34,25 @@ from boxoffice.orders.models import Order, OrderStatus, Ticket, TicketState
 from boxoffice.payments.selectors import paid_amount, refundable_amount
 
 PAGE_SIZE = 50
+# Counting every order of a big organizer costs more than the page itself: the list says
+# "10,000+" instead (and "500+" for a search, which is cheaper to refine than to page).
+LIST_COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts up to ``cap`` + 1 rows (a LIMITed count), so the count stays cheap at any size."""
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.object_list[: self.cap + 1].count())
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
 
 
 def _order_or_404(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Order:
@@ -78,7 +98,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
     orders = selectors.order_list(principal=principal, filters=filters)
     if many:
         orders = orders.select_related("event", "organizer")
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    cap = selectors.COMMON_MATCHES if filters.q.strip() else LIST_COUNT_CAP
+    page = CappedPaginator(orders, PAGE_SIZE, cap=cap).get_page(request.GET.get("page"))
     filtered = any(
         (filters.q, filters.event_id, filters.organizer_id, filters.status, filters.payment_method)
     )

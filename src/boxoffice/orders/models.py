@@ -74,6 +74,8 @@ class Order(models.Model):
         indexes = [
             # Organizer-wide list, newest first, and its status / method filters.
             models.Index(fields=["organizer", "-created_at", "-id"], name="order_org_created"),
+            # Platform staff's list of every organizer's orders, newest first.
+            models.Index(fields=["-created_at", "-id"], name="order_created"),
             models.Index(
                 fields=["organizer", "status", "-created_at"], name="order_org_status_created"
             ),

@@ -2,6 +2,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 
 from boxoffice.common.money import format_eur
@@ -24,3 +25,9 @@ def query_replace(context: dict[str, Any], **changes: Any) -> str:
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def grouped(number: int) -> str:
+    """10000 as the page's language writes it: "10,000" (en), "10 000" (fi)."""
+    return number_format(number, force_grouping=True)
