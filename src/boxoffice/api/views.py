@@ -139,6 +139,8 @@ def get_order(request: HttpRequest, code: str, action: Action = Action.VIEW) -> 
 
 
 def order_out(request: HttpRequest, order: Order) -> dict[str, object]:
+    # An event belongs to its orders' organizer: reuse the loaded row rather than query it.
+    order.event.organizer = order.organizer
     return {
         **{f.attname: getattr(order, f.attname) for f in Order._meta.concrete_fields},
         "organizer": order.organizer.slug,

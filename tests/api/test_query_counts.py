@@ -1,0 +1,42 @@
+"""The API's list and detail run a fixed number of queries, however many orders and tickets."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from boxoffice.orders.services import order_mark_paid
+
+
+def queries(api, path: str, **params) -> tuple[int, list[str]]:
+    api.get("/events")  # the token's last use is recorded at most once a minute: not here
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.get(path, **params)
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
+
+
+def test_list_queries_do_not_grow_with_orders(api, place, product):
+    for i in range(3):
+        place(product, quantity=1, email=f"c{i}@example.com")
+    small, _ = queries(api, "/orders")
+    for i in range(3, 40):
+        place(product, quantity=2, email=f"c{i}@example.com")
+    large, sqls = queries(api, "/orders")
+    assert small == large <= 2, "\n".join(sqls)  # the token, the page
+
+
+def test_search_queries_are_bounded(api, place, product):
+    for i in range(30):
+        place(product, quantity=1, email=f"c{i}@example.com")
+    count, sqls = queries(api, "/orders", q="example")
+    assert count <= 9, "\n".join(sqls)
+
+
+def test_detail_queries_do_not_grow_with_tickets(api, place, product, actor):
+    one = place(product, quantity=1)
+    many = place(product, quantity=4)
+    for order in (one, many):
+        order_mark_paid(order=order, actor=actor)
+    small, _ = queries(api, f"/orders/{one.code}")
+    large, sqls = queries(api, f"/orders/{many.code}")
+    # token, order (+ organizer, event), tickets (+ products), payments, refunds
+    assert small == large <= 5, "\n".join(sqls)
