@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-fast browser bench-pages bench-documents lint format messages install clean
+.PHONY: run test test-fast browser bench-pages bench-documents bench-scale lint format messages install clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,16 @@ bench-pages: install
 ## Ticket rendering speed: tickets/s on one core and the time of one 500-ticket PDF.
 bench-documents: install
 	$(BIN)/python bench/documents.py
+
+## Scale benchmark on PostgreSQL (DATABASE_URL): seed BENCH_ORDERS orders by COPY into an empty
+## database (skipped if already seeded), then time searches, lists and details over HTTP.
+BENCH_ORDERS ?= 1000000
+BENCH_REQUESTS ?= 200
+bench-scale: install
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "bench-scale needs DATABASE_URL=postgres://..."; exit 1;; esac
+	$(BIN)/boxoffice migrate --noinput -v0
+	$(BIN)/boxoffice bench seed --orders $(BENCH_ORDERS) --skip-if-seeded
+	$(BIN)/boxoffice bench run --requests $(BENCH_REQUESTS) --explain
 
 lint: install
 	$(BIN)/ruff check src tests

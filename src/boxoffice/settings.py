@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "boxoffice.backoffice",
     "boxoffice.customer",
     "boxoffice.demo",
+    "boxoffice.benchmark",
     "boxoffice.paytrail_sandbox",
 ]
 

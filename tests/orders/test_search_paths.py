@@ -67,3 +67,16 @@ def test_the_list_caps_its_count(client, owner, place, product, monkeypatch):
     assert "3+ orders" in html
     monkeypatch.setattr(views, "LIST_COUNT_CAP", 10_000)
     assert "4 orders" in owner_client.get("/backoffice/orders/").content.decode()
+
+
+def test_search_pages_without_counting_until_the_last_page(client, owner, place, product):
+    client.force_login(owner)
+    for i in range(55):
+        place(product, quantity=1, email=f"buyer{i:02}@example.com")
+
+    first = client.get("/backoffice/orders/", {"q": "buyer"}).content.decode()
+    last = client.get("/backoffice/orders/", {"q": "buyer", "page": 2}).content.decode()
+
+    assert "Newest matches first" in first and "Page 1" in first and "Page 1 of" not in first
+    assert "55 orders" in last  # the last page knows the total
+    assert "Previous" in last and "Next" not in last

@@ -1,0 +1,102 @@
+"""`boxoffice bench seed --orders 1000000` and `boxoffice bench run` (PostgreSQL only).
+
+boxoffice bench seed --orders 1000000 [--reset] [--password bench]
+boxoffice bench run [--requests 200] [--workers 2] [--port 8765] [--explain]
+"""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from boxoffice.benchmark import seed as seeding
+from boxoffice.benchmark.catalog import OWNER_EMAIL, STAFF_EMAIL
+from boxoffice.benchmark.report import seed_report
+
+
+class Command(BaseCommand):
+    help = "Scale benchmark: seed PostgreSQL with orders by COPY, or time pages over HTTP."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="{seed,run}")
+        seed = actions.add_parser("seed", help="fill an empty PostgreSQL database with orders")
+        seed.add_argument("--orders", type=int, default=1_000_000)
+        seed.add_argument("--organizers", type=int, default=50)
+        seed.add_argument("--events", type=int, default=200)
+        seed.add_argument(
+            "--reset",
+            action="store_true",
+            help="empty the organizer, user, event and order tables first (TRUNCATE ... CASCADE)",
+        )
+        seed.add_argument(
+            "--skip-if-seeded",
+            action="store_true",
+            help="do nothing if the benchmark's data is already there",
+        )
+        seed.add_argument("--password", default="bench", help="of the owner and staff logins")
+        seed.add_argument("--seed", type=int, default=2026, help="random seed (same data)")
+        seed.add_argument("--chunk", type=int, default=25_000, help="orders per COPY batch")
+
+        run = actions.add_parser("run", help="time searches, lists and details over HTTP")
+        run.add_argument("--requests", type=int, default=200, help="per row of the table")
+        run.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+        run.add_argument("--port", type=int, default=8765)
+        run.add_argument("--password", default="bench", help="the seeded owner's password")
+        run.add_argument("--seed", type=int, default=7, help="random seed of sampled values")
+        run.add_argument(
+            "--explain",
+            action="store_true",
+            help="EXPLAIN (ANALYZE, BUFFERS) the slowest query of the worst request",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            if options["action"] == "seed":
+                self._seed(options)
+            else:
+                self._run(options)
+        except seeding.SeedError as error:
+            raise CommandError(str(error)) from None
+
+    def _seed(self, options: dict[str, Any]) -> None:
+        seeding.require_postgres()
+        if options["skip_if_seeded"] and not options["reset"] and seeding.already_seeded():
+            self.stdout.write("The benchmark's data is already there; nothing to do.")
+            return
+        seeded = seeding.seed(
+            orders=options["orders"],
+            organizers=options["organizers"],
+            events=options["events"],
+            reset=options["reset"],
+            password=options["password"],
+            random_seed=options["seed"],
+            chunk_size=options["chunk"],
+            progress=self.stdout.write,
+        )
+        for line in seed_report(seeded):
+            self.stdout.write(line)
+        biggest = seeded.catalog.organizers[0]
+        self.stdout.write("")
+        self.stdout.write(f"Log in (password {options['password']!r}):")
+        self.stdout.write(f"  {OWNER_EMAIL:<18} owner of {biggest.name} ({biggest.slug})")
+        self.stdout.write(f"  {STAFF_EMAIL:<18} platform staff")
+        self.stdout.write("API tokens (role manager, shown once):")
+        for whose, token in seeded.tokens.items():
+            self.stdout.write(f"  {whose:<30} {token}")
+
+    def _run(self, options: dict[str, Any]) -> None:
+        from boxoffice.benchmark.run import BenchError, run
+
+        try:
+            ok = run(
+                requests=options["requests"],
+                workers=options["workers"],
+                port=options["port"],
+                password=options["password"],
+                random_seed=options["seed"],
+                explain=options["explain"],
+                out=self.stdout.write,
+            )
+        except BenchError as error:
+            raise CommandError(str(error)) from None
+        if not ok:
+            self.stdout.write(self.style.WARNING("Some requests missed their target."))

@@ -1,0 +1,66 @@
+"""`boxoffice bench run` against a tiny seeded database: gunicorn starts on the test database,
+the owner logs in through the form, every row answers, --explain prints a plan."""
+
+import re
+import socket
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.conf import global_settings
+from django.core.management import call_command
+from django.db import connection
+
+from boxoffice.api.models import ApiToken
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the benchmark runs on PostgreSQL only"
+    ),
+    # Committed data: the server the benchmark starts reads it through its own connections.
+    pytest.mark.django_db(transaction=True),
+]
+
+ROWS = (
+    "search exact email (HTML)",
+    "search order code (HTML)",
+    "search 4+ chars (HTML)",
+    "list first page (HTML)",
+    "list event + status (HTML)",
+    "order detail (HTML)",
+    "order detail (API)",
+    "list first page (API)",
+    "list event + status (API)",
+    "search exact email (API)",
+    "search 4+ chars (API)",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_bench_run_measures_every_row_over_http(settings: Any) -> None:
+    # The server checks the password with the real hashers: store it with one of them.
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+    call_command(
+        "bench", "seed", "--orders", "150", "--organizers", "2", "--events", "4",
+        "--password", "salasana-123", stdout=StringIO(),
+    )  # fmt: skip
+    out = StringIO()
+    call_command(
+        "bench", "run", "--requests", "3", "--workers", "1", "--port", str(free_port()),
+        "--password", "salasana-123", "--explain", stdout=out,
+    )  # fmt: skip
+    text = out.getvalue()
+    assert "Login form refused" not in text
+    for label in ROWS:
+        line = next(line for line in text.splitlines() if line.startswith(label))
+        assert re.search(r"\d+\.\d\s+\d+\.\d\s+≤ \d+\s+(pass|FAIL)$", line), line
+        assert "errors" not in line, line
+    assert "EXPLAIN (ANALYZE, BUFFERS)" in text and "Execution Time" in text
+    # The run's token is revoked when it ends; the seed's two stay.
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 2
