@@ -2,6 +2,8 @@
 scriptable fake Paytrail."""
 
 import json
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,6 +51,18 @@ def _test_settings(settings: Any) -> None:
     # Rate-limit counters live in the cache: in memory, and none left over from another test.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_callbacks_finish() -> Iterator[None]:
+    """The Paytrail sandbox sends its callbacks from background threads after its answer. One
+    still running after its test would reach the next test's server and database (and a test
+    client there reports its exception as that test's): wait for them before moving on."""
+    yield
+    deadline = time.monotonic() + 20
+    for thread in threading.enumerate():
+        if thread.name == "paytrail-sandbox-callbacks":
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture
