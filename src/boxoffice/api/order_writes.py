@@ -58,7 +58,6 @@ from boxoffice.documents import services as documents
 from boxoffice.notifications.services import email_resend_tickets
 from boxoffice.orders import history, selectors, services
 from boxoffice.orders.models import Order, OrderEventKind, PaymentMethod, Ticket
-from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments import services as payments
 from boxoffice.payments.models import Refund
 
@@ -216,16 +215,6 @@ def order_cancel_and_refund(
     data = payload or CancelIn()
     order = _order(request, code, Action.REFUND)
     auth.require(request, Action.CANCEL, order.organizer_id)
-    if payments.refund_method_for(order) is None:
-        # As the back office: no silent cancel-without-refund for money that cannot go back.
-        if payment_selectors.paid_amount(order.payments.all()) > 0:
-            raise DomainError(
-                _(
-                    "This payment method has no refund service: use Cancel order, then Mark as "
-                    "refunded once the money has been returned."
-                )
-            )
-        raise DomainError(_("Nothing was paid for this order: use Cancel order."))
     refund = payments.order_cancel_and_refund(
         order=order, actor=auth.actor(request), reason=data.reason, notify=data.notify
     )

@@ -87,13 +87,6 @@ def order_cancel_and_refund(request: HttpRequest, code: str) -> HttpResponse:
             return messages.INFO, _(
                 "Order %(code)s was already cancelled. Use Refund order to return the money."
             ) % {"code": order.code}
-        if services.refund_method_for(order) is None:
-            if payment_selectors.paid_amount(order.payments.all()) > 0:
-                return messages.ERROR, _(
-                    "This payment method has no refund service: use Cancel order, then Mark as "
-                    "refunded once the money has been returned."
-                )
-            return messages.ERROR, _("Nothing was paid for this order: use Cancel order.")
         refund = services.order_cancel_and_refund(
             order=order,
             actor=_actor(request),

@@ -28,7 +28,7 @@ from boxoffice.payments.models import (
     RefundSource,
     RefundState,
 )
-from boxoffice.payments.selectors import refundable_amount
+from boxoffice.payments.selectors import paid_amount, refundable_amount
 
 # Money that only the platform can send back: no provider API refunds these.
 REFUNDED_BY_PLATFORM = frozenset(
@@ -149,13 +149,21 @@ def order_cancel_and_refund(
 ) -> Refund | None:
     """Cancel the whole order and refund it in one step, as the seed advises.
 
-    Returns the refund, or None when nothing was paid (the order is only cancelled).
+    Returns the refund, or None when nothing refundable is left (the order is only cancelled).
     ``notify`` is about the cancellation notice; the refund notice follows when the money has
-    gone back.
+    gone back. Refused, changing nothing, when the method has no way to send money back: a
+    silent cancel-without-refund would look like a refund to whoever clicked.
     """
-    order_cancel(order=order, actor=actor, reason=reason, notify=notify)
     if refund_method_for(order) is None:
-        return None
+        if paid_amount(order.payments.all()) > ZERO:
+            raise DomainError(
+                _(
+                    "This payment method has no refund service: use Cancel order, then Mark as "
+                    "refunded once the money has been returned."
+                )
+            )
+        raise DomainError(_("Nothing was paid for this order: use Cancel order."))
+    order_cancel(order=order, actor=actor, reason=reason, notify=notify)
     refundable = refundable_amount(order, order.payments.all(), order.refunds.all())
     if refundable <= ZERO:
         return None
