@@ -55,6 +55,7 @@ from boxoffice.checkin import services as checkin
 from boxoffice.checkin.views import scan_payload
 from boxoffice.common.errors import DomainError
 from boxoffice.documents import services as documents
+from boxoffice.documents.responses import pdf_response
 from boxoffice.notifications.services import email_resend_tickets
 from boxoffice.orders import history, selectors, services
 from boxoffice.orders.models import Order, OrderEventKind, PaymentMethod, Ticket
@@ -278,12 +279,6 @@ def order_resend_tickets(
 # -- documents (GET) ---------------------------------------------------------------------------
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @router.get(
     "/orders/{code}/tickets.pdf",
     response=ERRORS,
@@ -295,7 +290,7 @@ def order_tickets_pdf(request: HttpRequest, code: str) -> HttpResponse:
     order = _order(request, code, Action.DOWNLOAD)
     content = documents.order_tickets_pdf(order)
     history.document_downloaded(order, OrderEventKind.TICKETS_DOWNLOADED, auth.actor(request))
-    return _pdf(content, f"tickets-{order.code}.pdf")
+    return pdf_response(content, f"tickets-{order.code}.pdf")
 
 
 @router.get(
@@ -309,7 +304,7 @@ def order_receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
     order = _order(request, code, Action.DOWNLOAD)
     content = documents.receipt_pdf(order)
     history.document_downloaded(order, OrderEventKind.RECEIPT_DOWNLOADED, auth.actor(request))
-    return _pdf(content, f"receipt-{order.code}.pdf")
+    return pdf_response(content, f"receipt-{order.code}.pdf")
 
 
 # -- placing an order (POST) -------------------------------------------------------------------

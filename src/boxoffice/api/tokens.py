@@ -1,6 +1,5 @@
 """Making, revoking and recognising API tokens."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -12,16 +11,13 @@ from boxoffice.accounts.models import Organizer, Role, User
 from boxoffice.accounts.permissions import Principal
 from boxoffice.api.models import ApiToken
 from boxoffice.common.errors import DomainError
+from boxoffice.common.secrets import token_hash
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import ActorKind
 
 PREFIX = "bo_"  # recognisable in logs and secret scanners
 # last_used_at is written at most this often, so reads do not each cost a write.
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @transaction.atomic

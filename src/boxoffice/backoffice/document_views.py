@@ -14,15 +14,10 @@ from boxoffice.accounts.permissions import Action
 from boxoffice.backoffice.views import _actor, _detail_context, _order_or_404, _posted
 from boxoffice.common.errors import DomainError
 from boxoffice.documents import services as documents
+from boxoffice.documents.responses import pdf_response
 from boxoffice.notifications.services import email_resend_tickets
 from boxoffice.orders import history, selectors
 from boxoffice.orders.models import Order, OrderEventKind, Ticket
-
-
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _refused(request: HttpRequest, order: Order, error: DomainError) -> HttpResponse:
@@ -38,7 +33,7 @@ def order_tickets_download(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as error:
         return _refused(request, order, error)
     history.document_downloaded(order, OrderEventKind.TICKETS_DOWNLOADED, _actor(request))
-    return _pdf(content, f"tickets-{order.code}.pdf")
+    return pdf_response(content, f"tickets-{order.code}.pdf")
 
 
 @login_required
@@ -54,7 +49,7 @@ def ticket_download(request: HttpRequest, code: str, ticket_id: int) -> HttpResp
     history.document_downloaded(
         order, OrderEventKind.TICKETS_DOWNLOADED, _actor(request), ticket=ticket
     )
-    return _pdf(content, f"ticket-{order.code}-{ticket.pk}.pdf")
+    return pdf_response(content, f"ticket-{order.code}-{ticket.pk}.pdf")
 
 
 @login_required
@@ -65,7 +60,7 @@ def receipt_download(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as error:
         return _refused(request, order, error)
     history.document_downloaded(order, OrderEventKind.RECEIPT_DOWNLOADED, _actor(request))
-    return _pdf(content, f"receipt-{order.code}.pdf")
+    return pdf_response(content, f"receipt-{order.code}.pdf")
 
 
 class ResendForm(forms.Form):

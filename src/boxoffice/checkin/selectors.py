@@ -12,7 +12,8 @@ from django.db.models import Count, Q, QuerySet
 from boxoffice.accounts.permissions import Action, Principal
 from boxoffice.catalog.models import Event
 from boxoffice.checkin.models import CheckinDevice
-from boxoffice.checkin.services import ADMITTED_STATUSES, token_hash
+from boxoffice.checkin.services import ADMITTED_STATUSES
+from boxoffice.common.secrets import token_hash
 from boxoffice.orders.models import Ticket, TicketState
 
 # Events listed on the check-in page (it stays small for platform staff too); any other

@@ -5,7 +5,6 @@ order and then the ticket row (order_cancel's order of locks), so two scanners n
 one ticket, and a scan that meets a cancel in progress waits for it and answers ``void``.
 """
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from django.utils import timezone
 from boxoffice.accounts.models import User
 from boxoffice.catalog.models import Event
 from boxoffice.checkin.models import CheckinDevice, Scan, ScanAnswer
+from boxoffice.common.secrets import token_hash
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import ActorKind, Order, OrderStatus, Ticket, TicketState
@@ -113,10 +113,6 @@ def _answer(ticket: Ticket | None, event: Event, now: datetime) -> tuple[ScanRes
 
 
 # -- scanner devices ---------------------------------------------------------------------------
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def device_actor(device: CheckinDevice) -> Actor:

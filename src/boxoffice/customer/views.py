@@ -20,6 +20,7 @@ from boxoffice.common.ratelimit import rate_limit
 from boxoffice.customer import presenters
 from boxoffice.customer.selectors import order_by_secret
 from boxoffice.documents import services as documents
+from boxoffice.documents.responses import pdf_response
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, Ticket
@@ -75,12 +76,6 @@ def order_pay(request: HttpRequest, code: str, secret: str) -> HttpResponse:
 # -- documents ---------------------------------------------------------------------------------
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @rate_limit("customer_page")
 def tickets_download(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     order = _order(code, secret)
@@ -90,7 +85,7 @@ def tickets_download(request: HttpRequest, code: str, secret: str) -> HttpRespon
         messages.error(request, error.message)
         return _back(order)
     history.document_downloaded(order, OrderEventKind.TICKETS_DOWNLOADED, _customer(order))
-    return _pdf(content, _("tickets-%(code)s.pdf") % {"code": order.code})
+    return pdf_response(content, _("tickets-%(code)s.pdf") % {"code": order.code})
 
 
 @rate_limit("customer_page")
@@ -107,7 +102,7 @@ def ticket_download(request: HttpRequest, code: str, secret: str, ticket_id: int
     history.document_downloaded(
         order, OrderEventKind.TICKETS_DOWNLOADED, _customer(order), ticket=ticket
     )
-    return _pdf(content, f"ticket-{order.code}-{ticket.pk}.pdf")
+    return pdf_response(content, f"ticket-{order.code}-{ticket.pk}.pdf")
 
 
 @rate_limit("customer_page")
@@ -119,7 +114,7 @@ def receipt_download(request: HttpRequest, code: str, secret: str) -> HttpRespon
         messages.error(request, error.message)
         return _back(order)
     history.document_downloaded(order, OrderEventKind.RECEIPT_DOWNLOADED, _customer(order))
-    return _pdf(content, f"receipt-{order.code}.pdf")
+    return pdf_response(content, f"receipt-{order.code}.pdf")
 
 
 # -- participant details -----------------------------------------------------------------------
