@@ -1,16 +1,13 @@
 """Back-office pages. Thin: parse input, call one selector or service, render."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +23,12 @@ from boxoffice.backoffice.forms import (
     OrderFilterForm,
     ParticipantForm,
 )
+from boxoffice.backoffice.pagination import (
+    LIST_COUNT_CAP,
+    PAGE_SIZE,
+    CappedPaginator,
+    search_page,
+)
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.errors import DomainError
 from boxoffice.common.money import format_eur
@@ -33,73 +36,6 @@ from boxoffice.orders import selectors, services
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, Ticket, TicketState
 from boxoffice.payments.selectors import paid_amount, refundable_amount
-
-PAGE_SIZE = 50
-# Counting every order of a big organizer costs more than the page itself: the list says
-# "10,000+" instead.
-LIST_COUNT_CAP = 10_000
-
-
-class CappedPaginator(Paginator):
-    """Counts up to ``cap`` + 1 rows (a LIMITed count), so the count stays cheap at any size."""
-
-    counted = True
-
-    def __init__(self, object_list: Any, per_page: int, *, cap: int) -> None:
-        super().__init__(object_list, per_page)
-        self.cap = cap
-
-    @cached_property
-    def count(self) -> int:
-        rows: Any = self.object_list
-        return int(rows[: self.cap + 1].count())
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.cap
-
-
-@dataclass
-class SearchPage:
-    """A page of search results, newest first, without a total.
-
-    Counting the matches of a search can cost many times the page (a common term in a big
-    organizer); people refine a search rather than page through it, so there is none.
-    """
-
-    object_list: list[Order]
-    number: int
-    has_next: bool
-    paginator: Any = None
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_previous or self.has_next
-
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def total(self) -> int | None:
-        """Known on the last page (all matches fit up to here); None before it."""
-        return None if self.has_next else (self.number - 1) * PAGE_SIZE + len(self.object_list)
-
-
-def search_page(orders: Any, number: str | None) -> SearchPage:
-    try:
-        page = max(1, min(int(number or 1), 1000))
-    except ValueError:
-        page = 1
-    start = (page - 1) * PAGE_SIZE
-    rows = list(orders[start : start + PAGE_SIZE + 1])
-    return SearchPage(rows[:PAGE_SIZE], page, has_next=len(rows) > PAGE_SIZE)
 
 
 def _order_or_404(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Order:
