@@ -8,13 +8,14 @@ shape the answer. Every read is scoped by the token's principal: another organiz
 from datetime import UTC, datetime
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Path, Query, Schema
 from pydantic import Field, field_validator
 
 from boxoffice.accounts.permissions import Action
 from boxoffice.api import auth, errors, order_writes
 from boxoffice.api.pagination import page
 from boxoffice.api.schemas import (
+    MAX_ID,
     ErrorOut,
     EventOut,
     HistoryOut,
@@ -58,7 +59,7 @@ def events_list(request: HttpRequest) -> list[Event]:
 
 
 @api.get("/events/{event_id}", response={200: EventOut, **ERRORS}, tags=["events"])
-def events_get(request: HttpRequest, event_id: int) -> Event:
+def events_get(request: HttpRequest, event_id: int = Path(..., ge=1, le=MAX_ID)) -> Event:
     event = selectors.events_visible_to(auth.principal(request)).filter(pk=event_id).first()
     if event is None:
         raise errors.not_found()
@@ -73,7 +74,7 @@ LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 class OrderQuery(Schema):
-    event: int | None = Field(None, description="event id")
+    event: int | None = Field(None, ge=1, le=MAX_ID, description="event id")
     status: OrderStatus | None = None
     payment_method: PaymentMethod | None = None
     q: str = Field(
