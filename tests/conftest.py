@@ -3,7 +3,6 @@ scriptable fake Paytrail."""
 
 import json
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -57,12 +56,12 @@ def _test_settings(settings: Any) -> None:
 def _sandbox_callbacks_finish() -> Iterator[None]:
     """The Paytrail sandbox sends its callbacks from background threads after its answer. One
     still running after its test would reach the next test's server and database (and a test
-    client there reports its exception as that test's): wait for them before moving on."""
+    client there reports its exception as that test's): wait for them before moving on,
+    including those whose answer is still being sent, so whose thread has not started yet."""
     yield
-    deadline = time.monotonic() + 20
-    for thread in threading.enumerate():
-        if thread.name == "paytrail-sandbox-callbacks":
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    from boxoffice.paytrail_sandbox.callbacks import wait_for_deliveries
+
+    assert wait_for_deliveries(timeout=20), "a Paytrail sandbox callback is still running"
 
 
 @pytest.fixture
@@ -72,7 +71,6 @@ def race() -> Callable[..., list[Any]]:
     Each result is the call's value or the exception it raised; each thread closes its own
     database connection.
     """
-    import threading
 
     from django.db import connection
 

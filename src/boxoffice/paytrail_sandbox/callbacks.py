@@ -178,23 +178,48 @@ def dispatch(
         if response is None:
             deliver(outgoing, honour_delay=False)
         else:
-            response.after_send.append(lambda: deliver(outgoing, honour_delay=False))
+            _pending(+1)
+            response.after_send.append(lambda: _deliver_counted(outgoing, honour_delay=False))
     elif response is None:
+        _pending(+1)
         start_thread(outgoing)
     else:
-        response.after_send.append(lambda: _start_thread_later(outgoing))
+        _pending(+1)
+        response.after_send.append(lambda: start_thread(outgoing))
 
 
-def _start_thread_later(outgoing: Outgoing) -> None:
-    start_thread(outgoing)
+# Deliveries scheduled to run after their response (in the server's thread or one of their
+# own) and not finished yet, counted from the moment they are scheduled: the client already
+# has its answer while they run.
+_pending_count = 0
+_pending_changed = threading.Condition()
 
 
-def start_thread(outgoing: Outgoing) -> threading.Thread:
-    thread = threading.Thread(
+def _pending(change: int) -> None:
+    global _pending_count
+    with _pending_changed:
+        _pending_count += change
+        _pending_changed.notify_all()
+
+
+def wait_for_deliveries(timeout: float) -> bool:
+    """Wait until every scheduled background delivery has finished; False on timeout. Tests
+    call it so no callback reaches the next test's server and database."""
+    with _pending_changed:
+        return _pending_changed.wait_for(lambda: _pending_count <= 0, timeout=timeout)
+
+
+def _deliver_counted(outgoing: Outgoing, *, honour_delay: bool) -> None:
+    try:
+        deliver(outgoing, honour_delay=honour_delay)
+    finally:
+        _pending(-1)
+
+
+def start_thread(outgoing: Outgoing) -> None:
+    threading.Thread(
         target=_deliver_in_thread, args=(outgoing,), name="paytrail-sandbox-callbacks", daemon=True
-    )
-    thread.start()
-    return thread
+    ).start()
 
 
 def _deliver_in_thread(outgoing: Outgoing) -> None:
@@ -205,6 +230,7 @@ def _deliver_in_thread(outgoing: Outgoing) -> None:
     finally:
         # This thread's own connections; nobody else would ever close them.
         connections.close_all()
+        _pending(-1)
 
 
 def deliver(outgoing: Outgoing, *, honour_delay: bool) -> None:
