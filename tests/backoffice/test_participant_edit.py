@@ -109,9 +109,14 @@ def test_valid_change_is_saved_with_a_history_row(owner_client, owner, order, ti
             },
         }
     ]
-    # The other ticket and the order itself are untouched.
+    # The other ticket is untouched; of the order, only what search finds it by changes.
     assert order.tickets.exclude(pk=ticket.pk).values().get() == other
-    assert type(order).objects.filter(pk=order.pk).values().get() == order_before
+    assert type(order).objects.filter(pk=order.pk).values().get() == dict(
+        order_before,
+        search_text="maija.meikalainen@example.com\nmaijameikalainenexamplecom"
+        "\nmaija meikäläinen\nmaijameikäläinen"
+        "\nliisa laine\nliisalaine\nliisa.laine@example.com\nliisalaineexamplecom",
+    )
 
 
 def test_after_saving_the_order_page_confirms_and_shows_the_change(owner_client, order, ticket):

@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from boxoffice.accounts.models import Organizer, User
+from boxoffice.accounts.permissions import Principal
 from boxoffice.api.tokens import api_token_create
 from boxoffice.benchmark import people
 from boxoffice.benchmark.catalog import OWNER_EMAIL, STAFF_EMAIL
@@ -24,6 +25,7 @@ from boxoffice.benchmark.seed import RESET_TABLES
 from boxoffice.catalog.models import Product
 from boxoffice.demo import names
 from boxoffice.demo.people import ascii_fold
+from boxoffice.orders import selectors
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.codes import CODE_ALPHABET
 from boxoffice.orders.models import (
@@ -34,6 +36,7 @@ from boxoffice.orders.models import (
     Ticket,
     TicketState,
 )
+from boxoffice.orders.search import order_search_text
 from boxoffice.orders.services import Customer, OrderLine, order_place
 from boxoffice.payments.models import Payment, PaymentState, Refund, RefundState
 from boxoffice.payments.selectors import order_refundable_amount
@@ -291,6 +294,21 @@ def test_the_back_office_and_the_api_list_the_owners_orders(orders: list[Order])
     assert Decimal(detail["total"]) == returned.total
     assert len(detail["tickets"]) == returned.product_count
     assert api.get(f"/api/v1/orders/{foreign.code}").status_code == 404
+
+
+def test_search_text_is_what_the_services_write(orders: list[Order]) -> None:
+    # COPY skips the services, so the seeder writes the search copy itself: byte for byte what
+    # placing and corrections would, or the benchmark would time searches that find nothing.
+    for order in orders:
+        assert order.search_text == order_search_text(order), order.code
+    guest = Ticket.objects.exclude(participant_name="").exclude(
+        participant_name=F("order__customer_name")
+    )[0]
+    found = selectors.order_list(
+        principal=Principal(user=None, platform=True),
+        filters=selectors.OrderFilters(q=guest.participant_name),
+    )
+    assert guest.order in found
 
 
 def test_seeding_again_is_refused_without_reset(seeded: str, db: None) -> None:

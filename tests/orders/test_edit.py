@@ -54,9 +54,24 @@ def test_update_customer_records_only_changed_fields(order, snapshot, actor, own
     stored = after["order"]
     assert {k for k in stored if stored[k] != before["order"][k]} == {
         "customer_email",
+        "search_text",
         "updated_at",
     }
     assert stored["customer_email"] == order.customer_email == "maija@example.fi"
+    # What search finds it by follows: the new address instead of the old one (each field
+    # folded, then its letters and digits alone).
+    assert stored["search_text"] == order.search_text
+    assert order.search_text.split("\n") == [
+        "maija@example.fi",
+        "maijaexamplefi",
+        "maija meikäläinen",
+        "maijameikäläinen",
+        "+358 40 123 4567",
+        "358401234567",
+        "matti",
+        "matti@example.com",
+        "mattiexamplecom",
+    ]
     assert after["tickets"] == before["tickets"]
     assert after["history"][:-1] == before["history"]
     row = after["history"][-1]
@@ -141,7 +156,14 @@ def test_update_participant_records_the_diff_on_the_ticket(order, snapshot, acto
     assert changes == {"participant_name": ("Matti", "Matti Virtanen")}
     assert ticket.participant_name == "Matti Virtanen"
     after = snapshot(order)
-    assert after["order"] == before["order"]
+    # Only the search text of the order changes: search now finds it by the new name.
+    assert after["order"] == dict(
+        before["order"],
+        search_text=before["order"]["search_text"].replace(
+            "\nmatti\n", "\nmatti virtanen\nmattivirtanen\n"
+        ),
+    )
+    assert "\nmatti virtanen\n" in after["order"]["search_text"]
     assert after["tickets"][1:] == before["tickets"][1:]
     assert after["tickets"][0] == dict(before["tickets"][0], participant_name="Matti Virtanen")
     assert after["history"][:-1] == before["history"]

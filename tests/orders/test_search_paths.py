@@ -47,7 +47,9 @@ def test_a_ticket_code_finds_its_order(orders, owner):
     assert codes(owner, spaced) == [orders["guest"].code]
 
 
-@pytest.mark.parametrize("q", ["maija", "MÄKI", "example", "vieras", "nothing-like-it"])
+@pytest.mark.parametrize(
+    "q", ["maija", "MÄKI", "example", "vieras", "nothing-like-it", "a@exa", "maijamäki"]
+)
 def test_common_and_rare_terms_give_the_same_orders_newest_first(orders, owner, monkeypatch, q):
     rare = codes(owner, q)  # three orders: every term is rare at the default threshold
     monkeypatch.setattr(selectors, "COMMON_MATCHES", 0)

@@ -9,6 +9,7 @@ from boxoffice.accounts.models import Role
 from boxoffice.accounts.permissions import principal_for
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
+from boxoffice.orders.search import phone_digits
 from boxoffice.orders.selectors import (
     OrderFilters,
     order_get,
@@ -16,7 +17,6 @@ from boxoffice.orders.selectors import (
     order_list,
     order_ticket,
     order_tickets,
-    phone_digits,
 )
 from boxoffice.orders.services import Participant, order_cancel, order_mark_paid
 

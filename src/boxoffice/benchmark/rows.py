@@ -24,6 +24,7 @@ from boxoffice.benchmark.people import People
 from boxoffice.orders.codes import CODE_ALPHABET, CODE_LENGTH
 from boxoffice.orders.expiry import EXPIRY_REASON
 from boxoffice.orders.models import PaymentMethod as M
+from boxoffice.orders.search import search_text
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 NULL = "\\N"
@@ -32,9 +33,9 @@ NULL = "\\N"
 COLUMNS: dict[str, tuple[str, ...]] = {
     "orders_order": (
         "id", "organizer_id", "event_id", "code", "secret", "customer_email", "customer_name",
-        "customer_phone", "language", "status", "payment_method", "funds_manager", "total",
-        "service_fee_total", "product_count", "created_at", "payment_deadline", "paid_at",
-        "cancelled_at", "returned_at", "updated_at",
+        "customer_phone", "search_text", "language", "status", "payment_method",
+        "funds_manager", "total", "service_fee_total", "product_count", "created_at",
+        "payment_deadline", "paid_at", "cancelled_at", "returned_at", "updated_at",
     ),
     "orders_ticket": (
         "id", "order_id", "product_id", "price", "vat_rate", "service_fee", "secret", "state",
@@ -135,6 +136,11 @@ TICKET_COUNT_CUM = (45, 78, 88, 100)  # 1, 2, 3 or 4 tickets
 
 def ts(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+def copy_text(text: str) -> str:
+    """Text as a COPY field: its backslashes, tabs and newlines escaped."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
 
 def money(cents: int) -> str:
@@ -408,29 +414,34 @@ class OrderRows:
         self.status_counts[status] = self.status_counts.get(status, 0) + 1
         self.method_counts[method] = self.method_counts.get(method, 0) + 1
 
-        out["orders_order"].append(
-            f"{order_id}\t{event.organizer_id}\t{event.id}\t{code}\t{secret}\t{person.email}\t"
-            f"{person.name}\t{person.phone}\t{person.language}\t{status}\t{method}\t"
-            f"{event.funds_manager}\t{total_text}\t{money(fees)}\t{n}\t{ts(created)}\t"
-            f"{NULL if deadline is None else ts(deadline)}\t"
-            f"{NULL if paid_at is None else ts(paid_at)}\t"
-            f"{NULL if cancelled_at is None else ts(cancelled_at)}\t"
-            f"{NULL if returned_at is None else ts(returned_at)}\t{ts(times[-1])}\n"
-        )
         voided = NULL if cancelled_at is None else ts(cancelled_at)
         state = "valid" if cancelled_at is None else "void"
         tickets = out["orders_ticket"]
+        participants: list[tuple[str, str]] = []
         for i, p in enumerate(products):
             name = email = ""
             if rnd() < 0.85:  # most tickets name their holder
                 name = person.name if i == 0 else self.people.companion(person)
                 if i == 0 and rnd() < 0.4:
                     email = person.email
+            participants.append((name, email))
             tickets.append(
                 f"{ids.ticket}\t{order_id}\t{p.id}\t{money(p.price)}\t{p.vat}\t{money(p.fee)}\t"
                 f"{next(ticket_codes)}\t{state}\t{name}\t{email}\t{{}}\t{NULL}\t{voided}\n"
             )
             ids.ticket += 1
+        found_by = search_text(
+            email=person.email, name=person.name, phone=person.phone, participants=participants
+        )
+        out["orders_order"].append(
+            f"{order_id}\t{event.organizer_id}\t{event.id}\t{code}\t{secret}\t{person.email}\t"
+            f"{person.name}\t{person.phone}\t{copy_text(found_by)}\t{person.language}\t"
+            f"{status}\t{method}\t{event.funds_manager}\t{total_text}\t{money(fees)}\t{n}\t{ts(created)}\t"
+            f"{NULL if deadline is None else ts(deadline)}\t"
+            f"{NULL if paid_at is None else ts(paid_at)}\t"
+            f"{NULL if cancelled_at is None else ts(cancelled_at)}\t"
+            f"{NULL if returned_at is None else ts(returned_at)}\t{ts(times[-1])}\n"
+        )
 
     def refund(
         self,

@@ -47,6 +47,9 @@ class Order(models.Model):
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.FI
     )
+    # Customer and participant details, folded, one per line: what search matches. Written by
+    # orders.search alongside every change to them (see there for why it is a copy).
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices)
     payment_method = models.CharField(

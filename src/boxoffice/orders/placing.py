@@ -17,7 +17,7 @@ from boxoffice.catalog.models import Event, Product
 from boxoffice.common.errors import CapacityExceeded, DomainError
 from boxoffice.common.money import ZERO, quantize
 from boxoffice.notifications.lifecycle import notify_paid
-from boxoffice.orders import codes, history
+from boxoffice.orders import codes, history, search
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod, Ticket, TicketState
 
@@ -144,6 +144,12 @@ def order_place(
             customer_email=customer.email.strip(),
             customer_name=customer.name.strip(),
             customer_phone=customer.phone.strip(),
+            search_text=search.search_text(
+                email=customer.email,
+                name=customer.name,
+                phone=customer.phone.strip(),
+                participants=((t.participant_name, t.participant_email) for t in tickets),
+            ),
             language=customer.language,
             status=status,
             payment_method=payment_method,

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import StrIndex
 
 from boxoffice.accounts.models import Organizer
 from boxoffice.accounts.permissions import Principal
 from boxoffice.catalog.models import Event
 from boxoffice.orders.codes import CODE_ALPHABET, CODE_LENGTH, normalize_code
 from boxoffice.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod, Ticket
+from boxoffice.orders.search import compact, phone_digits, search_key
 
 
 def orders_visible_to(principal: Principal) -> QuerySet[Order]:
@@ -61,10 +62,9 @@ def _search(orders: QuerySet[Order], q: str) -> QuerySet[Order]:
     """Orders matching ``q``: exact-looking input takes its exact index path first.
 
     A code, a whole email address or a ticket code is looked up exactly (a btree probe); only
-    when that finds nothing, or for anything else, do the substring matches run. Those are one
-    set of order ids (customer fields, and participants through their tickets) that PostgreSQL
-    answers from trigram indexes (migration orders 0007), or, for a common term, a filter on
-    the newest orders in index order.
+    when that finds nothing, or for anything else, does the substring match run, over each
+    order's search text (orders.search): customer and participant details in one column that
+    PostgreSQL answers from one trigram index (migration orders 0008).
     """
     q = q.strip()
     if not q:
@@ -73,43 +73,45 @@ def _search(orders: QuerySet[Order], q: str) -> QuerySet[Order]:
         found = orders.filter(pk__in=exact)
         if found.exists():
             return found
-    on_orders = (
-        Q(customer_email__uicontains=q)
-        | Q(customer_name__uicontains=q)
-        | Q(customer_phone__uicontains=q)
-    )
-    digits = phone_digits(q)
-    if digits:
-        orders = orders.alias(phone_digits=_digits_of("customer_phone"))
-        on_orders |= Q(phone_digits__contains=digits)
-    participants = Ticket.objects.filter(
-        Q(participant_name__uicontains=q) | Q(participant_email__uicontains=q)
-    ).order_by()
-    # How common is it? The trigram indexes answer a rare substring at once; a common one
-    # ("virt") matches thousands of orders, and then walking the newest orders in index order
-    # finds a page of matches sooner than collecting and sorting all of them. Two bounded
-    # reads over all orders and tickets tell which; only a complete (short) list of ids is
-    # used as the answer, narrowed to the principal's scope by the caller's filters.
-    candidates = (
-        Order.objects.alias(phone_digits=_digits_of("customer_phone")) if digits else Order.objects
-    )
+    key, digits = search_key(q), phone_digits(q)
+    # How common is it here? The trigram index answers a rare substring at once; a common one
+    # ("virt") matches thousands of the organizer's orders, and then walking the newest orders
+    # in index order finds a page of matches sooner than collecting and sorting all of them.
+    # A bounded read of the matches in scope tells which, and when it is complete it is the
+    # answer.
     with _trigram_scans_only():
-        on_order_ids = list(
-            candidates.order_by().filter(on_orders).values_list("pk", flat=True)[:PROBE]
-        )
-        on_ticket_ids = list(participants.values_list("order_id", flat=True)[:PROBE])
-    if len(on_order_ids) == PROBE or len(on_ticket_ids) == PROBE:
-        return orders.filter(on_orders | Q(Exists(participants.filter(order=OuterRef("pk")))))
-    return orders.filter(pk__in={*on_order_ids, *on_ticket_ids})
+        probe = orders.order_by().filter(_indexed(key, digits))
+        ids = list(probe.values_list("pk", flat=True)[:PROBE])
+    if len(ids) < PROBE:
+        return orders.filter(pk__in=ids)
+    # The walk: PostgreSQL cannot tell how common the term is (its estimate is a guess from the
+    # pattern's length), and a low guess makes it collect and sort every match instead. A
+    # position test is a filter no index answers, guessed as common: it walks.
+    walk = Q()
+    for i, term in enumerate(t for t in (key, digits) if t):
+        orders = orders.alias(**{f"position_{i}": StrIndex("search_text", Value(term))})
+        walk |= Q(**{f"position_{i}__gt": 0})
+    return orders.filter(walk)
+
+
+def _indexed(key: str, digits: str) -> Q:
+    """The substring match as the trigram index answers it (see orders.search.compact)."""
+    match = Q(search_text__contains=key)
+    letters_and_digits = compact(key)
+    if letters_and_digits != key and len(letters_and_digits) >= 3:
+        match &= Q(search_text__contains=letters_and_digits)  # implied; narrows the index read
+    if digits:
+        match |= Q(search_text__contains=digits)
+    return match
 
 
 @contextmanager
 def _trigram_scans_only() -> Iterator[None]:
-    """For the bounded probes: with LIMIT, PostgreSQL overestimates how soon a plain scan meets
-    enough substring matches and picks it over the trigram index; for a rare term that reads
-    the whole table. Only bitmap (trigram) scans are left to it, for one transaction. The
-    probes are not scoped to the organizer for the same reason: an organizer's index would
-    be walked row by row. Other engines are left alone."""
+    """For the bounded probe: with LIMIT, PostgreSQL overestimates how soon a plain scan (or a
+    walk of an organizer's index) meets enough substring matches and picks it over the
+    trigram index; for a rare term that reads every row in scope. Only bitmap scans (the
+    trigram index, and the scope's own indexes to intersect with it) are left to it, for one
+    transaction. Other engines are left alone."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -146,37 +148,6 @@ def _ticket_secret(q: str) -> str:
     """The ticket code printed under a QR code, as typed (spaces and case do not matter)."""
     code = re.sub(r"[\s-]+", "", q).upper()
     return code if re.fullmatch(r"[A-Z2-7]{32}", code) else ""
-
-
-FINNISH_CALLING_CODE = "358"
-PHONE_QUERY = re.compile(r"^\+?[\d\s()-]{6,}$")
-
-
-def phone_digits(text: str) -> str:
-    """The digits of a typed phone number that any stored form of it contains.
-
-    Orders keep the number as the customer typed it: +358 40 123 4567, 00358 40..., or
-    040 123 4567. All of them contain the national number without its leading 0
-    ("401234567"), so that is what we look for.
-    """
-    text = text.strip()
-    if not PHONE_QUERY.match(text):
-        return ""
-    digits = re.sub(r"\D", "", text)
-    if digits.startswith("00"):
-        digits = digits[2:]
-    elif digits.startswith("0"):
-        return digits[1:]
-    if digits.startswith(FINNISH_CALLING_CODE) and (text.startswith(("+", "00"))):
-        return digits[len(FINNISH_CALLING_CODE) :]
-    return digits
-
-
-def _digits_of(field: str) -> Replace:
-    expression: Any = F(field)
-    for char in (" ", "-", "+", "(", ")"):
-        expression = Replace(expression, Value(char), Value(""))
-    return expression  # type: ignore[no-any-return]
 
 
 def order_list(*, principal: Principal, filters: OrderFilters) -> QuerySet[Order]:

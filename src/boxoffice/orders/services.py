@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.common.money import ZERO
 from boxoffice.notifications.lifecycle import notify_cancelled, notify_paid, notify_refunded
-from boxoffice.orders import history
+from boxoffice.orders import history, search
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import (
     Language,
@@ -213,7 +213,8 @@ def order_update_customer(
     if changes:
         for f, (_before, after) in changes.items():
             setattr(locked, f, after)
-        locked.save(update_fields=[*changes, "updated_at"])
+        locked.search_text = search.order_search_text(locked)
+        locked.save(update_fields=[*changes, "search_text", "updated_at"])
         history.customer_updated(locked, actor, changes)
     sync(order, locked)
     return changes
@@ -234,7 +235,11 @@ def ticket_update_participant(
             validate_email(email.strip())
         except ValidationError:
             raise DomainError(_("Enter a valid email address.")) from None
-    locked = Ticket.objects.select_for_update().select_related("order").get(pk=ticket.pk)
+    # The order first (its search text is rewritten below), then the ticket: the order in which
+    # check-in and cancelling lock them too, so none of them deadlock.
+    order = lock(ticket.order)
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    locked.order = order
     if locked.state != TicketState.VALID:
         raise DomainError(_("This ticket is void, so its participant can no longer be changed."))
     new: dict[str, Any] = {"participant_name": name.strip(), "participant_email": email.strip()}
@@ -245,7 +250,8 @@ def ticket_update_participant(
         for f, (_before, after) in changes.items():
             setattr(locked, f, after)
         locked.save(update_fields=list(changes))
-        history.participant_updated(locked.order, locked, actor, changes)
+        search.order_refresh_search_text(order)
+        history.participant_updated(order, locked, actor, changes)
         for f, (_before, after) in changes.items():
             setattr(ticket, f, after)
     return changes
