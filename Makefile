@@ -45,15 +45,15 @@ bench-pages: install
 bench-documents: install
 	$(BIN)/python bench/documents.py
 
-## Scale benchmark on PostgreSQL (DATABASE_URL): seed BENCH_ORDERS orders by COPY into an empty
-## database (skipped if already seeded), then time searches, lists and details over HTTP.
+## Scale benchmark on PostgreSQL (DATABASE_URL): seed BENCH_ORDERS orders by COPY into it and
+## 100,000 into <database>_100k (each skipped if already seeded), time searches, lists and
+## details over HTTP in both, and print them side by side.
 BENCH_ORDERS ?= 1000000
 BENCH_REQUESTS ?= 200
 bench-scale: install
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "bench-scale needs DATABASE_URL=postgres://..."; exit 1;; esac
 	$(BIN)/boxoffice migrate --noinput -v0
-	$(BIN)/boxoffice bench seed --orders $(BENCH_ORDERS) --skip-if-seeded
-	$(BIN)/boxoffice bench run --requests $(BENCH_REQUESTS) --explain
+	$(BIN)/boxoffice bench scale --orders $(BENCH_ORDERS) --requests $(BENCH_REQUESTS) --explain
 
 lint: install
 	$(BIN)/ruff check src tests

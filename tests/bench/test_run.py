@@ -1,9 +1,11 @@
 """`boxoffice bench run` against a tiny seeded database: gunicorn starts on the test database,
 the owner logs in through the form, every row answers, --explain prints a plan."""
 
+import json
 import re
 import socket
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,7 +45,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_bench_run_measures_every_row_over_http(settings: Any) -> None:
+def test_bench_run_measures_every_row_over_http(settings: Any, tmp_path: Path) -> None:
     # The server checks the password with the real hashers: store it with one of them.
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     call_command(
@@ -53,7 +55,8 @@ def test_bench_run_measures_every_row_over_http(settings: Any) -> None:
     out = StringIO()
     call_command(
         "bench", "run", "--requests", "3", "--workers", "1", "--port", str(free_port()),
-        "--password", "salasana-123", "--explain", stdout=out,
+        "--password", "salasana-123", "--explain", "--json", str(tmp_path / "run.json"),
+        stdout=out,
     )  # fmt: skip
     text = out.getvalue()
     assert "Login form refused" not in text
@@ -62,5 +65,13 @@ def test_bench_run_measures_every_row_over_http(settings: Any) -> None:
         assert re.search(r"\d+\.\d\s+\d+\.\d\s+≤ \d+\s+(pass|FAIL)$", line), line
         assert "errors" not in line, line
     assert "EXPLAIN (ANALYZE, BUFFERS)" in text and "Execution Time" in text
+    # The same table as JSON, for `bench scale`.
+    written = json.loads((tmp_path / "run.json").read_text())
+    assert written["orders"] == 150 and 0 < written["organizer_orders"] < 150
+    assert [row["label"] for row in written["rows"]] == list(ROWS)
+    for row in written["rows"]:
+        line = next(line for line in text.splitlines() if line.startswith(row["label"]))
+        assert f"{row['p50']:.1f}" in line and f"{row['p95']:.1f}" in line
+        assert row["errors"] == 0
     # The run's token is revoked when it ends; the seed's two stay.
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 2

@@ -7,6 +7,7 @@ one after another, with values sampled from the database (a different email, cod
 term, event per request). Prints p50 / p95 per kind against the scale issue's targets.
 """
 
+import json
 import logging
 import os
 import random
@@ -99,9 +100,11 @@ def run(
     password: str,
     random_seed: int,
     explain: bool,
+    json_path: Path | None = None,
     out: Callable[[str], None] = print,
 ) -> bool:
-    """Measure every probe; True if all met their targets."""
+    """Measure every probe; True if all met their targets. ``json_path`` also gets the table
+    as JSON (`boxoffice bench scale` puts two sizes side by side)."""
     require_postgres()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
     if requests < 1 or workers < 1:
@@ -137,11 +140,31 @@ def run(
         out("")
         for line in results_table([m.row for m in measured]):
             out(line)
+        if json_path is not None:
+            json_path.write_text(json.dumps(results_json(measured, total, mine)))
         if explain:
             explain_worst(measured, owner, token, out)
     finally:
         api_token_revoke(api_token=api_token)
     return all(m.row.passed for m in measured)
+
+
+def results_json(measured: Sequence[Measured], total: int, mine: int) -> dict[str, Any]:
+    return {
+        "orders": total,
+        "organizer_orders": mine,
+        "rows": [
+            {
+                "label": m.row.label,
+                "target_ms": m.row.target_ms,
+                "p50": m.row.p50,
+                "p95": m.row.p95,
+                "errors": m.row.errors,
+                "passed": m.row.passed,
+            }
+            for m in measured
+        ],
+    }
 
 
 # -- values ----------------------------------------------------------------------------------

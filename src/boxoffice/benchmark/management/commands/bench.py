@@ -1,9 +1,11 @@
-"""`boxoffice bench seed --orders 1000000` and `boxoffice bench run` (PostgreSQL only).
+"""`boxoffice bench seed`, `bench run` and `bench scale` (PostgreSQL only).
 
 boxoffice bench seed --orders 1000000 [--reset] [--password bench]
-boxoffice bench run [--requests 200] [--workers 2] [--port 8765] [--explain]
+boxoffice bench run [--requests 200] [--workers 2] [--port 8765] [--explain] [--json FILE]
+boxoffice bench scale [--orders 1000000] [--smaller 100000] [--requests 200] [--explain]
 """
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -17,7 +19,7 @@ class Command(BaseCommand):
     help = "Scale benchmark: seed PostgreSQL with orders by COPY, or time pages over HTTP."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{seed,run}")
+        actions = parser.add_subparsers(dest="action", required=True, metavar="{seed,run,scale}")
         seed = actions.add_parser("seed", help="fill an empty PostgreSQL database with orders")
         seed.add_argument("--orders", type=int, default=1_000_000)
         seed.add_argument("--organizers", type=int, default=50)
@@ -47,13 +49,29 @@ class Command(BaseCommand):
             action="store_true",
             help="EXPLAIN (ANALYZE, BUFFERS) the slowest query of the worst request",
         )
+        run.add_argument("--json", type=Path, help="also write the table to this file as JSON")
+
+        scale = actions.add_parser(
+            "scale", help="seed (if empty) and run at two sizes, and compare them"
+        )
+        scale.add_argument("--orders", type=int, default=1_000_000, help="in DATABASE_URL")
+        scale.add_argument("--smaller", type=int, default=100_000, help="in the companion DB")
+        scale.add_argument(
+            "--smaller-database", default="", help="its name (default: <database>_100k)"
+        )
+        scale.add_argument("--requests", type=int, default=200, help="per row of the table")
+        scale.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+        scale.add_argument("--port", type=int, default=8765)
+        scale.add_argument("--explain", action="store_true", help="for the larger set")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] == "seed":
                 self._seed(options)
-            else:
+            elif options["action"] == "run":
                 self._run(options)
+            else:
+                self._scale(options)
         except seeding.SeedError as error:
             raise CommandError(str(error)) from None
 
@@ -93,6 +111,30 @@ class Command(BaseCommand):
                 port=options["port"],
                 password=options["password"],
                 random_seed=options["seed"],
+                explain=options["explain"],
+                json_path=options["json"],
+                out=self.stdout.write,
+            )
+        except BenchError as error:
+            raise CommandError(str(error)) from None
+        if not ok:
+            self.stdout.write(self.style.WARNING("Some requests missed their target."))
+
+    def _scale(self, options: dict[str, Any]) -> None:
+        from boxoffice.benchmark.run import BenchError
+        from boxoffice.benchmark.scale import scale
+
+        run_args = [
+            *("--requests", str(options["requests"])),
+            *("--workers", str(options["workers"])),
+            *("--port", str(options["port"])),
+        ]
+        try:
+            ok = scale(
+                orders=options["orders"],
+                smaller=options["smaller"],
+                smaller_database=options["smaller_database"],
+                run_args=run_args,
                 explain=options["explain"],
                 out=self.stdout.write,
             )
