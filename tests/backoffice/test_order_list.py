@@ -399,3 +399,12 @@ def test_no_events_tells_whom_to_ask(owner_client, settings):
     text = empty_text(response)
     assert text.startswith("You have no events yet.")
     assert "help@liveto.example" in text
+
+
+def test_event_names_in_the_filter_are_escaped(owner_client, organizer, make_event):
+    make_event(organizer, name='Rock & <b>"Roll"</b>')
+
+    html = owner_client.get(LIST).content.decode()
+
+    assert "Rock &amp; &lt;b&gt;&quot;Roll&quot;&lt;/b&gt;" in html
+    assert "<b>" not in html

@@ -64,7 +64,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
     many = principal.is_platform_staff or len(principal.organizer_ids) > 1
     events = [
         (e.pk, presenters.event_label(e, with_organizer=many))
-        for e in selectors.events_visible_to(principal).order_by("-starts_at")
+        for e in selectors.events_visible_to(principal)
+        .only("name", "starts_at", "organizer__name")
+        .order_by("-starts_at")
     ]
     organizers = (
         list(selectors.organizers_visible_to(principal).values_list("pk", "name")) if many else None
