@@ -120,8 +120,8 @@ def _trigram_scans_only() -> Iterator[None]:
         yield
 
 
-# More matches than this make a search term "common" (see _search); lists of search results
-# count up to it ("500+").
+# More matches in scope than this make a search term "common" (see _search): a walk of the
+# newest orders then meets a page of them soon.
 COMMON_MATCHES = 500
 PROBE = COMMON_MATCHES + 1
 
