@@ -65,15 +65,17 @@ class Command(BaseCommand):
         scale.add_argument("--explain", action="store_true", help="for the larger set")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from boxoffice.benchmark.run import BenchError
+
         try:
             if options["action"] == "seed":
                 self._seed(options)
-            elif options["action"] == "run":
-                self._run(options)
-            else:
-                self._scale(options)
-        except seeding.SeedError as error:
+                return
+            ok = self._run(options) if options["action"] == "run" else self._scale(options)
+        except (seeding.SeedError, BenchError) as error:
             raise CommandError(str(error)) from None
+        if not ok:
+            self.stdout.write(self.style.WARNING("Some requests missed their target."))
 
     def _seed(self, options: dict[str, Any]) -> None:
         seeding.require_postgres()
@@ -101,27 +103,21 @@ class Command(BaseCommand):
         for whose, token in seeded.tokens.items():
             self.stdout.write(f"  {whose:<30} {token}")
 
-    def _run(self, options: dict[str, Any]) -> None:
-        from boxoffice.benchmark.run import BenchError, run
+    def _run(self, options: dict[str, Any]) -> bool:
+        from boxoffice.benchmark.run import run
 
-        try:
-            ok = run(
-                requests=options["requests"],
-                workers=options["workers"],
-                port=options["port"],
-                password=options["password"],
-                random_seed=options["seed"],
-                explain=options["explain"],
-                json_path=options["json"],
-                out=self.stdout.write,
-            )
-        except BenchError as error:
-            raise CommandError(str(error)) from None
-        if not ok:
-            self.stdout.write(self.style.WARNING("Some requests missed their target."))
+        return run(
+            requests=options["requests"],
+            workers=options["workers"],
+            port=options["port"],
+            password=options["password"],
+            random_seed=options["seed"],
+            explain=options["explain"],
+            json_path=options["json"],
+            out=self.stdout.write,
+        )
 
-    def _scale(self, options: dict[str, Any]) -> None:
-        from boxoffice.benchmark.run import BenchError
+    def _scale(self, options: dict[str, Any]) -> bool:
         from boxoffice.benchmark.scale import scale
 
         run_args = [
@@ -129,16 +125,11 @@ class Command(BaseCommand):
             *("--workers", str(options["workers"])),
             *("--port", str(options["port"])),
         ]
-        try:
-            ok = scale(
-                orders=options["orders"],
-                smaller=options["smaller"],
-                smaller_database=options["smaller_database"],
-                run_args=run_args,
-                explain=options["explain"],
-                out=self.stdout.write,
-            )
-        except BenchError as error:
-            raise CommandError(str(error)) from None
-        if not ok:
-            self.stdout.write(self.style.WARNING("Some requests missed their target."))
+        return scale(
+            orders=options["orders"],
+            smaller=options["smaller"],
+            smaller_database=options["smaller_database"],
+            run_args=run_args,
+            explain=options["explain"],
+            out=self.stdout.write,
+        )
