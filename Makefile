@@ -4,6 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
+# The demo, the tests and the benchmarks pay through the bundled Paytrail sandbox. A deployment
+# sets PAYTRAIL_MERCHANT_ID and PAYTRAIL_SECRET instead (`boxoffice serve` refuses to start
+# without them when the sandbox is off).
+PAYTRAIL_SANDBOX ?= 1
+export PAYTRAIL_SANDBOX
 
 .PHONY: run test test-fast browser bench-pages bench-documents bench-scale lint format messages install clean
 

@@ -191,15 +191,19 @@ WEBHOOK_MAX_ENDPOINTS = int(os.environ.get("WEBHOOK_MAX_ENDPOINTS", "20"))
 # our own network); on for development and the tests' local receiver.
 WEBHOOK_ALLOW_LOCAL_URLS = env_bool("WEBHOOK_ALLOW_LOCAL_URLS")
 
-# Paytrail (../shared/specs/paytrail.md). The defaults are Paytrail's public test merchant and
-# the sandbox this project ships. Configuring a real secret turns the sandbox off unless it is
-# asked for explicitly, so a production deployment never takes fake payments by omission.
-PAYTRAIL_SANDBOX = env_bool("PAYTRAIL_SANDBOX", default=not os.environ.get("PAYTRAIL_SECRET"))
+# Paytrail (../shared/specs/paytrail.md). The bundled sandbox (a fake Paytrail served at
+# /paytrail-sandbox/, signing with Paytrail's public test merchant) runs only when asked for:
+# PAYTRAIL_SANDBOX=1 (`make run` and the tests set it) or DEBUG=1. Anyone can sign a callback
+# with the public test secret, so outside the sandbox the platform's own merchant account is
+# required: `boxoffice serve`, `worker` and `check --deploy` refuse to start without it
+# (payments/checks.py), and the test credentials are refused wherever they turn up
+# (payments.paytrail.credentials).
+PAYTRAIL_SANDBOX = env_bool("PAYTRAIL_SANDBOX", default=DEBUG)
 PAYTRAIL_API_URL = os.environ.get("PAYTRAIL_API_URL", "").rstrip("/") or (
     f"{SITE_URL}/paytrail-sandbox" if PAYTRAIL_SANDBOX else "https://services.paytrail.com"
 )
-PAYTRAIL_MERCHANT_ID = os.environ.get("PAYTRAIL_MERCHANT_ID", "375917")
-PAYTRAIL_SECRET = os.environ.get("PAYTRAIL_SECRET", "SAIPPUAKAUPPIAS")
+PAYTRAIL_MERCHANT_ID = os.environ.get("PAYTRAIL_MERCHANT_ID", "375917" if PAYTRAIL_SANDBOX else "")
+PAYTRAIL_SECRET = os.environ.get("PAYTRAIL_SECRET", "SAIPPUAKAUPPIAS" if PAYTRAIL_SANDBOX else "")
 PAYTRAIL_TIMEOUT_SECONDS = float(os.environ.get("PAYTRAIL_TIMEOUT_SECONDS", "10"))
 PAYTRAIL_PLATFORM_NAME = "boxoffice"
 # Refund sending: backoff base for retries, how long to wait for a callback before looking the

@@ -33,3 +33,11 @@ def paid(merchant: Merchant, client: Client) -> Any:
         return transaction_id
 
     return make
+
+
+@pytest.fixture
+def staff_client(staff_user: Any) -> Client:
+    """Platform staff, logged in: the only people the control page serves."""
+    client = Client()
+    client.force_login(staff_user)
+    return client

@@ -145,15 +145,15 @@ def _control(client: Client, data: Any) -> Any:
     return client.post(CONTROL, json.dumps(data), content_type="application/json")
 
 
-def test_json_endpoint_sets_and_resets_switches(client: Client) -> None:
-    response = _control(client, {"fail_next_calls": 3, "hang_seconds": 0.5})
+def test_json_endpoint_sets_and_resets_switches(staff_client: Client) -> None:
+    response = _control(staff_client, {"fail_next_calls": 3, "hang_seconds": 0.5})
     assert response.status_code == 200
     switches = response.json()["switches"]
     assert (switches["fail_next_calls"], switches["hang_seconds"]) == (3, 0.5)
-    reset = _control(client, {"reset": True, "duplicate_callbacks": True})
+    reset = _control(staff_client, {"reset": True, "duplicate_callbacks": True})
     assert reset.json()["switches"]["fail_next_calls"] == 0
     assert reset.json()["switches"]["duplicate_callbacks"] is True
-    assert client.get(CONTROL, headers={"accept": "application/json"}).json() == reset.json()
+    assert staff_client.get(CONTROL, headers={"accept": "application/json"}).json() == reset.json()
 
 
 @pytest.mark.parametrize(
@@ -168,43 +168,45 @@ def test_json_endpoint_sets_and_resets_switches(client: Client) -> None:
         {"fail_next_calls": 2, "complete": {"status": "ok"}},
     ],
 )
-def test_json_endpoint_refuses_bad_input_and_changes_nothing(client: Client, data: Any) -> None:
+def test_json_endpoint_refuses_bad_input_and_changes_nothing(
+    staff_client: Client, data: Any
+) -> None:
     control.set_switches(hang_seconds=1)
     before = control.as_dict(control.get_control())
-    response = _control(client, data)
+    response = _control(staff_client, data)
     assert response.status_code == 400
     assert response.json()["status"] == "error"
     assert control.as_dict(control.get_control()) == before
 
 
 def test_json_endpoint_completes_payments_and_refunds(
-    client: Client, merchant: Merchant, paid: Any, callbacks: CallbackRecorder
+    staff_client: Client, merchant: Merchant, paid: Any, callbacks: CallbackRecorder
 ) -> None:
     tid = merchant.create()["transactionId"]
-    done = _control(client, {"complete": {"transactionId": tid, "status": "pending"}})
+    done = _control(staff_client, {"complete": {"transactionId": tid, "status": "pending"}})
     assert done.json()["completed"] == {
         "transactionId": tid,
         "kind": "payment",
         "status": "pending",
     }
-    _control(client, {"complete": {"transactionId": tid, "status": "ok"}})
+    _control(staff_client, {"complete": {"transactionId": tid, "status": "ok"}})
     assert sandbox_payment(tid).status == "ok"
     assert [p["checkout-status"] for p in callbacks.calls] == ["pending", "ok"]
-    refused = _control(client, {"complete": {"transactionId": tid, "status": "fail"}})
+    refused = _control(staff_client, {"complete": {"transactionId": tid, "status": "fail"}})
     assert refused.status_code == 400
     spankki = paid("spankki")
     refund_tid = merchant.refund(spankki).json()["transactionId"]
-    finished = _control(client, {"complete": {"transactionId": refund_tid, "status": "ok"}})
+    finished = _control(staff_client, {"complete": {"transactionId": refund_tid, "status": "ok"}})
     assert finished.json()["completed"]["status"] == "ok"
-    unknown = _control(client, {"complete": {"transactionId": "nope", "status": "ok"}})
+    unknown = _control(staff_client, {"complete": {"transactionId": "nope", "status": "ok"}})
     assert unknown.status_code == 404
 
 
 def test_the_control_page_shows_and_sets_switches(
-    client: Client, merchant: Merchant, paid: Any
+    staff_client: Client, merchant: Merchant, paid: Any
 ) -> None:
     tid = merchant.create()["transactionId"]
-    page = client.get(CONTROL)
+    page = staff_client.get(CONTROL)
     assert page.status_code == 200
     html = page.content.decode()
     for name in control.SWITCHES:
@@ -223,17 +225,17 @@ def test_the_control_page_shows_and_sets_switches(
     )
     for box in ("callback_before_response", "reject_nonce_replay"):
         del form[box]
-    response = client.post(CONTROL, form)
+    response = staff_client.post(CONTROL, form)
     assert response.status_code == 302
     switches = control.get_control()
     assert (switches.fail_next_calls, switches.refund_outcome) == (2, "pending")
     assert switches.duplicate_callbacks is True
     assert switches.record is False  # an unticked box
-    bad = client.post(CONTROL, {**form, "refund_outcome": "maybe"})
+    bad = staff_client.post(CONTROL, {**form, "refund_outcome": "maybe"})
     assert bad.status_code == 400
-    client.post(CONTROL, {"form": "complete", "transaction_id": tid, "status": "ok"})
+    staff_client.post(CONTROL, {"form": "complete", "transaction_id": tid, "status": "ok"})
     assert sandbox_payment(tid).status == "ok"
-    client.post(CONTROL, {"form": "reset"})
+    staff_client.post(CONTROL, {"form": "reset"})
     assert control.get_control().fail_next_calls == 0
 
 
@@ -244,3 +246,37 @@ def test_reset_sandbox_forgets_everything(merchant: Merchant, paid: Any) -> None
     assert SandboxPayment.objects.count() == 0
     assert SandboxLogEntry.objects.count() == 0
     assert control.get_control().fail_next_calls == 0
+
+
+def test_anonymous_visitors_are_sent_to_login_and_change_nothing(client: Client) -> None:
+    before = control.as_dict(control.get_control())
+    for response in (
+        client.get(CONTROL),
+        _control(client, {"fail_next_calls": 3}),
+        client.post(CONTROL, {"form": "reset"}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+    assert control.as_dict(control.get_control()) == before
+
+
+def test_organizer_users_get_404_and_change_nothing(
+    client: Client, owner: Any, merchant: Merchant
+) -> None:
+    tid = merchant.create()["transactionId"]
+    client.force_login(owner)
+    before = control.as_dict(control.get_control())
+    assert client.get(CONTROL).status_code == 404
+    assert _control(client, {"fail_next_calls": 3}).status_code == 404
+    completing = {"complete": {"transactionId": tid, "status": "ok"}}
+    assert _control(client, completing).status_code == 404
+    assert control.as_dict(control.get_control()) == before
+    assert sandbox_payment(tid).status == "new"
+
+
+def test_a_post_without_the_csrf_token_is_refused(staff_user: Any) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(staff_user)
+    before = control.as_dict(control.get_control())
+    assert _control(browser, {"fail_next_calls": 3}).status_code == 403
+    assert control.as_dict(control.get_control()) == before

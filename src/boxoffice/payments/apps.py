@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "boxoffice.payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from boxoffice.payments import checks  # noqa: F401  (registers the Paytrail check)

@@ -28,7 +28,7 @@ from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
 from boxoffice.payments.models import Payment, PaymentState, Refund, RefundSource, RefundState
 from boxoffice.payments.paytrail.client import PaytrailClient, to_cents
 from boxoffice.payments.paytrail.credentials import merchant_for
-from boxoffice.payments.paytrail.errors import PaytrailError
+from boxoffice.payments.paytrail.errors import MerchantNotConfigured, PaytrailError
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,14 @@ def payment_body(order: Order, payment: Payment) -> dict[str, Any]:
 
 def payment_start(*, order: Order) -> str:
     """Start paying a reserved Paytrail order; returns Paytrail's hosted payment page."""
+    try:
+        merchant = merchant_for(order)
+    except MerchantNotConfigured as error:
+        # Nothing written, nothing sent: the organizer has to set up their account first.
+        logger.error("order %s: no usable Paytrail merchant: %s", order.code, error)
+        raise DomainError(
+            _("Online payment is not available for this order. Please contact the organizer.")
+        ) from error
     with transaction.atomic():
         locked = lock(order)
         if locked.payment_method != PaymentMethod.PAYTRAIL:
@@ -117,7 +125,7 @@ def payment_start(*, order: Order) -> str:
             stamp=payment.stamp,
         )
     try:
-        with PaytrailClient(merchant_for(order)) as client:
+        with PaytrailClient(merchant) as client:
             created = client.create_payment(payment_body(order, payment))
     except PaytrailError as error:
         Payment.objects.filter(pk=payment.pk, state=PaymentState.PENDING).update(

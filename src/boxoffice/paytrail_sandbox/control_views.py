@@ -8,19 +8,22 @@ JSON (``content-type: application/json``), for scripts and tests against a live 
                                                              settle a payment or a pending refund
 
 and answers ``{"switches": {...}}`` (plus ``"completed"``), or 400/404 in Paytrail's error shape.
-The HTML page does the same with plain forms. Unauthenticated and CSRF-exempt on purpose: it
-only exists while PAYTRAIL_SANDBOX is on, which production turns off.
+The HTML page does the same with plain forms.
+
+Only platform staff may use it, logged in as usual (POSTs carry the CSRF token): its switches
+complete payments and fail refunds, so even in a shared staging sandbox an anonymous visitor is
+sent to the login page and an organizer gets the same 404 as for any page not theirs.
 """
 
 import json
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from boxoffice.paytrail_sandbox import control, payments, refunds
@@ -90,9 +93,11 @@ def _json(status: int, data: Any) -> SandboxResponse:
     )
 
 
-@csrf_exempt
+@login_required
 @require_http_methods(["GET", "POST"])
 def control_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_staff:
+        raise Http404
     if request.method == "POST" and request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")

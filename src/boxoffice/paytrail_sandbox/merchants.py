@@ -9,11 +9,7 @@ any of them verifies it, and the answer is signed with that one.
 from django.conf import settings
 
 from boxoffice.accounts.models import Organizer
-
-TEST_MERCHANTS = {
-    "375917": "SAIPPUAKAUPPIAS",  # normal merchant
-    "695861": "MONISAIPPUAKAUPPIAS",  # Shop-in-Shop aggregate
-}
+from boxoffice.payments.paytrail.credentials import PUBLIC_TEST_MERCHANTS
 
 
 def candidate_secrets(account: str) -> list[str]:
@@ -22,8 +18,8 @@ def candidate_secrets(account: str) -> list[str]:
         # Organizers without an account store "": an empty ID must never match them.
         return []
     found: list[str] = []
-    if account in TEST_MERCHANTS:
-        found.append(TEST_MERCHANTS[account])
+    if account in PUBLIC_TEST_MERCHANTS:
+        found.append(PUBLIC_TEST_MERCHANTS[account])
     if account == settings.PAYTRAIL_MERCHANT_ID and settings.PAYTRAIL_SECRET:
         found.append(settings.PAYTRAIL_SECRET)
     found.extend(

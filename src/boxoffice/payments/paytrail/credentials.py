@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Paytrail's public test merchants (spec §1.3): their secrets are printed in Paytrail's docs, so
+# anyone can sign a callback with them. Only the sandbox may use them.
+PUBLIC_TEST_MERCHANTS = {
+    "375917": "SAIPPUAKAUPPIAS",  # normal merchant
+    "695861": "MONISAIPPUAKAUPPIAS",  # Shop-in-Shop aggregate
+}
+
 
 @dataclass(frozen=True)
 class Merchant:
@@ -28,6 +35,22 @@ class Merchant:
     account: str
     # Kept out of repr so the secret never lands in logs, tracebacks or test output.
     secret: str = field(repr=False)
+
+
+def is_public_test_secret(secret: str) -> bool:
+    """Whether ``secret`` is one of Paytrail's published test secrets."""
+    return secret in PUBLIC_TEST_MERCHANTS.values()
+
+
+def _trusted(merchant: Merchant) -> bool:
+    """Whether we may take money and messages signed for this merchant.
+
+    Outside the sandbox a merchant signing with a published test secret is as good as no
+    merchant: its signature proves nothing.
+    """
+    if not (merchant.account and merchant.secret):
+        return False
+    return settings.PAYTRAIL_SANDBOX or not is_public_test_secret(merchant.secret)
 
 
 def platform_merchant() -> Merchant:
@@ -40,9 +63,15 @@ def merchant_for(order: "Order") -> Merchant:
     Raises MerchantNotConfigured when the organizer manages the funds but has no credentials.
     """
     if order.funds_manager == FundsManager.PLATFORM:
-        return platform_merchant()
+        platform = platform_merchant()
+        if not _trusted(platform):
+            raise MerchantNotConfigured(
+                _("The platform's Paytrail merchant account is not configured.")
+            )
+        return platform
     organizer = order.organizer
-    if not (organizer.paytrail_merchant_id and organizer.paytrail_secret):
+    merchant = Merchant(account=organizer.paytrail_merchant_id, secret=organizer.paytrail_secret)
+    if not _trusted(merchant):
         raise MerchantNotConfigured(
             _(
                 "Order %(code)s is paid to %(organizer)s's own Paytrail account, but "
@@ -50,7 +79,7 @@ def merchant_for(order: "Order") -> Merchant:
             )
             % {"code": order.code, "organizer": organizer.name}
         )
-    return Merchant(account=organizer.paytrail_merchant_id, secret=organizer.paytrail_secret)
+    return merchant
 
 
 def merchant_by_account(account: str) -> Merchant | None:
@@ -64,7 +93,7 @@ def merchant_by_account(account: str) -> Merchant | None:
         return None
     platform = platform_merchant()
     if account == platform.account:
-        return platform
+        return platform if _trusted(platform) else None
     secrets = set(
         Organizer.objects.filter(paytrail_merchant_id=account)
         .exclude(paytrail_secret="")
@@ -75,4 +104,5 @@ def merchant_by_account(account: str) -> Merchant | None:
         return None
     if not secrets:
         return None
-    return Merchant(account=account, secret=secrets.pop())
+    merchant = Merchant(account=account, secret=secrets.pop())
+    return merchant if _trusted(merchant) else None

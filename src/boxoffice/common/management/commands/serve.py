@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from boxoffice.payments.checks import require_paytrail_credentials
+
 
 class Command(BaseCommand):
     help = "Serve the app with gunicorn (static files by WhiteNoise) and run the task worker."
@@ -28,6 +30,8 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, host: str, port: int, workers: int, no_worker: bool, **options: Any
     ) -> None:
+        # Before anything starts: a server taking payments nobody can verify must not run.
+        require_paytrail_credentials(self)
         bin_dir = os.path.dirname(sys.executable)
         gunicorn = shutil.which("gunicorn", path=bin_dir) or "gunicorn"
         boxoffice = shutil.which("boxoffice", path=bin_dir) or "boxoffice"

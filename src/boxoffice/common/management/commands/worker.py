@@ -18,6 +18,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from boxoffice.notifications.sending import emails_reconcile
 from boxoffice.orders.expiry import orders_expire
+from boxoffice.payments.checks import require_paytrail_credentials
 from boxoffice.payments.paytrail_refunds import refunds_reconcile
 from boxoffice.webhooks.delivery import webhooks_reconcile
 
@@ -61,6 +62,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, interval: float, batch: bool, **options: Any) -> None:
+        # The worker sends refunds and checks payments: not against an unconfigured Paytrail.
+        require_paytrail_credentials(self)
         logging.getLogger("django_tasks_db").setLevel(logging.INFO)
         worker = Worker(
             queue_names=["*"],
