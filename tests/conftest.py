@@ -437,8 +437,16 @@ class FakePaytrail:
         return httpx.Response(status, text=text, headers=headers)
 
     def callback_params(
-        self, refund_stamp: str, status: str, transaction_id: str | None, amount: int = 1
+        self,
+        refund_stamp: str,
+        status: str,
+        transaction_id: str | None,
+        amount: int | None = None,
     ) -> dict[str, str]:
+        """A signed refund callback; ``amount`` defaults to the refund's, as Paytrail sends."""
+        if amount is None:
+            sent = [r["amount"] for r in self.refunds if r.get("refundStamp") == refund_stamp]
+            amount = sent[0] if sent else _refund_cents(refund_stamp)
         params = {
             "checkout-account": "375917",
             "checkout-algorithm": "sha256",
@@ -452,6 +460,13 @@ class FakePaytrail:
             params["checkout-transaction-id"] = transaction_id
         params["signature"] = sign(params, "", self.secret)
         return params
+
+
+def _refund_cents(refund_stamp: str) -> int:
+    """The amount of a refund Paytrail heard of before our records of the POST (a callback
+    that overtook the answer): what we asked for, in cents."""
+    refund = Refund.objects.filter(stamp=refund_stamp).first()
+    return int(refund.amount * 100) if refund is not None else 1
 
 
 @pytest.fixture

@@ -212,6 +212,14 @@ PAYTRAIL_RETRY_BASE_SECONDS = float(os.environ.get("PAYTRAIL_RETRY_BASE_SECONDS"
 PAYTRAIL_REFUND_CONFIRM_SECONDS = float(os.environ.get("PAYTRAIL_REFUND_CONFIRM_SECONDS", "120"))
 PAYTRAIL_REFUND_GIVE_UP_SECONDS = float(os.environ.get("PAYTRAIL_REFUND_GIVE_UP_SECONDS", "86400"))
 PAYTRAIL_REFUND_STALE_SECONDS = float(os.environ.get("PAYTRAIL_REFUND_STALE_SECONDS", "300"))
+# Reconciliation (`boxoffice reconcile-paytrail`, daily in the worker) looks at the Paytrail
+# payments and refunds of this many days back.
+PAYTRAIL_RECONCILE_DAYS = int(os.environ.get("PAYTRAIL_RECONCILE_DAYS", "30"))
+
+# The attention list (payments.attention): a manual refund in the platform's queue longer than
+# this needs a person, and so does a cancelled order still holding refundable money.
+MANUAL_REFUND_WARN_DAYS = float(os.environ.get("MANUAL_REFUND_WARN_DAYS", "5"))
+UNREFUNDED_WARN_DAYS = float(os.environ.get("UNREFUNDED_WARN_DAYS", "3"))
 
 # The cache holds rate-limit counters (and nothing that cannot be lost). Files in var/ are
 # shared by the gunicorn workers of one machine; several machines share Redis (REDIS_URL).

@@ -119,6 +119,7 @@ def test_payment_after_expiry_is_refunded_in_full(client, reserved, paytrail, ru
         OrderEventKind.PAYMENT_STARTED,
         OrderEventKind.CANCELLED,
         OrderEventKind.EMAIL_QUEUED,  # cancellation notice: the deadline passed
+        OrderEventKind.PAYMENT_NOT_KEPT,  # the money came, the order could not take it
         OrderEventKind.REFUND_REQUESTED,
         OrderEventKind.EMAIL_SENT,  # cancellation notice
         OrderEventKind.REFUND_SUCCEEDED,

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from boxoffice.common.money import ZERO
 from boxoffice.orders.expiry import orders_expire
-from boxoffice.orders.models import OrderStatus
+from boxoffice.orders.models import OrderEventKind, OrderStatus
 from boxoffice.orders.services import order_cancel
 from boxoffice.payments import paytrail_refunds
-from boxoffice.payments.models import Payment, PaymentState, Refund, RefundState
+from boxoffice.payments.models import Payment, PaymentState, RefundState
 from boxoffice.payments.paytrail.client import RefundResult
 from boxoffice.payments.paytrail.signing import sign
 from boxoffice.payments.services import order_cancel_and_refund, refund_request
@@ -206,7 +206,7 @@ def test_cancel_and_refund_while_duplicate_refund_in_flight_refunds_the_order(
 # -- 8. A signed payment with an unexpected amount vanishes -----------------------------------
 
 
-def test_payment_with_unexpected_amount_is_not_silently_dropped(client, reserved, paytrail):
+def test_payment_with_unexpected_amount_is_kept_as_a_discrepancy(client, reserved, paytrail):
     client.post(pay_url(reserved))
     params = paytrail.payment_params(paytrail.payments[0], "ok")
     params["checkout-amount"] = "10000"  # Paytrail says 100.00 arrived, we asked 103.00
@@ -219,7 +219,9 @@ def test_payment_with_unexpected_amount_is_not_silently_dropped(client, reserved
     reserved.refresh_from_db()
     payment = Payment.objects.get(order=reserved)
     assert reserved.status == OrderStatus.CANCELLED
-    # Some trace a person can act on: a refund, or the payment flagged with the reason.
-    assert Refund.objects.filter(order=reserved).exists() or payment.failure_reason, (
-        "money Paytrail reports as received left no trace on the order"
-    )
+    # Not applied (the payment still expects 103.00), but on record for a person to act on.
+    assert (payment.state, payment.amount) == (PaymentState.PENDING, Decimal("103.00"))
+    [found] = reserved.discrepancies.all()
+    assert (found.kind, found.expected, found.received) == ("amount", "10300", "10000")
+    mismatch = reserved.history.get(kind=OrderEventKind.PAYMENT_MISMATCH)
+    assert (mismatch.data["expected"], mismatch.data["received"]) == ("10300", "10000")

@@ -19,11 +19,18 @@ from boxoffice.payments.paytrail.signing import sign
 from boxoffice.payments.paytrail_payments import payment_start
 
 BOXOFFICE = [sys.executable, "-m", "boxoffice"]
-PAYTRAIL_VARIABLES = ("PAYTRAIL_SANDBOX", "PAYTRAIL_MERCHANT_ID", "PAYTRAIL_SECRET", "DEBUG")
+# What a deployment sets, plus what other tests leave in this process (Playwright sets the last).
+CLEARED = (
+    "PAYTRAIL_SANDBOX",
+    "PAYTRAIL_MERCHANT_ID",
+    "PAYTRAIL_SECRET",
+    "DEBUG",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in PAYTRAIL_VARIABLES}
+    clean = {k: v for k, v in os.environ.items() if k not in CLEARED}
     clean.update(BOXOFFICE_VAR_DIR=str(tmp_path / "var"), **env)
     return subprocess.run(
         [*BOXOFFICE, *args], env=clean, capture_output=True, text=True, timeout=120

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEvent, OrderEventKind, Ticket
+from boxoffice.orders.signals import order_event_recorded
 
 Changes = dict[str, tuple[Any, Any]]
 
@@ -36,6 +37,7 @@ def _record(
     from boxoffice.webhooks.outbox import on_order_event  # webhooks builds on orders
 
     on_order_event(row)
+    order_event_recorded.send(sender=OrderEvent, event=row)
     return row
 
 
@@ -110,3 +112,8 @@ def document_downloaded(
 def ticket_checked_in(order: Order, ticket: Ticket, actor: Actor) -> OrderEvent:
     """A ticket was let in at the door: written once, by its first successful scan."""
     return _record(order, OrderEventKind.CHECKED_IN, actor, ticket=ticket)
+
+
+def attention_dismissed(order: Order, actor: Actor, *, code: str, note: str) -> OrderEvent:
+    """A manager dismissed an attention item (payments.attention) with ``note``."""
+    return _record(order, OrderEventKind.ATTENTION_DISMISSED, actor, {"code": code, "note": note})

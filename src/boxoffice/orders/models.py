@@ -159,6 +159,7 @@ class OrderEventKind(models.TextChoices):
     MARKED_REFUNDED = "marked_refunded", _("Marked as refunded")
     PAYMENT_STARTED = "payment_started", _("Payment started")
     PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    PAYMENT_NOT_KEPT = "payment_not_kept", _("Payment received but not kept")
     REFUND_REQUESTED = "refund_requested", _("Refund requested")
     REFUND_SUCCEEDED = "refund_succeeded", _("Refund completed")
     REFUND_FAILED = "refund_failed", _("Refund failed")
@@ -171,6 +172,9 @@ class OrderEventKind(models.TextChoices):
     TICKETS_DOWNLOADED = "tickets_downloaded", _("Tickets downloaded")
     RECEIPT_DOWNLOADED = "receipt_downloaded", _("Receipt downloaded")
     CHECKED_IN = "checked_in", _("Checked in")
+    PAYMENT_MISMATCH = "payment_mismatch", _("Paytrail message contradicts the ledger")
+    OVER_REFUNDED = "over_refunded", _("Refunded more than was paid")
+    ATTENTION_DISMISSED = "attention_dismissed", _("Attention item dismissed")
 
 
 class OrderEvent(models.Model):

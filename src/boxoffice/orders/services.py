@@ -38,6 +38,7 @@ from boxoffice.orders.placing import (
 from boxoffice.orders.transitions import lock, order_transition, refusal, sync
 from boxoffice.payments.models import (
     REFUND_STATES_COUNTED,
+    REFUND_STATES_IN_FLIGHT,
     Payment,
     PaymentState,
     Refund,
@@ -45,10 +46,6 @@ from boxoffice.payments.models import (
     RefundState,
 )
 from boxoffice.payments.selectors import order_refundable_amount
-
-# Refunds sent or queued but not finished (payments.services.IN_FLIGHT; not imported from
-# there because payments.services builds on this module).
-REFUNDS_IN_FLIGHT = (RefundState.PENDING, RefundState.PROCESSING, RefundState.MANUAL_REQUESTED)
 
 __all__ = [
     "ONLINE_METHODS",
@@ -162,7 +159,7 @@ def order_mark_refunded(
         raise TransitionNotAllowed(
             _("Only a cancelled order can be marked as refunded. Cancel the order first.")
         )
-    if locked.refunds.filter(state__in=REFUNDS_IN_FLIGHT).exists():
+    if locked.refunds.filter(state__in=REFUND_STATES_IN_FLIGHT).exists():
         raise DomainError(_("A refund of this order is already on its way."))
     amount = order_refundable_amount(locked)
     if amount <= ZERO:

@@ -7,4 +7,8 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from boxoffice.payments import checks  # noqa: F401  (registers the Paytrail check)
+        from boxoffice.orders.signals import order_event_recorded
+        from boxoffice.payments import attention, checks  # noqa: F401  (registers the check)
+
+        # Every ledger change refreshes the order's attention items, in its transaction.
+        order_event_recorded.connect(attention.on_order_event, dispatch_uid="payments.attention")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from boxoffice.accounts.models import Organizer
 from boxoffice.orders.models import Order, PaymentMethod
 
 
@@ -26,6 +27,9 @@ class Payment(models.Model):
     provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
     # Paytrail's hosted payment page for this attempt, while it can still be paid.
     href = models.URLField(max_length=500, blank=True)
+    # The last status Paytrail gave for this transaction (callback, redirect or lookup): ok,
+    # fail, pending... Reconciliation skips what is final here and there alike.
+    provider_status = models.CharField(max_length=20, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -48,6 +52,16 @@ class RefundState(models.TextChoices):
     MANUAL_REQUESTED = "manual_requested", _("Waiting for platform")
     MANUAL_DONE = "manual_done", _("Done by platform")
 
+
+# Refunds sent or queued but not finished: while one is, no other refund of the order starts.
+REFUND_STATES_IN_FLIGHT = (
+    RefundState.PENDING,
+    RefundState.PROCESSING,
+    RefundState.MANUAL_REQUESTED,
+)
+
+# Refunds in these states are money that has gone back to the customer.
+REFUND_STATES_DONE = (RefundState.SUCCEEDED, RefundState.MANUAL_DONE)
 
 # Refunds in these states count as money already returned or on its way back.
 REFUND_STATES_COUNTED = (
@@ -79,6 +93,8 @@ class Refund(models.Model):
     reference = models.CharField(_("reference"), max_length=200, blank=True)
     # Paytrail's id of the refund transaction, once known (response or callback).
     provider_transaction_id = models.CharField(max_length=100, blank=True)
+    # The last status Paytrail gave for it (answer, callback or lookup), as for payments.
+    provider_status = models.CharField(max_length=20, blank=True)
     # Why it failed, in Paytrail's words where it gave any: shown on the order.
     failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
     # Sending to Paytrail: how many times, and when first. A refund that was sent once is never
@@ -103,3 +119,118 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} ({self.state})"
+
+
+class DiscrepancyKind(models.TextChoices):
+    AMOUNT = "amount", _("Amount")
+    TRANSACTION = "transaction", _("Transaction")
+    STATUS = "status", _("Status")
+    STAMP = "stamp", _("Stamp")
+    UNKNOWN = "unknown", _("Unknown to Paytrail")
+
+
+class DiscrepancySource(models.TextChoices):
+    CALLBACK = "callback", _("Callback")
+    REDIRECT = "redirect", _("Customer's return from Paytrail")
+    LOOKUP = "lookup", _("Reconciliation with Paytrail")
+
+
+class Discrepancy(models.Model):
+    """A provider message or lookup that contradicts the ledger: kept as it came, never applied.
+
+    The ledger is the truth (DESIGN §5): a signed message whose amount, transaction or status
+    does not fit the payment or refund it names is recorded here, with its own history row, and
+    the order is flagged for a person; it never overwrites the ledger or hides a later, genuine
+    message. Lookups (reconciliation) resolve their own when Paytrail and the ledger agree again;
+    a message's stays open until a manager dismisses it.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="discrepancies")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="discrepancies"
+    )
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="discrepancies"
+    )
+    source = models.CharField(max_length=16, choices=DiscrepancySource.choices)
+    kind = models.CharField(max_length=16, choices=DiscrepancyKind.choices)
+    # What the ledger holds and what the message said, as text (cents, ids, statuses).
+    expected = models.CharField(max_length=200, blank=True)
+    received = models.CharField(max_length=200, blank=True)
+    # The verified checkout-* parameters, or the lookup's answer.
+    message = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("discrepancy")
+        verbose_name_plural = _("discrepancies")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: expected {self.expected}, received {self.received}"
+
+
+class AttentionCode(models.TextChoices):
+    REFUND_FAILED = "refund_failed", _("Refund failed")
+    REFUND_UNCONFIRMED = "refund_unconfirmed", _("Refund not confirmed")
+    MANUAL_REFUND_WAITING = "manual_refund_waiting", _("Manual refund waiting")
+    PAYMENT_MISMATCH = "payment_mismatch", _("Paytrail message contradicts the ledger")
+    OVER_REFUNDED = "over_refunded", _("Refunded more than was paid")
+    UNREFUNDED_CANCELLATION = "unrefunded_cancellation", _("Cancelled but not refunded")
+
+
+class AttentionState(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLEARED = "cleared", _("Resolved")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class AttentionItem(models.Model):
+    """Why an order needs a person now (DESIGN §3, "attention").
+
+    Derived from the ledger by payments.attention, which opens an item when its cause appears
+    and clears it when the cause is gone; stored so the back office's count and list and the
+    API read open items from one small index instead of deriving them for every order. A
+    manager may dismiss an item with a note; the dismissal covers that cause (``key``), not a
+    new one of the same kind.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="attention_items")
+    # Copied from the order: the count in the navigation is per organizer.
+    organizer = models.ForeignKey(Organizer, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=32, choices=AttentionCode.choices)
+    # What the cause is about: "refund:12", "discrepancy:4", "excess:93.00" or "order".
+    key = models.CharField(max_length=64)
+    # When the cause began (the refund failed, the order was cancelled...).
+    since = models.DateTimeField()
+    # What the message shows: amounts as strings, the discrepancy's fields.
+    detail = models.JSONField(default=dict, blank=True)
+    state = models.CharField(
+        max_length=16, choices=AttentionState.choices, default=AttentionState.OPEN
+    )
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dismissal_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("attention item")
+        verbose_name_plural = _("attention items")
+        ordering = ["since", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "code", "key"], name="attention_one_per_cause")
+        ]
+        indexes = [
+            # The open items: the navigation's count and the list's filter read only these.
+            models.Index(
+                fields=["organizer", "order"],
+                condition=models.Q(state="open"),
+                name="attention_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.code} ({self.state})"

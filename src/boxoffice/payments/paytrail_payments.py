@@ -3,8 +3,10 @@
 ``payment_start`` records a pending Payment (its stamp is how Paytrail's answers find it), asks
 Paytrail for a payment outside any transaction, and returns the hosted page to send the
 customer to. ``payment_record`` takes a verified redirect or callback: both may come, in any
-order, more than once, so it is idempotent. A payment that lands after the order expired (or on
-an order someone already paid) is refunded in full automatically.
+order, more than once, so it is idempotent. Each message is first compared with the ledger
+(the payment's amount and transaction); one that contradicts it is kept as a discrepancy and
+flags the order, never applied. A payment that lands after the order expired (or on an order
+someone already paid) is refunded in full automatically.
 """
 
 import logging
@@ -25,7 +27,16 @@ from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
 from boxoffice.orders.transitions import lock, order_transition
 from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
-from boxoffice.payments.models import Payment, PaymentState, Refund, RefundSource, RefundState
+from boxoffice.payments.discrepancies import discrepancy_record, evidence
+from boxoffice.payments.models import (
+    DiscrepancyKind,
+    DiscrepancySource,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundSource,
+    RefundState,
+)
 from boxoffice.payments.paytrail.client import PaytrailClient, to_cents
 from boxoffice.payments.paytrail.credentials import merchant_for
 from boxoffice.payments.paytrail.errors import MerchantNotConfigured, PaytrailError
@@ -141,49 +152,105 @@ def payment_start(*, order: Order) -> str:
     return created.href
 
 
-def payment_record(params: dict[str, str]) -> Payment | None:
-    """Apply a verified payment redirect or callback. None if no payment has that stamp."""
+def payment_record(
+    params: dict[str, str], *, source: str = DiscrepancySource.CALLBACK
+) -> Payment | None:
+    """Check a verified payment redirect or callback against the ledger, then apply it.
+
+    None if no payment has that stamp, or a merchant other than the order's signed it. Both
+    the redirect and the callback come, in any order and maybe more than once, so applying is
+    idempotent. A message that contradicts the ledger (another amount or transaction, a
+    failure of a confirmed payment) is recorded as a discrepancy and changes nothing else, so
+    it can never hide the genuine message that may follow it.
+    """
     stamp = stamp_of(params)
     payment = Payment.objects.filter(stamp=stamp).select_related("order").first() if stamp else None
     if payment is None or not signed_by_merchant_of(params, payment.order):
         return None
-    status = params.get("checkout-status", "")
-    if status == "ok":
-        _confirm(payment.pk, params)
-    elif status == "fail":
-        _fail(payment.pk)
-    # pending / delayed: Paytrail calls again when it knows.
+    _apply(payment.pk, params, source)
     payment.refresh_from_db()
     return payment
 
 
 @transaction.atomic
-def _confirm(payment_id: int, params: dict[str, str]) -> None:
+def _apply(payment_id: int, params: dict[str, str], source: str) -> None:
     payment = Payment.objects.select_related("order").get(pk=payment_id)
-    order = lock(payment.order)
+    order = lock(payment.order)  # the order first, as every order service locks
     payment = Payment.objects.select_for_update().get(pk=payment_id)
-    if payment.state == PaymentState.CONFIRMED:
-        return  # a repeat: the redirect and the callback both come, maybe twice
-    received = _received_amount(params)
-    if received is None:
-        logger.error("payment %s: unreadable amount %r", payment.stamp, params)
-        return
-    mismatch = received != payment.amount
-    if mismatch:
-        # The money arrived, but not what the order costs: record what came and give it back.
+    payment.order = order
+    contradiction = _contradiction(payment, params)
+    if contradiction is not None:
+        kind, expected, received = contradiction
         logger.error(
-            "payment %s: received %s, expected %s", payment.stamp, received, payment.amount
+            "payment %s: %s message contradicts the ledger: %s expected %s, received %s",
+            payment.stamp,
+            source,
+            kind,
+            expected,
+            received,
         )
-        payment.amount = received
+        discrepancy_record(
+            order=order,
+            actor=PAYTRAIL,
+            source=source,
+            kind=kind,
+            expected=expected,
+            received=received,
+            message=evidence(params),
+            payment=payment,
+        )
+        return
+    status = params.get("checkout-status", "")
+    if status == "ok":
+        _confirm(order, payment, params)
+    elif status == "fail":
+        _fail(order, payment)
+    elif payment.state == PaymentState.PENDING and status:
+        # pending / delayed: Paytrail calls again when it knows. (After ok, a late "pending"
+        # is only an old message overtaken by the news.)
+        payment.provider_status = status[:20]
+        payment.save(update_fields=["provider_status"])
+
+
+def _contradiction(payment: Payment, params: dict[str, str]) -> tuple[str, str, str] | None:
+    """How the message disagrees with the ledger: (kind, expected, received), or None."""
+    transaction_id = params.get("checkout-transaction-id", "")
+    # Before the create answer is stored the transaction is not known yet: the message's is
+    # taken (it is signed, and its stamp is ours).
+    if payment.provider_reference and transaction_id != payment.provider_reference:
+        return DiscrepancyKind.TRANSACTION, payment.provider_reference, transaction_id or "-"
+    expected = str(to_cents(payment.amount))
+    received = params.get("checkout-amount", "")
+    if _cents(received) != int(expected):
+        return DiscrepancyKind.AMOUNT, expected, received or "-"
+    if params.get("checkout-status") == "fail" and payment.state == PaymentState.CONFIRMED:
+        return DiscrepancyKind.STATUS, "ok", "fail"
+    return None
+
+
+def _cents(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _confirm(order: Order, payment: Payment, params: dict[str, str]) -> None:
+    payment.provider_status = "ok"
+    if payment.state == PaymentState.CONFIRMED:
+        payment.save(update_fields=["provider_status"])
+        return  # a repeat: the redirect and the callback both come, maybe twice
     payment.state = PaymentState.CONFIRMED
     payment.confirmed_at = timezone.now()
     payment.provider_reference = params.get("checkout-transaction-id", payment.provider_reference)
     payment.failure_reason = ""
     payment.save(
-        update_fields=["state", "amount", "confirmed_at", "provider_reference", "failure_reason"]
+        update_fields=[
+            "state",
+            "confirmed_at",
+            "provider_reference",
+            "failure_reason",
+            "provider_status",
+        ]
     )
-    provider = params.get("checkout-provider", "")
-    if order.status == OrderStatus.RESERVED and not mismatch:
+    if order.status == OrderStatus.RESERVED:
         order_transition(
             order=order,
             to=OrderStatus.PAID,
@@ -194,18 +261,18 @@ def _confirm(payment_id: int, params: dict[str, str]) -> None:
         return
     # The money arrived but the order cannot take it (expired, cancelled, or already paid by
     # another attempt): give it all back, fees included, since the customer got nothing for it.
-    _refund_unwanted_payment(order, payment, provider)
+    history.money_event(
+        order,
+        OrderEventKind.PAYMENT_NOT_KEPT,
+        PAYTRAIL,
+        payment.amount,
+        stamp=payment.stamp,
+        transaction=payment.provider_reference,
+    )
+    _refund_unwanted_payment(order, payment)
 
 
-def _received_amount(params: dict[str, str]) -> Decimal | None:
-    try:
-        cents = int(params.get("checkout-amount", ""))
-    except ValueError:
-        return None
-    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
-
-
-def _refund_unwanted_payment(order: Order, payment: Payment, provider: str) -> None:
+def _refund_unwanted_payment(order: Order, payment: Payment) -> None:
     from boxoffice.payments.tasks import refund_send, schedule
 
     refund = Refund.objects.create(
@@ -231,16 +298,16 @@ def _refund_unwanted_payment(order: Order, payment: Payment, provider: str) -> N
     schedule(refund_send, refund.pk)
 
 
-@transaction.atomic
-def _fail(payment_id: int) -> None:
-    payment = Payment.objects.select_for_update().select_related("order").get(pk=payment_id)
+def _fail(order: Order, payment: Payment) -> None:
+    payment.provider_status = "fail"
     if payment.state != PaymentState.PENDING:
-        return
+        payment.save(update_fields=["provider_status"])
+        return  # a repeat (a confirmed payment's "fail" is a contradiction, never applied)
     payment.state = PaymentState.FAILED
     payment.failure_reason = _("The payment was cancelled or rejected.")
-    payment.save(update_fields=["state", "failure_reason"])
+    payment.save(update_fields=["state", "failure_reason", "provider_status"])
     history.money_event(
-        payment.order,
+        order,
         OrderEventKind.PAYMENT_FAILED,
         PAYTRAIL,
         payment.amount,

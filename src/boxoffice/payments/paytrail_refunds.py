@@ -24,8 +24,17 @@ from django.utils.translation import gettext as _
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind
+from boxoffice.orders.transitions import lock
 from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
-from boxoffice.payments.models import Refund, RefundSource, RefundState
+from boxoffice.payments.discrepancies import discrepancy_record, evidence
+from boxoffice.payments.ledger import note_over_refund, order_over_refunded_amount
+from boxoffice.payments.models import (
+    DiscrepancyKind,
+    DiscrepancySource,
+    Refund,
+    RefundSource,
+    RefundState,
+)
 from boxoffice.payments.paytrail.client import PaytrailClient, RefundResult, to_cents
 from boxoffice.payments.paytrail.credentials import merchant_for
 from boxoffice.payments.paytrail.errors import (
@@ -105,7 +114,8 @@ def send(refund_id: int) -> str:
             )
     except (MerchantNotConfigured, PaytrailRejected) as error:
         # Paytrail said no (or we could not even ask): final until a person retries.
-        _finish(refund_id, succeeded=False, reason=error.message)
+        told = "refused" if isinstance(error, PaytrailRejected) else ""
+        _finish(refund_id, succeeded=False, reason=error.message, provider_status=told)
         return "refused"
     except PaytrailUnavailable as error:
         if error.maybe_delivered and error.status_code not in RESEND_SAFE_STATUSES:
@@ -117,7 +127,8 @@ def send(refund_id: int) -> str:
         # Never reached Paytrail (no connection), or 503 (it did not take the request): send
         # again with the same stamp, after a pause.
         if refund.attempts >= MAX_SEND_ATTEMPTS:
-            _finish(refund_id, succeeded=False, reason=error.message)
+            # Paytrail never took it (no connection, or 503 each time): it made no refund.
+            _finish(refund_id, succeeded=False, reason=error.message, provider_status="")
             return "gave up"
         if _release(refund_id, reason=error.message):
             schedule(refund_send, refund_id, delay=_backoff(refund.attempts))
@@ -176,12 +187,15 @@ def record_response(refund_id: int, result: RefundResult) -> None:
             refund = Refund.objects.select_for_update().get(pk=refund_id)
             if result.transaction_id and not refund.provider_transaction_id:
                 refund.provider_transaction_id = result.transaction_id
+            refund.provider_status = result.status[:20]
             if result.provider == EMAIL_REFUND and refund.state == RefundState.PROCESSING:
                 refund.failure_reason = _(
                     "Paytrail sent the customer an email to finish this refund; it is done when "
                     "they have given their bank account."
                 )
-            refund.save(update_fields=["provider_transaction_id", "failure_reason"])
+            refund.save(
+                update_fields=["provider_transaction_id", "provider_status", "failure_reason"]
+            )
         schedule(refund_check, refund_id, delay=_confirm_wait())
 
 
@@ -192,56 +206,117 @@ def _finish(
     succeeded: bool,
     transaction_id: str | None = None,
     reason: str = "",
+    source: str = "",
+    provider_status: str | None = None,
 ) -> bool:
-    """Make the refund final; writes history and returns the order when fully refunded.
+    """Make the refund final as Paytrail reported it; writes history, returns the order when
+    fully refunded. Returns whether anything changed.
 
-    A success also overrides an earlier failure (money did move: reality wins); a failure
-    never overrides a success. Returns whether anything changed.
+    A success also overrides an earlier failure: the money did go out, so it is recorded as it
+    happened, and an order refunded beyond what it received meanwhile (retried, or marked as
+    refunded by hand) is flagged over-refunded. A failure never overrides a success.
     """
-    refund = (
-        Refund.objects.select_for_update(of=("self",)).select_related("order").get(pk=refund_id)
-    )
-    if refund.state == RefundState.SUCCEEDED or (not succeeded and refund.state in FINAL):
+    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    order = lock(refund.order)  # the order first, as every order service locks
+    refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund_id)
+    refund.order = order
+    if transaction_id and not refund.provider_transaction_id:
+        refund.provider_transaction_id = transaction_id
+    if provider_status is None:
+        provider_status = "ok" if succeeded else "fail"
+    refund.provider_status = provider_status
+    if not _may_finish(refund, succeeded=succeeded):
+        refund.save(update_fields=["provider_transaction_id", "provider_status"])
         return False
-    if refund.state == RefundState.MANUAL_DONE:
-        return False
-    if refund.state == RefundState.MANUAL_REQUESTED and not (
-        succeeded and refund.source == RefundSource.PAYTRAIL
-    ):
-        return False  # handed to the platform; only Paytrail's own "done" still settles it
+    late = refund.state == RefundState.FAILED
+    over_before = order_over_refunded_amount(order)
     refund.state = RefundState.SUCCEEDED if succeeded else RefundState.FAILED
     refund.completed_at = timezone.now()
-    if transaction_id:
-        refund.provider_transaction_id = transaction_id
     refund.failure_reason = "" if succeeded else reason[:500]
     refund.save(
-        update_fields=["state", "completed_at", "provider_transaction_id", "failure_reason"]
+        update_fields=[
+            "state",
+            "completed_at",
+            "provider_transaction_id",
+            "provider_status",
+            "failure_reason",
+        ]
     )
     kind = OrderEventKind.REFUND_SUCCEEDED if succeeded else OrderEventKind.REFUND_FAILED
     history.money_event(
-        refund.order,
+        order,
         kind,
         PAYTRAIL,
         refund.amount,
         stamp=refund.stamp,
         transaction=refund.provider_transaction_id,
         reason=refund.failure_reason,
+        # A success reported after Paytrail had said the refund failed.
+        late="after a failure" if late else None,
+        source=source,
     )
     if succeeded:
-        return_if_refunded(order=refund.order, actor=PAYTRAIL)
+        note_over_refund(order, PAYTRAIL, before=over_before)
+        return_if_refunded(order=order, actor=PAYTRAIL)
+    return True
+
+
+def _may_finish(refund: Refund, *, succeeded: bool) -> bool:
+    if refund.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE):
+        return False  # done already (a repeat), or the platform recorded this very refund
+    if not succeeded and refund.state == RefundState.FAILED:
+        return False
+    if refund.state == RefundState.MANUAL_REQUESTED:
+        # Handed to the platform; only Paytrail's own "done" still settles it.
+        return succeeded and refund.source == RefundSource.PAYTRAIL
     return True
 
 
 def record_callback(params: dict[str, str]) -> bool:
-    """A verified refund callback (spec §5.2). Returns False if no refund has that stamp."""
+    """A verified refund callback (spec §5.2). Returns False if no refund has that stamp.
+
+    Checked against the ledger first: another amount or transaction than the refund's, or a
+    failure of a refund Paytrail already confirmed, is kept as a discrepancy, never applied.
+    """
     stamp = stamp_of(params)
     refund = Refund.objects.filter(stamp=stamp).select_related("order").first() if stamp else None
     if refund is None or not signed_by_merchant_of(params, refund.order):
         return False
+    _apply_callback(refund.pk, params)
+    return True
+
+
+@transaction.atomic
+def _apply_callback(refund_id: int, params: dict[str, str]) -> None:
+    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    order = lock(refund.order)
+    refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund_id)
+    contradiction = _contradiction(refund, params)
+    if contradiction is not None:
+        kind, expected, received = contradiction
+        logger.error(
+            "refund %s: callback contradicts the ledger: %s expected %s, received %s",
+            refund.stamp,
+            kind,
+            expected,
+            received,
+        )
+        discrepancy_record(
+            order=order,
+            actor=PAYTRAIL,
+            source=DiscrepancySource.CALLBACK,
+            kind=kind,
+            expected=expected,
+            received=received,
+            message=evidence(params),
+            refund=refund,
+        )
+        return
     transaction_id = params.get("checkout-transaction-id") or None
-    if params.get("checkout-status") == "ok":
+    status = params.get("checkout-status")
+    if status == "ok":
         _finish(refund.pk, succeeded=True, transaction_id=transaction_id)
-    elif params.get("checkout-status") == "fail":
+    elif status == "fail":
         reason = (
             _("Paytrail could not make the refund.")
             if transaction_id
@@ -249,7 +324,29 @@ def record_callback(params: dict[str, str]) -> bool:
             else _("Paytrail could not make the refund: the merchant account balance is too low.")
         )
         _finish(refund.pk, succeeded=False, transaction_id=transaction_id, reason=reason)
-    return True
+    elif status:
+        Refund.objects.filter(pk=refund.pk).update(provider_status=status[:20])
+
+
+def _contradiction(refund: Refund, params: dict[str, str]) -> tuple[str, str, str] | None:
+    """How a refund callback disagrees with the ledger: (kind, expected, received), or None."""
+    transaction_id = params.get("checkout-transaction-id", "")
+    known = refund.provider_transaction_id
+    # A cancel callback may come without a transaction (low balance, spec §5.1): nothing to
+    # compare then. Before the answer is stored the transaction is not known yet either.
+    if known and transaction_id and transaction_id != known:
+        return DiscrepancyKind.TRANSACTION, known, transaction_id
+    amount = params.get("checkout-amount")
+    expected = str(to_cents(refund.amount))
+    if amount is not None and amount != expected and not _same_cents(amount, expected):
+        return DiscrepancyKind.AMOUNT, expected, amount or "-"
+    if params.get("checkout-status") == "fail" and refund.state == RefundState.SUCCEEDED:
+        return DiscrepancyKind.STATUS, "ok", "fail"
+    return None
+
+
+def _same_cents(text: str, expected: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) == int(expected)
 
 
 # -- lookups and reconciliation ----------------------------------------------------------------
@@ -277,6 +374,7 @@ def check(refund_id: int) -> str:
                 return "failed"
             # Paytrail knows it and says it is not finished (approval, email refund): it will
             # finish; keep asking, never give up on a refund that exists.
+            Refund.objects.filter(pk=refund_id).update(provider_status=status.status[:20])
             schedule(refund_check, refund_id, delay=_confirm_wait())
             return "still pending at Paytrail"
     waited = timezone.now() - (refund.sent_at or refund.created_at)
@@ -295,9 +393,10 @@ def _hand_to_platform(refund_id: int) -> None:
     one can refund the order again meanwhile; staff complete it with the reference they find
     (or make the refund by hand and record that).
     """
-    refund = (
-        Refund.objects.select_for_update(of=("self",)).select_related("order").get(pk=refund_id)
-    )
+    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    order = lock(refund.order)  # the order first, as every order service locks
+    refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund_id)
+    refund.order = order
     if refund.state != RefundState.PROCESSING:
         return
     refund.state = RefundState.MANUAL_REQUESTED

@@ -1,12 +1,18 @@
 """Money read from an order's payments and refunds."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, QuerySet
+
+from boxoffice.accounts.permissions import Principal
 from boxoffice.common.money import ZERO
 from boxoffice.orders.models import Order
 from boxoffice.payments.models import (
     REFUND_STATES_COUNTED,
+    AttentionItem,
+    AttentionState,
     Payment,
     PaymentState,
     Refund,
@@ -54,3 +60,36 @@ def manual_refunds_done(*, limit: int) -> list[Refund]:
         .select_related("order", "order__organizer")
         .order_by("-completed_at", "-pk")[:limit]
     )
+
+
+# -- attention (payments.attention keeps the items) --------------------------------------------
+
+
+def _open_items() -> QuerySet[AttentionItem]:
+    return AttentionItem.objects.filter(state=AttentionState.OPEN)
+
+
+def attention_open(order_ids: Iterable[int]) -> dict[int, list[AttentionItem]]:
+    """The open items of these orders (already scoped by the caller), oldest cause first."""
+    found: dict[int, list[AttentionItem]] = defaultdict(list)
+    for item in _open_items().filter(order_id__in=list(order_ids)).order_by("since", "pk"):
+        found[item.order_id].append(item)
+    return found
+
+
+def orders_needing_attention(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """``orders`` (already scoped) narrowed to those with an open attention item."""
+    return orders.filter(Exists(_open_items().filter(order=OuterRef("pk"))))
+
+
+def attention_count(principal: Principal) -> int:
+    """How many orders need a person, among those the principal may see."""
+    items = _open_items()
+    if not principal.is_platform_staff:
+        items = items.filter(organizer_id__in=principal.organizer_ids)
+    return items.values("order_id").distinct().count()
+
+
+def attention_item_for(order: Order, item_id: int) -> AttentionItem:
+    """One of the order's open or closed items (the order is already scoped); DoesNotExist."""
+    return AttentionItem.objects.select_related("order").get(order=order, pk=item_id)

@@ -18,10 +18,11 @@ from boxoffice.notifications.lifecycle import notify_cancelled, notify_refunded
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
-from boxoffice.orders.services import REFUNDS_IN_FLIGHT, order_cancel
+from boxoffice.orders.services import order_cancel
 from boxoffice.orders.transitions import lock, order_transition, sync
 from boxoffice.payments.models import (
     REFUND_STATES_COUNTED,
+    REFUND_STATES_IN_FLIGHT,
     Payment,
     PaymentState,
     Refund,
@@ -34,7 +35,7 @@ from boxoffice.payments.selectors import paid_amount, refundable_amount
 REFUNDED_BY_PLATFORM = frozenset(
     {PaymentMethod.EPASSI, PaymentMethod.SMARTUM, PaymentMethod.INVOICE}
 )
-IN_FLIGHT = REFUNDS_IN_FLIGHT
+IN_FLIGHT = REFUND_STATES_IN_FLIGHT
 COUNTED = REFUND_STATES_COUNTED
 NO_REFUND_SERVICE = gettext_lazy(
     "This payment method has no refund service: use Mark as refunded once the money has been "
@@ -199,9 +200,9 @@ def order_accept_return(*, order: Order, actor: Actor) -> Refund | None:
 @transaction.atomic
 def refund_complete_manual(*, refund: Refund, actor: Actor, reference: str) -> Refund:
     """Platform staff record that they returned the money of a queued refund."""
-    locked = (
-        Refund.objects.select_for_update(of=("self",)).select_related("order").get(pk=refund.pk)
-    )
+    order = lock(refund.order)  # the order first, as every order service locks
+    locked = Refund.objects.select_for_update(of=("self",)).get(pk=refund.pk)
+    locked.order = order
     if locked.state == RefundState.MANUAL_DONE:
         return locked
     if locked.state != RefundState.MANUAL_REQUESTED:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from boxoffice.payments import paytrail_payments, paytrail_refunds
 from boxoffice.payments.callbacks import verified_params
-from boxoffice.payments.models import PaymentState
+from boxoffice.payments.models import DiscrepancySource, PaymentState
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,9 @@ def paytrail_payment_callback(request: HttpRequest, outcome: str) -> HttpRespons
 def paytrail_return(request: HttpRequest, outcome: str) -> HttpResponse:
     """The customer's browser back from Paytrail: record what it says, show their order."""
     params = verified_params(request.GET)
-    payment = paytrail_payments.payment_record(params) if params is not None else None
+    payment = None
+    if params is not None:
+        payment = paytrail_payments.payment_record(params, source=DiscrepancySource.REDIRECT)
     if payment is None:
         return render(request, "payments/return_unknown.html", status=400)
     order = payment.order

@@ -1,0 +1,9 @@
+"""What the orders app tells the apps above it (DESIGN §2: they subscribe, orders never imports
+them)."""
+
+from django.dispatch import Signal
+
+# Sent by orders.history for every history row, inside the transaction that wrote it, with
+# ``event`` (the OrderEvent). Receivers run in that transaction, so what they write commits with
+# the change, or not at all.
+order_event_recorded = Signal()

@@ -1,0 +1,305 @@
+"""The attention list: why an order needs a person now, derived from its ledger.
+
+``causes`` reads an order's payments, refunds and discrepancies and says what is wrong, each
+cause with a key naming what it is about. ``attention_refresh`` makes the stored items
+(models.AttentionItem) agree: a new cause opens an item, a cause that is gone clears it, a
+cause that comes back reopens it (unless a manager dismissed it). It runs inside the
+transaction of every ledger change, as a subscriber to the order's history (``on_order_event``),
+and for the causes that only time brings (waiting too long) the worker's hourly
+``attention_sweep`` looks for new ones.
+
+| code | open while |
+|---|---|
+| refund_failed | the latest failed refund is not followed by one on its way, and money is owed |
+| refund_unconfirmed | a Paytrail refund is unconfirmed past PAYTRAIL_REFUND_GIVE_UP_SECONDS |
+| manual_refund_waiting | a refund waits in the platform's queue past MANUAL_REFUND_WARN_DAYS |
+| payment_mismatch | a Paytrail message that contradicted the ledger is not resolved |
+| over_refunded | more was refunded than the order received |
+| unrefunded_cancellation | cancelled past UNREFUNDED_WARN_DAYS, money owed, no refund under way |
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from boxoffice.common.errors import DomainError
+from boxoffice.common.money import ZERO
+from boxoffice.common.schedule import claim_turn
+from boxoffice.orders import history
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
+from boxoffice.orders.transitions import lock
+from boxoffice.payments.ledger import over_refunded_amount
+from boxoffice.payments.models import (
+    REFUND_STATES_DONE,
+    REFUND_STATES_IN_FLIGHT,
+    AttentionCode,
+    AttentionItem,
+    AttentionState,
+    Discrepancy,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundSource,
+    RefundState,
+)
+from boxoffice.payments.selectors import refundable_amount
+
+C = AttentionCode
+
+# History rows after which an order's attention may have changed: money moved or was
+# contradicted, or the status changed.
+LEDGER_KINDS = frozenset(
+    {
+        OrderEventKind.PAID,
+        OrderEventKind.CANCELLED,
+        OrderEventKind.REFUNDED,
+        OrderEventKind.MARKED_REFUNDED,
+        OrderEventKind.RETURN_DECLINED,
+        OrderEventKind.PAYMENT_FAILED,
+        OrderEventKind.PAYMENT_NOT_KEPT,
+        OrderEventKind.PAYMENT_MISMATCH,
+        OrderEventKind.REFUND_REQUESTED,
+        OrderEventKind.REFUND_SUCCEEDED,
+        OrderEventKind.REFUND_FAILED,
+        OrderEventKind.OVER_REFUNDED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Cause:
+    code: str
+    key: str
+    since: datetime
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def _days(value: float) -> timedelta:
+    return timedelta(days=value)
+
+
+def causes(
+    order: Order,
+    payments: list[Payment],
+    refunds: list[Refund],
+    discrepancies: Iterable[Discrepancy],
+    *,
+    now: datetime,
+) -> list[Cause]:
+    """What needs a person on this order now, by the table in the module docstring."""
+    found: list[Cause] = []
+    refundable = refundable_amount(order, payments, refunds)
+    in_flight = any(r.state in REFUND_STATES_IN_FLIGHT for r in refunds)
+    failed = [r for r in refunds if r.state == RefundState.FAILED]
+    owed = refundable > ZERO and order.status != OrderStatus.RETURNED
+    if failed and owed and not in_flight:
+        last = failed[-1]
+        found.append(
+            Cause(
+                C.REFUND_FAILED,
+                f"refund:{last.pk}",
+                last.completed_at or last.created_at,
+                {"amount": str(last.amount)},
+            )
+        )
+    give_up = timedelta(seconds=settings.PAYTRAIL_REFUND_GIVE_UP_SECONDS)
+    manual_warn = _days(settings.MANUAL_REFUND_WARN_DAYS)
+    for refund in refunds:
+        detail = {"amount": str(refund.amount)}
+        if refund.source == RefundSource.PAYTRAIL and refund.state in (
+            RefundState.PROCESSING,
+            RefundState.MANUAL_REQUESTED,
+        ):
+            sent = refund.sent_at or refund.created_at
+            if now - sent >= give_up:
+                found.append(Cause(C.REFUND_UNCONFIRMED, f"refund:{refund.pk}", sent, detail))
+        elif (
+            refund.state == RefundState.MANUAL_REQUESTED and now - refund.created_at >= manual_warn
+        ):
+            found.append(
+                Cause(C.MANUAL_REFUND_WAITING, f"refund:{refund.pk}", refund.created_at, detail)
+            )
+    for discrepancy in discrepancies:
+        if discrepancy.resolved_at is None:
+            found.append(
+                Cause(
+                    C.PAYMENT_MISMATCH,
+                    f"discrepancy:{discrepancy.pk}",
+                    discrepancy.created_at,
+                    {
+                        "about": "refund" if discrepancy.refund_id else "payment",
+                        "field": discrepancy.kind,
+                        "expected": discrepancy.expected,
+                        "received": discrepancy.received,
+                    },
+                )
+            )
+    excess = over_refunded_amount(payments, refunds)
+    if excess > ZERO:
+        done = [r.completed_at for r in refunds if r.state in REFUND_STATES_DONE and r.completed_at]
+        found.append(
+            Cause(
+                C.OVER_REFUNDED, f"excess:{excess}", max(done, default=now), {"amount": str(excess)}
+            )
+        )
+    waited = order.cancelled_at is not None and (
+        now - order.cancelled_at >= _days(settings.UNREFUNDED_WARN_DAYS)
+    )
+    if order.status == OrderStatus.CANCELLED and owed and not in_flight and not failed and waited:
+        assert order.cancelled_at is not None
+        found.append(
+            Cause(
+                C.UNREFUNDED_CANCELLATION, "order", order.cancelled_at, {"amount": str(refundable)}
+            )
+        )
+    return found
+
+
+def attention_refresh(order: Order, *, now: datetime | None = None) -> list[AttentionItem]:
+    """Make the order's stored items agree with its ledger; returns the open ones.
+
+    Runs in the caller's transaction, with the order row locked (taken here if the caller has
+    not), so two refreshes of one order never race.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = lock(order)
+        found = {
+            (c.code, c.key): c
+            for c in causes(
+                locked,
+                list(locked.payments.order_by("pk")),
+                list(locked.refunds.order_by("pk")),
+                locked.discrepancies.order_by("pk"),
+                now=now,
+            )
+        }
+        stored = {(i.code, i.key): i for i in locked.attention_items.all()}
+        for key, item in stored.items():
+            cause = found.get(key)
+            if cause is None and item.state == AttentionState.OPEN:
+                item.state, item.closed_at = AttentionState.CLEARED, now
+                item.save(update_fields=["state", "closed_at"])
+            elif cause is not None and item.state == AttentionState.CLEARED:
+                item.state, item.closed_at = AttentionState.OPEN, None
+                item.since, item.detail = cause.since, cause.detail
+                item.save(update_fields=["state", "closed_at", "since", "detail"])
+        for key, cause in found.items():
+            if key not in stored:
+                AttentionItem.objects.create(
+                    order=locked,
+                    organizer_id=locked.organizer_id,
+                    code=cause.code,
+                    key=cause.key,
+                    since=cause.since,
+                    detail=cause.detail,
+                    opened_at=now,
+                )
+        return list(
+            locked.attention_items.filter(state=AttentionState.OPEN).order_by("since", "pk")
+        )
+
+
+def on_order_event(sender: Any, event: OrderEvent, **kwargs: Any) -> None:
+    """Subscriber to orders.signals.order_event_recorded: refresh after a ledger change."""
+    if event.kind in LEDGER_KINDS:
+        attention_refresh(event.order)
+
+
+# -- time brings causes too ------------------------------------------------------------------
+
+SWEEP_EVERY = timedelta(hours=1)
+
+
+def attention_sweep(*, now: datetime | None = None) -> int:
+    """Refresh every order a cause may have reached by waiting; returns how many were looked at.
+
+    Looks only where waiting matters (refunds in the platform's queue, unconfirmed Paytrail
+    refunds, cancelled orders that received money) and skips causes already on record, plus the
+    open items themselves, so a resolved cause that somehow missed its refresh is cleared too.
+    """
+    now = now or timezone.now()
+    manual_cutoff = now - _days(settings.MANUAL_REFUND_WARN_DAYS)
+    unconfirmed_cutoff = now - timedelta(seconds=settings.PAYTRAIL_REFUND_GIVE_UP_SECONDS)
+    cancelled_cutoff = now - _days(settings.UNREFUNDED_WARN_DAYS)
+    waiting = Refund.objects.filter(
+        state=RefundState.MANUAL_REQUESTED, created_at__lte=manual_cutoff
+    ).exclude(source=RefundSource.PAYTRAIL)
+    unconfirmed = Refund.objects.filter(
+        source=RefundSource.PAYTRAIL,
+        state__in=(RefundState.PROCESSING, RefundState.MANUAL_REQUESTED),
+        sent_at__lte=unconfirmed_cutoff,
+    )
+    order_ids = set(_not_on_record(waiting, C.MANUAL_REFUND_WAITING))
+    order_ids |= set(_not_on_record(unconfirmed, C.REFUND_UNCONFIRMED))
+    received = Payment.objects.filter(order=OuterRef("pk"), state=PaymentState.CONFIRMED)
+    flagged = AttentionItem.objects.filter(order=OuterRef("pk"), code=C.UNREFUNDED_CANCELLATION)
+    order_ids |= set(
+        Order.objects.filter(status=OrderStatus.CANCELLED, cancelled_at__lte=cancelled_cutoff)
+        .filter(Exists(received))
+        .exclude(Exists(flagged))
+        .values_list("pk", flat=True)
+    )
+    order_ids |= set(
+        AttentionItem.objects.filter(state=AttentionState.OPEN).values_list("order_id", flat=True)
+    )
+    for order in Order.objects.filter(pk__in=order_ids).order_by("pk"):
+        attention_refresh(order, now=now)
+    return len(order_ids)
+
+
+def _not_on_record(refunds: Any, code: str) -> list[int]:
+    """Order ids of ``refunds`` that have no item of ``code`` yet."""
+    rows = list(refunds.values_list("pk", "order_id"))
+    keys = {f"refund:{pk}" for pk, _order in rows}
+    known = set(AttentionItem.objects.filter(code=code, key__in=keys).values_list("key", flat=True))
+    return [order_id for pk, order_id in rows if f"refund:{pk}" not in known]
+
+
+def attention_sweep_hourly() -> int:
+    """The worker's periodic job: the sweep, once an hour across all workers."""
+    if not claim_turn("attention_sweep", every=SWEEP_EVERY):
+        return 0
+    return attention_sweep()
+
+
+# -- a manager's word --------------------------------------------------------------------------
+
+NOTE_MAX = 1000
+
+
+@transaction.atomic
+def attention_dismiss(*, item: AttentionItem, actor: Actor, note: str) -> AttentionItem:
+    """A manager has looked at the item and says why it needs nothing more (history row).
+
+    Refused, changing nothing, without a note or when the cause is already resolved. A repeat
+    of a dismissal is a no-op.
+    """
+    note = note.strip()
+    if not note:
+        raise DomainError(_("Write a note saying why this needs nothing more."))
+    if len(note) > NOTE_MAX:
+        raise DomainError(
+            _("The note is too long (at most %(max)d characters).") % {"max": NOTE_MAX}
+        )
+    order = lock(item.order)
+    locked = AttentionItem.objects.select_for_update().get(pk=item.pk)
+    if locked.state == AttentionState.DISMISSED:
+        return locked
+    if locked.state != AttentionState.OPEN:
+        raise DomainError(_("This is already resolved."))
+    locked.state = AttentionState.DISMISSED
+    locked.closed_at = timezone.now()
+    locked.dismissed_by = actor.user
+    locked.dismissal_note = note
+    locked.save(update_fields=["state", "closed_at", "dismissed_by", "dismissal_note"])
+    history.attention_dismissed(order, actor, code=locked.code, note=note)
+    return locked

@@ -1,0 +1,72 @@
+"""Recording a provider message that contradicts the ledger (models.Discrepancy).
+
+Called inside the transaction that examined the message, with the order row locked: the
+discrepancy, its history row and the order's flag commit together. The same contradiction
+seen again (a repeated callback, the redirect after the callback) adds nothing.
+"""
+
+from typing import Any
+
+from boxoffice.orders import history
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import Order, OrderEventKind
+from boxoffice.payments.models import Discrepancy, Payment, Refund
+
+# Only the checkout-* parameters are evidence; the signature proves them and is not kept.
+EVIDENCE_PREFIX = "checkout-"
+
+
+def evidence(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k.startswith(EVIDENCE_PREFIX)}
+
+
+def discrepancy_record(
+    *,
+    order: Order,
+    actor: Actor,
+    source: str,
+    kind: str,
+    expected: str,
+    received: str,
+    message: dict[str, Any],
+    payment: Payment | None = None,
+    refund: Refund | None = None,
+) -> Discrepancy | None:
+    """Keep the contradiction and write its history row; None if it is already on record."""
+    expected, received = expected[:200], received[:200]
+    open_same = Discrepancy.objects.filter(
+        order=order,
+        payment=payment,
+        refund=refund,
+        kind=kind,
+        expected=expected,
+        received=received,
+        resolved_at__isnull=True,
+    )
+    if open_same.exists():
+        return None
+    row = Discrepancy.objects.create(
+        order=order,
+        payment=payment,
+        refund=refund,
+        source=source,
+        kind=kind,
+        expected=expected,
+        received=received,
+        message=message,
+    )
+    about = payment or refund
+    assert about is not None
+    history.money_event(
+        order,
+        OrderEventKind.PAYMENT_MISMATCH,
+        actor,
+        about.amount,
+        stamp=about.stamp,
+        about="refund" if refund is not None else "payment",
+        field=kind,
+        expected=expected,
+        received=received,
+        source=source,
+    )
+    return row
