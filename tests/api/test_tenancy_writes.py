@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from backoffice.routes import attention_item
 from boxoffice.accounts.models import Role
 from boxoffice.api.models import IdempotencyKey
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
@@ -25,10 +26,12 @@ class Route:
     write: bool = True
 
     def call(self, client: Any, order: Order, code: str | None = None, **extra: Any) -> Any:
+        item = order.attention_items.order_by("pk").first()
         path = self.path.format(
             code=code or order.code,
             ticket=order.tickets.order_by("pk").first().pk,
             event=order.event_id,
+            item=item.pk if item else 0,
         )
         body = self.body(order) if callable(self.body) else self.body
         if self.method == "get":
@@ -69,6 +72,7 @@ ORDER_WRITES = [
     Route("post", "/orders/{code}/mark-refunded", {"reference": "x"}),
     Route("post", "/orders/{code}/mark-paid", {"reference": "x"}),
     Route("post", "/orders/{code}/resend-tickets", {"to": "mallory@example.com"}),
+    Route("post", "/orders/{code}/attention/{item}/dismiss", {"note": "nothing to see"}),
 ]
 EVENT_WRITES = [
     Route("post", "/events/{event}/orders", placement),
@@ -84,19 +88,23 @@ MANAGER_ONLY = {
     "/orders/{code}/mark-refunded",
     "/orders/{code}/mark-paid",
     "/events/{event}/orders",
+    "/orders/{code}/attention/{item}/dismiss",
 }
 
 
 @pytest.fixture
 def paid(order_in) -> Order:
-    return order_in(S.PAID)
+    """A paid order that needs attention: a Paytrail message contradicted its payment."""
+    order = order_in(S.PAID)
+    attention_item(order)
+    return order
 
 
 def test_every_route_is_listed(client):
     """A new route must be added here, so that its tenancy is tested."""
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     documented = {
-        (method, path.removeprefix("/api/v1"))
+        (method, path.removeprefix("/api/v1").replace("{item_id}", "{item}"))
         for path, operations in paths.items()
         for method in operations
         if "{code}" in path or path in ("/api/v1/events/{event_id}/orders", "/api/v1/checkin")

@@ -50,6 +50,7 @@ ORDER_URLS: list[tuple[str, str, str]] = [
     ("order_accept_return", "POST", OrderStatus.RETURN_REQUESTED),
     ("order_decline_return", "GET", OrderStatus.RETURN_REQUESTED),
     ("order_decline_return", "POST", OrderStatus.RETURN_REQUESTED),
+    ("attention_dismiss", "POST", OrderStatus.PAID),
 ]
 
 POST_DATA: dict[str, dict[str, str]] = {
@@ -68,10 +69,33 @@ POST_DATA: dict[str, dict[str, str]] = {
     "order_mark_refunded": {"reference": "INTRUDER", "note": "intruder"},
     "order_accept_return": {},
     "order_decline_return": {"reason": "intruder"},
+    "attention_dismiss": {"note": "intruder"},
 }
 
 
+def attention_item(order: Order) -> Any:
+    """An open attention item of the order: a Paytrail message that contradicted its payment."""
+    from boxoffice.orders.actors import Actor
+    from boxoffice.payments.discrepancies import discrepancy_record
+
+    payment = order.payments.get()
+    discrepancy_record(
+        order=order,
+        actor=Actor.system("Paytrail"),
+        source="callback",
+        kind="amount",
+        expected=str(int(payment.amount * 100)),
+        received="1",
+        message={"checkout-amount": "1"},
+        payment=payment,
+    )
+    return order.attention_items.get()
+
+
 def order_url(name: str, order: Order) -> str:
+    if name == "attention_dismiss":
+        item = order.attention_items.first() or attention_item(order)
+        return reverse(f"backoffice:{name}", args=[order.code, item.pk])
     if name in ("ticket_participant", "ticket_pdf"):
         ticket = order.tickets.order_by("pk").first()
         assert ticket is not None

@@ -105,6 +105,7 @@ def test_refund_queue_link_only_for_staff(owner_client, staff):
     assert "Refund queue" not in nav_links(owner_client.get("/backoffice/orders/"))
     assert nav_links(staff.get("/backoffice/orders/")) == [
         "Orders",
+        "Needs attention",
         "Return requests",
         "Check-in",
         "API",

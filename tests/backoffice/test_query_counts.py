@@ -20,11 +20,13 @@ from boxoffice.orders.services import (
     ticket_update_participant,
 )
 
-LIST_BOUND = 8
+# Two of them are the attention list's: the open items of the page's orders, and the
+# navigation's count of orders that need a person.
+LIST_BOUND = 10
 # A substring search first probes how common the term is (two bounded reads; on PostgreSQL
 # inside a transaction that restricts them to trigram scans: 3 more statements).
 SEARCH_BOUND = LIST_BOUND + 2 + 3
-DETAIL_BOUND = 10
+DETAIL_BOUND = 12
 CUSTOMER_BOUND = 3
 
 

@@ -557,9 +557,10 @@ def test_failed_refund_shows_paytrails_reason_and_offers_refund_again(
     assert parse(response).find(data_testid="order-status").text() == "Cancelled"
     assert in_flight_notice(response) == ""
     assert action_links(response) == ["Refund order", "Mark as refunded"]
-    assert parse(response).find("p", data_testid="refund-failed").text() == (
-        "The refund of €98.00 failed: Paytrail refused the refund: HTTP 400 "
-        "Use Refund order to try again."
+    # The attention card at the top says what went wrong and what to do.
+    assert parse(response).find(data_testid="attention-message").text() == (
+        "The refund of €98.00 failed: Paytrail refused the refund: HTTP 400. Refund the order "
+        "again, or mark it as refunded once the money is back."
     )
     money = table_rows(response, section="money-h")
     assert money[-1][1:] == [

@@ -10,7 +10,7 @@ from boxoffice.accounts.models import Role
 from boxoffice.orders.models import Order, OrderStatus
 
 from .pages import parse, table_rows, without_csrf
-from .routes import ORDER_URLS, ids, request
+from .routes import ORDER_URLS, ids, order_url, request
 
 LIST = "/backoffice/orders/"
 
@@ -47,6 +47,7 @@ def test_foreign_order_url_is_404_and_changes_nothing(
     intruders, foreign_in, other_owner, login, snapshot, intruder, name, method, status
 ):
     foreign = foreign_in(status)
+    order_url(name, foreign)  # what the URL names (e.g. an attention item) exists beforehand
     before = snapshot(foreign)
 
     response = request(intruders[intruder](), method, name, foreign)

@@ -54,12 +54,12 @@ def test_a_failed_refund_opens_an_item_and_a_successful_retry_clears_it(
         "refund_failed",
         f"refund:{failed_refund.pk}",
         "open",
-        {"amount": "98.00"},
+        {"amount": "98.00", "reason": "Paytrail could not make the refund."},
     )
     assert item.organizer_id == cancelled.organizer_id
     assert attention_message(item) == (
-        "The refund of €98.00 failed. Refund the order again, or mark it as refunded once the "
-        "money is back."
+        "The refund of €98.00 failed: Paytrail could not make the refund. Refund the order "
+        "again, or mark it as refunded once the money is back."
     )
 
     refund_request(order=cancelled, actor=actor)  # a retry on its way: not failed any more

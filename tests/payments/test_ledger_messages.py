@@ -252,9 +252,9 @@ def test_fail_then_marked_refunded_then_ok_is_recorded_and_flagged_over_refunded
         ("external", "succeeded", Decimal("98.00")),
     ]
     over = cancelled.history.get(kind=OrderEventKind.OVER_REFUNDED)
-    assert over.data == {"amount": "93.00", "received": "103.00", "refunded": "196.00"}
+    assert over.data == {"amount": "93.00", "received_total": "103.00", "refunded_total": "196.00"}
     late = cancelled.history.filter(kind=OrderEventKind.REFUND_SUCCEEDED).get()
-    assert late.data["late"] == "after a failure"
+    assert late.data["late"] == "after_failure"
     # One "your order was refunded" notice, from the manual mark; none for the late success.
     assert list(cancelled.emails.filter(kind="refund").values_list("context", flat=True)) == [
         {"amount": "98.00"}

@@ -23,6 +23,8 @@ class Action(StrEnum):
     # Register and delete the organizer's webhooks (owner and manager).
     MANAGE_WEBHOOKS = "manage_webhooks"
     MANAGE_API_TOKENS = "manage_api_tokens"
+    # Say that an attention item needs nothing more (with a note): owner and manager.
+    DISMISS_ATTENTION = "dismiss_attention"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {

@@ -27,6 +27,16 @@ class EventOut(Schema):
         return str(event.organizer.slug)
 
 
+class AttentionOut(Schema):
+    id: int = Field(description="dismiss it with POST /orders/{code}/attention/{id}/dismiss")
+    code: str = Field(
+        description="refund_failed, refund_unconfirmed, manual_refund_waiting, payment_mismatch, "
+        "over_refunded or unrefunded_cancellation"
+    )
+    message: str = Field(description="what is wrong, in the request's language")
+    since: datetime = Field(description="when its cause began")
+
+
 class OrderSummaryOut(Schema):
     code: str
     event_id: int
@@ -37,6 +47,7 @@ class OrderSummaryOut(Schema):
     total: Decimal
     product_count: int
     created_at: datetime
+    attention: list[AttentionOut] = Field(description="why the order needs a person; [] if not")
 
 
 class OrderPage(Schema):
@@ -106,6 +117,7 @@ class OrderOut(Schema):
     tickets: list[TicketOut]
     payments: list[PaymentOut]
     refunds: list[RefundOut]
+    attention: list[AttentionOut] = Field(description="why the order needs a person; [] if not")
 
 
 class HistoryOut(Schema):
@@ -173,6 +185,12 @@ class CancelIn(InputSchema):
 class MarkRefundedIn(InputSchema):
     reference: str = Field(default="", max_length=200, description="e.g. bank transfer reference")
     note: str = Field(default="", max_length=1000)
+
+
+class DismissIn(InputSchema):
+    note: str = Field(
+        min_length=1, max_length=1000, description="why it needs nothing more (kept in history)"
+    )
 
 
 class MarkPaidIn(InputSchema):

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 
 from boxoffice.accounts.permissions import Action
 from boxoffice.api import auth, errors, order_writes
+from boxoffice.api.attention import router as attention_router
 from boxoffice.api.pagination import page
 from boxoffice.api.schemas import (
     MAX_ID,
@@ -27,6 +28,9 @@ from boxoffice.catalog.models import Event
 from boxoffice.orders import selectors
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
 from boxoffice.orders.selectors import OrderFilters
+from boxoffice.payments.attention_text import attention_message
+from boxoffice.payments.models import AttentionItem
+from boxoffice.payments.selectors import attention_open, orders_needing_attention
 from boxoffice.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
@@ -82,6 +86,7 @@ class OrderQuery(Schema):
     )
     created_after: datetime | None = None
     created_before: datetime | None = None
+    attention: bool = Field(False, description="only orders that need a person")
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=200)
 
@@ -124,8 +129,27 @@ def orders_list(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, obj
         orders = orders.filter(created_at__gte=query.created_after)
     if query.created_before is not None:
         orders = orders.filter(created_at__lt=query.created_before)
+    if query.attention:
+        orders = orders_needing_attention(orders)
     rows, next_cursor = page(orders, query.cursor, query.limit)
-    return {"orders": rows, "next_cursor": next_cursor}
+    items = attention_open(order.pk for order in rows)
+    return {
+        "orders": [
+            {
+                **{f.attname: getattr(o, f.attname) for f in Order._meta.concrete_fields},
+                "attention": attention_out(items.get(o.pk, [])),
+            }
+            for o in rows
+        ],
+        "next_cursor": next_cursor,
+    }
+
+
+def attention_out(items: list[AttentionItem]) -> list[dict[str, object]]:
+    return [
+        {"id": i.pk, "code": i.code, "message": attention_message(i), "since": i.since}
+        for i in items
+    ]
 
 
 def get_order(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Order:
@@ -150,6 +174,7 @@ def order_out(request: HttpRequest, order: Order) -> dict[str, object]:
         "tickets": list(selectors.order_tickets(order)),
         "payments": list(order.payments.order_by("id")),
         "refunds": list(order.refunds.order_by("id")),
+        "attention": attention_out(attention_open([order.pk]).get(order.pk, [])),
     }
 
 
@@ -165,3 +190,4 @@ def orders_history(request: HttpRequest, code: str) -> list[object]:
 
 
 api.add_router("/webhooks", webhooks_router)
+api.add_router("", attention_router)

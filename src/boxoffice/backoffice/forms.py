@@ -54,6 +54,7 @@ class OrderFilterForm(forms.Form):
     payment_method = forms.ChoiceField(
         required=False, label=_("Payment method"), widget=PlainSelect
     )
+    attention = forms.BooleanField(required=False, label=_("Needs attention only"))
 
     def __init__(
         self,
@@ -164,4 +165,12 @@ class MarkRefundedForm(forms.Form):
     )
     note = forms.CharField(
         label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DismissAttentionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why it needs nothing more"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
     )

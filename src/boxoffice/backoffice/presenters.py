@@ -19,7 +19,8 @@ from boxoffice.notifications.models import EmailKind
 from boxoffice.orders.models import Language, Order, OrderEvent, OrderEventKind, OrderStatus, Ticket
 from boxoffice.orders.services import can_mark_paid_by_hand
 from boxoffice.orders.states import is_allowed
-from boxoffice.payments.models import Refund
+from boxoffice.payments.attention_text import paytrail_cents
+from boxoffice.payments.models import AttentionCode, DiscrepancyKind, Refund
 from boxoffice.payments.services import IN_FLIGHT, refund_method_for
 
 FIELD_LABELS = {
@@ -33,10 +34,12 @@ FIELD_LABELS = {
 }
 FIELD_ORDER = {name: i for i, name in enumerate(FIELD_LABELS)}
 STATUS_LABELS = dict(OrderStatus.choices)
-MONEY_KEYS = {"amount", "total"}
+MONEY_KEYS = {"amount", "total", "received_total", "refunded_total"}
 EMAIL_KIND_LABELS = dict(EmailKind.choices)
 VIA_LABELS = {"paytrail": "Paytrail", "platform": _("the platform's refund queue")}
 LANGUAGE_LABELS = dict(Language.choices)
+DISCREPANCY_LABELS = dict(DiscrepancyKind.choices)
+ATTENTION_LABELS = dict(AttentionCode.choices)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,13 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
             ("reason", _("Reason")),
             ("error", _("Error")),
             ("via", _("Refunded through")),
+            ("field", _("What differs")),
+            ("expected", _("Expected")),
+            ("received", _("Received")),
+            ("received_total", _("Received in all")),
+            ("refunded_total", _("Refunded in all")),
+            ("late", _("Note")),
+            ("code", _("Attention")),
             ("reference", _("Reference")),
             ("transaction", _("Paytrail transaction")),
             ("note", _("Note")),
@@ -98,6 +108,14 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
                 continue  # a status change's "to" is shown as from -> to, not as a recipient
             if key == "via":
                 value = VIA_LABELS.get(value, value)
+            if key in ("expected", "received") and data.get("field") == "amount":
+                value = paytrail_cents(value)
+            if key == "field":
+                value = DISCREPANCY_LABELS.get(value, value)
+            if key == "late":
+                value = _("Paytrail reported this success after it had reported a failure.")
+            if key == "code":
+                value = ATTENTION_LABELS.get(value, value)
             if key == "email_kind":
                 value = EMAIL_KIND_LABELS.get(value, value)
             if key == "reason":

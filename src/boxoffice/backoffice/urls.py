@@ -2,6 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from boxoffice.backoffice import (
+    attention_views,
     checkin_views,
     document_views,
     refund_views,
@@ -58,6 +59,11 @@ urlpatterns = [
         "orders/<str:code>/decline-return/",
         return_views.order_decline_return_view,
         name="order_decline_return",
+    ),
+    path(
+        "orders/<str:code>/attention/<int:item_id>/dismiss/",
+        attention_views.attention_dismiss_view,
+        name="attention_dismiss",
     ),
     path("orders/<str:code>/resend/", document_views.order_resend_tickets, name="order_resend"),
     path("checkin/", checkin_views.checkin_events, name="checkin_events"),

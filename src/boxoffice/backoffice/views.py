@@ -35,6 +35,8 @@ from boxoffice.common.money import format_eur
 from boxoffice.orders import selectors, services
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, Ticket, TicketState
+from boxoffice.payments import selectors as payment_selectors
+from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.selectors import paid_amount, refundable_amount
 
 
@@ -81,6 +83,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
         payment_method=form.value("payment_method") or "",
     )
     orders = selectors.order_list(principal=principal, filters=filters)
+    attention_only = bool(form.value("attention"))
+    if attention_only:
+        orders = payment_selectors.orders_needing_attention(orders)
     if many:
         orders = orders.select_related("event", "organizer")
     page: Any
@@ -91,14 +96,27 @@ def order_list(request: HttpRequest) -> HttpResponse:
             request.GET.get("page")
         )
     filtered = any(
-        (filters.q, filters.event_id, filters.organizer_id, filters.status, filters.payment_method)
+        (
+            filters.q,
+            filters.event_id,
+            filters.organizer_id,
+            filters.status,
+            filters.payment_method,
+            attention_only,
+        )
     )
+    page.object_list = list(page.object_list)
+    open_items = payment_selectors.attention_open(order.pk for order in page.object_list)
+    for order in page.object_list:
+        # Each row says why its order needs a person, if it does.
+        order.attention = [attention_message(item) for item in open_items.get(order.pk, [])]
     return render(
         request,
         "backoffice/order_list.html",
         {
             "form": form,
             "page": page,
+            "attention_only": attention_only,
             "filtered": filtered,
             "show_organizer": many,
             "has_events": bool(events),
@@ -113,8 +131,11 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
     refunds = list(order.refunds.select_related("actor"))
     refundable = refundable_amount(order, payments, refunds)
     events = list(selectors.order_history(order))
+    open_items = payment_selectors.attention_open([order.pk]).get(order.pk, [])
     return {
         "order": order,
+        "attention": [(item, attention_message(item)) for item in open_items],
+        "can_dismiss": principal.can(Action.DISMISS_ATTENTION, order.organizer_id),
         "tickets": tickets,
         "payments": payments,
         "refunds": refunds,

@@ -107,7 +107,7 @@ def causes(
                 C.REFUND_FAILED,
                 f"refund:{last.pk}",
                 last.completed_at or last.created_at,
-                {"amount": str(last.amount)},
+                {"amount": str(last.amount), "reason": last.failure_reason},
             )
         )
     give_up = timedelta(seconds=settings.PAYTRAIL_REFUND_GIVE_UP_SECONDS)
@@ -185,10 +185,19 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
         stored = {(i.code, i.key): i for i in locked.attention_items.all()}
         for key, item in stored.items():
             cause = found.get(key)
-            if cause is None and item.state == AttentionState.OPEN:
-                item.state, item.closed_at = AttentionState.CLEARED, now
-                item.save(update_fields=["state", "closed_at"])
-            elif cause is not None and item.state == AttentionState.CLEARED:
+            if item.state == AttentionState.DISMISSED:
+                continue  # a manager's word covers this cause for good
+            if cause is None:
+                if item.state == AttentionState.OPEN:
+                    item.state, item.closed_at = AttentionState.CLEARED, now
+                    item.save(update_fields=["state", "closed_at"])
+                continue
+            # Open, or open again (the cause came back), with what it says now.
+            if (item.state, item.since, item.detail) != (
+                AttentionState.OPEN,
+                cause.since,
+                cause.detail,
+            ):
                 item.state, item.closed_at = AttentionState.OPEN, None
                 item.since, item.detail = cause.since, cause.detail
                 item.save(update_fields=["state", "closed_at", "since", "detail"])

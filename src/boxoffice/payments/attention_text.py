@@ -22,8 +22,8 @@ def _euros(value: str) -> str:
     return format_eur(Decimal(value), get_language() or "fi")
 
 
-def _cents(value: str) -> str:
-    """A Paytrail amount (cents) as euros; anything else as it came."""
+def paytrail_cents(value: str) -> str:
+    """An amount as Paytrail sends it (cents) in euros; anything unreadable as it came."""
     if value.isascii() and value.isdigit():
         return _euros(str(Decimal(int(value)) / 100))
     return f"“{value}”"
@@ -36,6 +36,12 @@ def attention_message(item: AttentionItem) -> str:
     except (InvalidOperation, TypeError):
         amount = str(detail.get("amount"))
     date = date_format(localtime(item.since), "SHORT_DATE_FORMAT")
+    if item.code == C.REFUND_FAILED and detail.get("reason"):
+        # The reason is Paytrail's or ours, as it was recorded with the refund.
+        return _(
+            "The refund of %(amount)s failed: %(reason)s Refund the order again, or mark it as "
+            "refunded once the money is back."
+        ) % {"amount": amount, "reason": detail["reason"].rstrip(".") + "."}
     if item.code == C.REFUND_FAILED:
         return _(
             "The refund of %(amount)s failed. Refund the order again, or mark it as refunded "
@@ -68,27 +74,39 @@ def _mismatch(detail: dict[str, str]) -> str:
     expected, received = detail.get("expected", ""), detail.get("received", "")
     refund = detail.get("about") == "refund"
     if field == DiscrepancyKind.AMOUNT:
-        values = {"expected": _cents(expected), "received": _cents(received)}
+        values = {"expected": paytrail_cents(expected), "received": paytrail_cents(received)}
         if refund:
-            return _(
-                "Paytrail reported %(received)s for a refund of %(expected)s. Nothing was "
-                "changed; check it in the Paytrail Merchant Panel."
-            ) % values
-        return _(
-            "Paytrail reported a payment of %(received)s where the order expects %(expected)s. "
-            "Nothing was changed; check it in the Paytrail Merchant Panel."
-        ) % values
+            return (
+                _(
+                    "Paytrail reported %(received)s for a refund of %(expected)s. Nothing was "
+                    "changed; check it in the Paytrail Merchant Panel."
+                )
+                % values
+            )
+        return (
+            _(
+                "Paytrail reported a payment of %(received)s where the order expects %(expected)s. "
+                "Nothing was changed; check it in the Paytrail Merchant Panel."
+            )
+            % values
+        )
     if field == DiscrepancyKind.TRANSACTION:
         values = {"received": received}
         if refund:
-            return _(
-                "A Paytrail message about a refund named another transaction (%(received)s). "
+            return (
+                _(
+                    "A Paytrail message about a refund named another transaction (%(received)s). "
+                    "Nothing was changed."
+                )
+                % values
+            )
+        return (
+            _(
+                "A Paytrail message about the payment named another transaction (%(received)s). "
                 "Nothing was changed."
-            ) % values
-        return _(
-            "A Paytrail message about the payment named another transaction (%(received)s). "
-            "Nothing was changed."
-        ) % values
+            )
+            % values
+        )
     if field == DiscrepancyKind.STAMP:
         return _(
             "Paytrail's record of this transaction belongs to another order or attempt (stamp "
@@ -100,9 +118,14 @@ def _mismatch(detail: dict[str, str]) -> str:
         return _("Paytrail does not know a payment that is recorded here as received.")
     values = {"expected": expected, "received": received}
     if refund:
-        return _(
-            "Paytrail reported a refund as “%(received)s” where it is recorded as “%(expected)s”."
-        ) % values
-    return _(
-        "Paytrail reported the payment as “%(received)s” where it is recorded as “%(expected)s”."
-    ) % values
+        return (
+            _(
+                "Paytrail reported a refund as “%(received)s” where it is recorded as "
+                "“%(expected)s”."
+            )
+            % values
+        )
+    return (
+        _("Paytrail reported the payment as “%(received)s” where it is recorded as “%(expected)s”.")
+        % values
+    )

@@ -46,7 +46,7 @@ def note_over_refund(order: Order, actor: Actor, *, before: Decimal) -> Decimal:
             OrderEventKind.OVER_REFUNDED,
             actor,
             after,
-            received=money_received(payments),
-            refunded=money_refunded(refunds),
+            received_total=money_received(payments),
+            refunded_total=money_refunded(refunds),
         )
     return after

@@ -252,7 +252,7 @@ def _finish(
         transaction=refund.provider_transaction_id,
         reason=refund.failure_reason,
         # A success reported after Paytrail had said the refund failed.
-        late="after a failure" if late else None,
+        late="after_failure" if late else None,
         source=source,
     )
     if succeeded:

@@ -18,6 +18,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from boxoffice.notifications.sending import emails_reconcile
 from boxoffice.orders.expiry import orders_expire
+from boxoffice.payments.attention import attention_sweep_hourly
 from boxoffice.payments.checks import require_paytrail_credentials
 from boxoffice.payments.paytrail_refunds import refunds_reconcile
 from boxoffice.webhooks.delivery import webhooks_reconcile
@@ -29,6 +30,7 @@ PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
     ("reconcile_refunds", refunds_reconcile),
     ("reconcile_emails", emails_reconcile),
     ("reconcile_webhooks", webhooks_reconcile),
+    ("attention_sweep", attention_sweep_hourly),  # hourly, whatever the interval
 ]
 
 
