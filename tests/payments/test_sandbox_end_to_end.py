@@ -6,60 +6,21 @@ Nothing is faked between our code and the sandbox: signatures, redirects and cal
 """
 
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+from sandbox_http import pay_on_hosted_page, paytrail_tid
 
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
 from boxoffice.payments import paytrail_refunds
-from boxoffice.payments.models import Payment, PaymentState, Refund, RefundState
+from boxoffice.payments.models import Refund, RefundState
 from boxoffice.payments.services import order_cancel_and_refund
 from boxoffice.paytrail_sandbox import testing as sandbox
-from boxoffice.paytrail_sandbox.callbacks import wait_for_deliveries
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def site(live_server: Any, settings: Any) -> Iterator[str]:
-    settings.SITE_URL = live_server.url
-    settings.PAYTRAIL_API_URL = f"{live_server.url}/paytrail-sandbox"
-    settings.PAYTRAIL_SANDBOX_SYNC_CALLBACKS = True  # callbacks before the sandbox answers
-    settings.PAYTRAIL_RETRY_BASE_SECONDS = 0
-    settings.PAYTRAIL_REFUND_CONFIRM_SECONDS = 3600
-    settings.PAYTRAIL_TIMEOUT_SECONDS = 5
-    sandbox.reset_sandbox()
-    yield str(live_server.url)
-    # Callbacks still on their way (a duplicate copy, a retry) land while this test's data is
-    # still there, not in the next test.
-    assert wait_for_deliveries(timeout=20)
-
-
-def pay_on_hosted_page(site: str, order: Order, action: str = "pay") -> httpx.Response:
-    """The customer presses Pay now, picks a bank on the sandbox's page and pays."""
-    with httpx.Client(follow_redirects=False) as browser:
-        page = browser.get(f"{site}/o/{order.code}/{order.secret}/")
-        token = browser.cookies["csrftoken"]
-        to_paytrail = browser.post(
-            f"{site}/o/{order.code}/{order.secret}/pay",
-            data={"csrfmiddlewaretoken": token},
-            headers={"Referer": str(page.url)},
-        )
-        assert to_paytrail.status_code == 302, to_paytrail.text
-        hosted = to_paytrail.headers["location"]
-        assert hosted.startswith(f"{site}/paytrail-sandbox/pay/")
-        assert browser.get(hosted).status_code == 200
-        back = browser.post(hosted, data={"provider": "osuuspankki", "action": action})
-        assert back.status_code == 302
-        return browser.get(back.headers["location"], follow_redirects=True)
-
-
-def paytrail_tid(order: Order) -> str:
-    return Payment.objects.get(order=order, state=PaymentState.CONFIRMED).provider_reference
 
 
 def test_pay_cancel_and_refund_through_the_sandbox(site, place, product, owner, run_tasks):

@@ -37,7 +37,7 @@ from boxoffice.payments.models import (
     RefundSource,
     RefundState,
 )
-from boxoffice.payments.paytrail.client import PaytrailClient, to_cents
+from boxoffice.payments.paytrail.client import PaymentStatus, PaytrailClient, to_cents
 from boxoffice.payments.paytrail.credentials import merchant_for
 from boxoffice.payments.paytrail.errors import MerchantNotConfigured, PaytrailError
 
@@ -170,6 +170,18 @@ def payment_record(
     _apply(payment.pk, params, source)
     payment.refresh_from_db()
     return payment
+
+
+def payment_record_lookup(payment: Payment, answer: PaymentStatus) -> None:
+    """Apply what a status lookup (reconciliation) said of the payment, as a message would be."""
+    params = {
+        "checkout-stamp": answer.stamp or str(payment.stamp),
+        "checkout-transaction-id": answer.transaction_id,
+        "checkout-amount": str(answer.amount),
+        "checkout-status": answer.status,
+        "checkout-provider": answer.provider or "",
+    }
+    _apply(payment.pk, params, DiscrepancySource.LOOKUP)
 
 
 @transaction.atomic

@@ -261,6 +261,12 @@ def _finish(
     return True
 
 
+def refund_record_lookup(refund_id: int, *, succeeded: bool) -> bool:
+    """Settle a refund as a status lookup (reconciliation) found it at Paytrail."""
+    reason = "" if succeeded else _("Paytrail could not make the refund.")
+    return _finish(refund_id, succeeded=succeeded, reason=reason, source="lookup")
+
+
 def _may_finish(refund: Refund, *, succeeded: bool) -> bool:
     if refund.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE):
         return False  # done already (a repeat), or the platform recorded this very refund

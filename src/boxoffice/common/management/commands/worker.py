@@ -21,6 +21,7 @@ from boxoffice.orders.expiry import orders_expire
 from boxoffice.payments.attention import attention_sweep_hourly
 from boxoffice.payments.checks import require_paytrail_credentials
 from boxoffice.payments.paytrail_refunds import refunds_reconcile
+from boxoffice.payments.reconcile import reconcile_paytrail_daily
 from boxoffice.webhooks.delivery import webhooks_reconcile
 
 logger = logging.getLogger("boxoffice.worker")
@@ -31,6 +32,7 @@ PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
     ("reconcile_emails", emails_reconcile),
     ("reconcile_webhooks", webhooks_reconcile),
     ("attention_sweep", attention_sweep_hourly),  # hourly, whatever the interval
+    ("reconcile_paytrail", reconcile_paytrail_daily),  # daily: queues a task
 ]
 
 

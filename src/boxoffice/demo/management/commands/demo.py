@@ -26,6 +26,8 @@ from boxoffice.demo.people import CustomerPool
 from boxoffice.demo.sandbox import mirror_paytrail_payments, queue_platform_refunds
 from boxoffice.notifications.lifecycle import notices_off
 from boxoffice.orders.models import Order
+from boxoffice.payments.attention import attention_sweep
+from boxoffice.payments.models import AttentionItem, AttentionState
 
 DEMO_SLUG = ORGANIZERS[0].slug
 SEED = 2026  # same seed, same names, statuses and amounts on every machine
@@ -100,6 +102,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  {mirrored} Paytrail payments registered in the sandbox")
         queued = queue_platform_refunds(users["organizer@demo.test"], limit=6)
         self.stdout.write(f"  {queued} Epassi/Smartum/invoice refunds waiting for platform staff")
+        # What the worker's hourly sweep would find in this (backdated) history: cancelled orders
+        # whose money was never returned, days later.
+        attention_sweep()
+        flagged = AttentionItem.objects.filter(state=AttentionState.OPEN)
+        self.stdout.write(f"  {flagged.values('order').distinct().count()} orders need attention")
         return list(organizers.values())
 
     def _print_counts(self, organizers: list[Organizer]) -> None:

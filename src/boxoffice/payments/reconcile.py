@@ -1,0 +1,355 @@
+"""Reconciliation with Paytrail: ask it about every payment and refund that is not final in
+both places, settle what can be settled, flag the rest (issue 12, point 5).
+
+What Paytrail says is compared with the ledger before anything is applied, as for callbacks:
+
+| ledger | Paytrail | result |
+|---|---|---|
+| payment pending or failed | ok, our amount and stamp | settled: confirmed (paid, or sent back) |
+| payment pending | fail | settled: failed |
+| payment confirmed | ok | agrees |
+| payment confirmed | fail, new, pending, unknown | mismatch (flagged) |
+| refund on its way (or failed without Paytrail's word) | ok | settled: succeeded |
+| refund on its way | fail | settled: failed |
+| refund succeeded | fail, pending, unknown | mismatch (flagged) |
+| anything | another amount or stamp | mismatch (flagged) |
+
+A mismatch is a Discrepancy from a lookup (the order's attention list shows it); when a later
+run finds Paytrail and the ledger agreeing it is resolved. Lookups are GETs made outside any
+transaction; each settlement is one transaction, through the same code as the callbacks.
+"""
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from boxoffice.common.schedule import claim_turn
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.transitions import lock
+from boxoffice.payments import paytrail_payments, paytrail_refunds
+from boxoffice.payments.attention import attention_refresh
+from boxoffice.payments.discrepancies import discrepancy_record
+from boxoffice.payments.models import (
+    AttentionCode,
+    AttentionItem,
+    AttentionState,
+    Discrepancy,
+    DiscrepancyKind,
+    DiscrepancySource,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundSource,
+    RefundState,
+)
+from boxoffice.payments.paytrail.client import PaymentStatus, PaytrailClient, to_cents
+from boxoffice.payments.paytrail.credentials import Merchant, merchant_for
+from boxoffice.payments.paytrail.errors import PaytrailError, PaytrailRejected
+
+logger = logging.getLogger(__name__)
+
+RECONCILIATION = Actor.system("Paytrail reconciliation")
+# Final here and there alike: (our state, Paytrail's last word) pairs that need no lookup.
+PAYMENTS_SETTLED = {(PaymentState.CONFIRMED, "ok"), (PaymentState.FAILED, "fail")}
+REFUNDS_SETTLED = {
+    (RefundState.SUCCEEDED, "ok"),
+    (RefundState.FAILED, "fail"),
+    (RefundState.FAILED, "refused"),
+    (RefundState.MANUAL_DONE, "ok"),
+    (RefundState.MANUAL_DONE, "fail"),
+}
+OPEN_AT_PAYTRAIL = frozenset({"new", "pending", "delayed", "authorization-hold"})
+UNKNOWN = "not found"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One comparison, as the table prints it."""
+
+    what: str  # "payment" or "refund"
+    order: str
+    transaction_id: str
+    ledger: str  # e.g. "pending 103.00"
+    paytrail: str  # e.g. "ok 103.00", "not found", "lookup failed"
+    result: str  # "agrees", "settled: confirmed", "mismatch: amount", ...
+    unresolved: bool = False
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+    # Payment mismatches still open for a person (from this run or earlier ones).
+    open_mismatches: int = 0
+
+    @property
+    def unresolved(self) -> int:
+        return sum(row.unresolved for row in self.rows) + self.open_mismatches
+
+    def table(self) -> str:
+        head = ("what", "order", "transaction", "ledger", "Paytrail", "result")
+        cells = [head] + [
+            (r.what, r.order, r.transaction_id, r.ledger, r.paytrail, r.result) for r in self.rows
+        ]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        settled = sum(r.result.startswith("settled") for r in self.rows)
+        agree = sum(r.result == "agrees" for r in self.rows)
+        lines.append(
+            f"\n{len(self.rows)} compared: {agree} agree, {settled} settled, "
+            f"{sum(r.unresolved for r in self.rows)} unresolved; "
+            f"{self.open_mismatches} payment mismatches open for a person."
+        )
+        return "\n".join(lines)
+
+
+def window_start(since: date | None) -> datetime:
+    day = since or (timezone.localdate() - timedelta(days=settings.PAYTRAIL_RECONCILE_DAYS))
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+ClientFactory = Callable[[Merchant], PaytrailClient]
+
+
+def reconcile_paytrail(
+    *, since: date | None = None, client: ClientFactory = PaytrailClient
+) -> Report:
+    """Compare the window's open Paytrail payments and refunds with Paytrail; see the module."""
+    start = window_start(since)
+    report = Report()
+    lookups = _Lookups(client)
+    try:
+        for payment in _payments(start):
+            report.rows.append(_payment(payment, lookups))
+        for refund in _refunds(start):
+            report.rows.append(_refund(refund, lookups))
+    finally:
+        lookups.close()
+    report.open_mismatches = AttentionItem.objects.filter(
+        code=AttentionCode.PAYMENT_MISMATCH, state=AttentionState.OPEN
+    ).count()
+    return report
+
+
+def _flagged_by_lookups(field_name: str) -> set[int]:
+    """Payments (or refunds) an earlier run found contradicting Paytrail: compared again."""
+    open_ones = Discrepancy.objects.filter(
+        source=DiscrepancySource.LOOKUP, resolved_at=None, **{f"{field_name}__isnull": False}
+    )
+    return set(open_ones.values_list(field_name, flat=True))
+
+
+def _payments(start: datetime) -> Iterator[Payment]:
+    flagged = _flagged_by_lookups("payment")
+    rows = (
+        Payment.objects.filter(method="paytrail", created_at__gte=start)
+        .exclude(provider_reference="")
+        .select_related("order", "order__organizer")
+        .order_by("pk")
+    )
+    for payment in rows.iterator(chunk_size=500):
+        settled = (payment.state, payment.provider_status) in PAYMENTS_SETTLED
+        if not settled or payment.pk in flagged:
+            yield payment
+
+
+def _refunds(start: datetime) -> Iterator[Refund]:
+    flagged = _flagged_by_lookups("refund")
+    rows = (
+        Refund.objects.filter(source=RefundSource.PAYTRAIL, created_at__gte=start)
+        .exclude(provider_transaction_id="")
+        .select_related("order", "order__organizer")
+        .order_by("pk")
+    )
+    for refund in rows.iterator(chunk_size=500):
+        settled = (refund.state, refund.provider_status) in REFUNDS_SETTLED
+        if not settled or refund.pk in flagged:
+            yield refund
+
+
+class _Lookups:
+    """GET /payments/{id} with one client per merchant account; errors become None."""
+
+    def __init__(self, factory: ClientFactory) -> None:
+        self.factory = factory
+        self.clients: dict[tuple[str, str], PaytrailClient] = {}
+
+    def get(self, order: object, transaction_id: str) -> PaymentStatus | str:
+        """Paytrail's answer, UNKNOWN for a 404, or the error's message."""
+        try:
+            merchant = merchant_for(order)  # type: ignore[arg-type]
+            key = (merchant.account, merchant.secret)
+            if key not in self.clients:
+                self.clients[key] = self.factory(merchant)
+            return self.clients[key].get_payment(transaction_id)
+        except PaytrailRejected as error:
+            if error.status_code == 404:
+                return UNKNOWN
+            return error.message
+        except PaytrailError as error:
+            return error.message
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+def _money(cents: int) -> str:
+    return f"{cents / 100:.2f}"
+
+
+def _payment(payment: Payment, lookups: _Lookups) -> Row:
+    tid = payment.provider_reference
+    expected = to_cents(payment.amount)
+    ledger = f"{payment.state} {payment.amount}"
+    answer = lookups.get(payment.order, tid)
+
+    def row(paytrail: str, result: str, *, unresolved: bool = False) -> Row:
+        return Row("payment", payment.order.code, tid, ledger, paytrail, result, unresolved)
+
+    if isinstance(answer, str) and answer != UNKNOWN:
+        return row("lookup failed", answer, unresolved=True)
+    if answer == UNKNOWN:
+        if payment.state == PaymentState.CONFIRMED:
+            _flag(payment, None, DiscrepancyKind.UNKNOWN, "ok", UNKNOWN, {})
+            return row(UNKNOWN, "mismatch: Paytrail does not know it", unresolved=True)
+        return row(UNKNOWN, "nothing to do (never paid)")
+    assert isinstance(answer, PaymentStatus)
+    seen = f"{answer.status} {_money(answer.amount)}"
+    evidence = dict(answer.raw)
+    if answer.stamp and answer.stamp != str(payment.stamp):
+        _flag(payment, None, DiscrepancyKind.STAMP, str(payment.stamp), answer.stamp, evidence)
+        return row(seen, "mismatch: stamp", unresolved=True)
+    if answer.amount != expected:
+        _flag(payment, None, DiscrepancyKind.AMOUNT, str(expected), str(answer.amount), evidence)
+        return row(seen, "mismatch: amount", unresolved=True)
+    if payment.state == PaymentState.CONFIRMED and answer.status != "ok":
+        _flag(payment, None, DiscrepancyKind.STATUS, "ok", answer.status, evidence)
+        return row(seen, "mismatch: status", unresolved=True)
+    _note_status(Payment, payment.pk, answer.status)
+    if answer.status == "ok" and payment.state != PaymentState.CONFIRMED:
+        paytrail_payments.payment_record_lookup(payment, answer)
+        return row(seen, "settled: confirmed")
+    if answer.status == "fail" and payment.state == PaymentState.PENDING:
+        paytrail_payments.payment_record_lookup(payment, answer)
+        return row(seen, "settled: failed")
+    _resolve(payment, None)
+    if answer.status in OPEN_AT_PAYTRAIL:
+        return row(seen, "still open at Paytrail")
+    return row(seen, "agrees")
+
+
+def _refund(refund: Refund, lookups: _Lookups) -> Row:
+    tid = refund.provider_transaction_id
+    expected = to_cents(refund.amount)
+    ledger = f"{refund.state} {refund.amount}"
+    answer = lookups.get(refund.order, tid)
+
+    def row(paytrail: str, result: str, *, unresolved: bool = False) -> Row:
+        return Row("refund", refund.order.code, tid, ledger, paytrail, result, unresolved)
+
+    if isinstance(answer, str) and answer != UNKNOWN:
+        return row("lookup failed", answer, unresolved=True)
+    done = refund.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE)
+    if answer == UNKNOWN:
+        if refund.state == RefundState.SUCCEEDED:
+            _flag(None, refund, DiscrepancyKind.UNKNOWN, "ok", UNKNOWN, {})
+            return row(UNKNOWN, "mismatch: Paytrail does not know it", unresolved=True)
+        # Paytrail gave us this transaction id, yet does not know it: nobody can say yet.
+        return row(UNKNOWN, "unknown at Paytrail", unresolved=not done)
+    assert isinstance(answer, PaymentStatus)
+    seen = f"{answer.status} {_money(answer.amount)}"
+    evidence = dict(answer.raw)
+    if answer.stamp and answer.stamp != str(refund.stamp):
+        _flag(None, refund, DiscrepancyKind.STAMP, str(refund.stamp), answer.stamp, evidence)
+        return row(seen, "mismatch: stamp", unresolved=True)
+    if answer.amount != expected:
+        _flag(None, refund, DiscrepancyKind.AMOUNT, str(expected), str(answer.amount), evidence)
+        return row(seen, "mismatch: amount", unresolved=True)
+    if refund.state == RefundState.SUCCEEDED and answer.status != "ok":
+        _flag(None, refund, DiscrepancyKind.STATUS, "ok", answer.status, evidence)
+        return row(seen, "mismatch: status", unresolved=True)
+    if answer.status == "ok" and not done:
+        paytrail_refunds.refund_record_lookup(refund.pk, succeeded=True)
+        return row(seen, "settled: succeeded")
+    if answer.status == "fail" and refund.state in (
+        RefundState.PROCESSING,
+        RefundState.MANUAL_REQUESTED,
+    ):
+        paytrail_refunds.refund_record_lookup(refund.pk, succeeded=False)
+        return row(seen, "settled: failed")
+    _note_status(Refund, refund.pk, answer.status)
+    _resolve(None, refund)
+    if answer.status in OPEN_AT_PAYTRAIL:
+        return row(seen, "still open at Paytrail")
+    return row(seen, "agrees")
+
+
+def _note_status(model: type[Payment] | type[Refund], pk: int, status: str) -> None:
+    model.objects.filter(pk=pk).update(provider_status=status[:20])
+
+
+def _flag(
+    payment: Payment | None,
+    refund: Refund | None,
+    kind: str,
+    expected: str,
+    received: str,
+    message: dict[str, object],
+) -> None:
+    about = payment or refund
+    assert about is not None
+    with transaction.atomic():
+        order = lock(about.order)
+        discrepancy_record(
+            order=order,
+            actor=RECONCILIATION,
+            source=DiscrepancySource.LOOKUP,
+            kind=kind,
+            expected=expected,
+            received=received,
+            message=message,
+            payment=payment,
+            refund=refund,
+        )
+        # Paytrail's word, so this is looked up again next time rather than taken as final.
+        status = received if kind == DiscrepancyKind.STATUS else "mismatch"
+        _note_status(type(about), about.pk, status)
+
+
+def _resolve(payment: Payment | None, refund: Refund | None) -> None:
+    """Paytrail and the ledger agree now: earlier lookups' discrepancies are resolved."""
+    about = payment or refund
+    assert about is not None
+    with transaction.atomic():
+        order = lock(about.order)
+        found = Discrepancy.objects.filter(
+            payment=payment, refund=refund, source=DiscrepancySource.LOOKUP, resolved_at=None
+        )
+        if found.update(resolved_at=timezone.now()):
+            attention_refresh(order)
+
+
+# -- the daily run ------------------------------------------------------------------------------
+
+
+@task()
+def reconcile_paytrail_task() -> str:
+    report = reconcile_paytrail()
+    summary = report.table().rsplit("\n", 1)[-1]
+    (logger.warning if report.unresolved else logger.info)("reconcile-paytrail: %s", summary)
+    return summary
+
+
+def reconcile_paytrail_daily() -> int:
+    """The worker's periodic job: queue the reconciliation once a day across all workers."""
+    if not claim_turn("reconcile_paytrail", every=timedelta(days=1)):
+        return 0
+    reconcile_paytrail_task.enqueue()
+    return 1
