@@ -140,3 +140,10 @@ def test_a_support_token_may_not_dismiss(api_for, organizer, flagged, snapshot):
     response = support.post(f"/orders/{flagged.code}/attention/{item.pk}/dismiss", {"note": "x"})
     assert response.status_code == 403
     assert snapshot(flagged) == before
+
+
+def test_the_message_is_in_the_requests_language(flagged, api_for, organizer):
+    api = api_for(organizer)
+    api.headers["Accept-Language"] = "fi"
+    [item] = api.get(f"/orders/{flagged.code}").json()["attention"]
+    assert item["message"].startswith("Paytrail ilmoitti maksuksi 0,01\u00a0€")

@@ -153,3 +153,20 @@ def test_another_orders_item_is_404_through_this_order(owner_client, flagged, or
     response = owner_client.post(f"{LIST}{other.code}/attention/{item.pk}/dismiss/", {"note": "x"})
     assert response.status_code == 404
     assert snapshot(flagged) == before
+
+
+@pytest.mark.parametrize("value", ["0", "false", "no", ""])
+def test_attention_off_lists_every_order(owner_client, flagged, order_in, value):
+    fine = order_in(OrderStatus.PAID, email="fine@example.com")
+    rows = table_rows(owner_client.get(LIST, {"attention": value}), "orders")
+    assert {row[0][:6] for row in rows} == {flagged.code, fine.code}
+
+
+def test_the_reasons_are_in_the_readers_language(owner_client, flagged):
+    owner_client.post("/i18n/setlang/", {"language": "fi", "next": LIST})
+    response = owner_client.get(LIST, {"attention": "1"})
+    reasons = parse(response).find("ul", data_testid="attention-reasons").text()
+    assert reasons == (
+        "Paytrail ilmoitti maksuksi 0,01\u00a0€, vaikka tilauksen summa on 103,00\u00a0€. Mitään ei "
+        "muutettu; tarkista asia Paytrailin kauppiaspaneelista."
+    )

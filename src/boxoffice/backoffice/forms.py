@@ -83,6 +83,10 @@ class OrderFilterForm(forms.Form):
         # A pasted paragraph is cut, not rejected: rejecting would silently list every order.
         return str(self.cleaned_data.get("q") or "")[:SEARCH_MAX]
 
+    def clean_attention(self) -> bool:
+        # A checkbox reads "0" as ticked; a link or a person typing ?attention=0 means no.
+        return str(self.data.get("attention", "")).lower() in ("1", "true", "on", "yes")
+
     def value(self, name: str) -> Any:
         """The cleaned value, or the empty value when that parameter was invalid."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}

@@ -48,12 +48,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "payments_payment": (
         "id", "order_id", "method", "amount", "state", "stamp", "provider_reference", "href",
-        "failure_reason", "created_at", "confirmed_at",
+        "provider_status", "failure_reason", "created_at", "confirmed_at",
     ),
     "payments_refund": (
         "id", "order_id", "payment_id", "amount", "state", "source", "stamp", "reference",
-        "provider_transaction_id", "failure_reason", "attempts", "sent_at", "next_attempt_at",
-        "note", "actor_id", "created_at", "completed_at",
+        "provider_transaction_id", "provider_status", "failure_reason", "attempts", "sent_at",
+        "next_attempt_at", "note", "actor_id", "created_at", "completed_at",
     ),
 }  # fmt: skip
 TABLES = tuple(COLUMNS)
@@ -381,9 +381,11 @@ class OrderRows:
                 ids.payment += 1
                 # Online payments start with the order; money paid by hand is recorded then.
                 started = created + 5 if method in ONLINE_METHODS else when
+                # Paytrail's word came with its callback; money paid by hand has none.
+                told = "ok" if method == M.PAYTRAIL else ""
                 out["payments_payment"].append(
                     f"{payment_id}\t{order_id}\t{method}\t{total_text}\tconfirmed\t{next(stamps)}"
-                    f"\t{self.reference(method, order_id)}\t\t\t{ts(started)}\t{ts(when)}\n"
+                    f"\t{self.reference(method, order_id)}\t\t{told}\t\t{ts(started)}\t{ts(when)}\n"
                 )
             elif step in ("expire", "cancel", "accept_return"):
                 cancelled_at = cancelled_at or when
@@ -461,7 +463,8 @@ class OrderRows:
         sent = ts(when - 60) if paytrail else NULL
         chunk.text["payments_refund"].append(
             f"{self.ids.refund}\t{order_id}\t{NULL if payment_id is None else payment_id}\t"
-            f"{money(cents)}\tsucceeded\t{source}\t{next(stamps)}\t{reference}\t{transaction}\t\t"
+            f"{money(cents)}\tsucceeded\t{source}\t{next(stamps)}\t{reference}\t{transaction}\t"
+            f"{'ok' if paytrail else ''}\t\t"
             f"{1 if paytrail else 0}\t{sent}\t{NULL}\t\t{NULL}\t{ts(when - 60)}\t{ts(when)}\n"
         )
         self.ids.refund += 1
