@@ -36,6 +36,8 @@ ROWS = (
     "list event + status (API)",
     "search exact email (API)",
     "search 4+ chars (API)",
+    "list needs attention (HTML)",
+    "list needs attention (API)",
 )
 
 

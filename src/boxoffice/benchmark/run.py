@@ -233,6 +233,9 @@ def build_probes(s: Samples) -> list[Probe]:
         ),
         Probe("search exact email (API)", 15, True, [api(q=e) for e in s.emails], s.emails),
         Probe("search 4+ chars (API)", 60, True, [api(q=p) for p in s.partials]),
+        # The attention list: the orders that need a person, each row with its reasons.
+        Probe("list needs attention (HTML)", 100, False, [bo(attention=1)]),
+        Probe("list needs attention (API)", 40, True, [api(attention="true")]),
     ]
 
 

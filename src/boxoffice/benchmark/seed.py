@@ -25,6 +25,7 @@ from boxoffice.api.tokens import api_token_create
 from boxoffice.benchmark.catalog import OWNER_EMAIL, Catalog, create_catalog
 from boxoffice.benchmark.rows import COLUMNS, TABLES, Chunk, Ids, OrderRows
 from boxoffice.orders.models import Order
+from boxoffice.payments.attention import attention_sweep
 
 # What --reset empties (CASCADE takes what hangs off them: memberships, tokens, sessions' users,
 # receipts, emails, webhook deliveries...). Nothing is dropped: the schema stays the migrations'.
@@ -123,6 +124,13 @@ def seed(
     rows = OrderRows(rng, catalog.events, now.timestamp(), _next_ids(), orders)
     _stream(rows, chunk_size, load, progress, started)
     _finish(load, progress)
+    # What the worker's hourly sweep finds in this history (cancelled orders whose money was
+    # never returned), so the attention list has a platform's worth of items too.
+    t = time.perf_counter()
+    looked_at = attention_sweep(now=now)
+    progress(f"Attention sweep: {looked_at:,} orders in {time.perf_counter() - t:.1f} s.")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) payments_attentionitem")
     tokens = _tokens(catalog)
     load.total = time.perf_counter() - started
     return Seeded(catalog=catalog, load=load, rows=rows, tokens=tokens)

@@ -126,9 +126,9 @@ def reconcile_paytrail(
     lookups = _Lookups(client)
     try:
         for payment in _payments(start):
-            report.rows.append(_payment(payment, lookups))
+            report.rows.append(_compare(_payment(payment), lookups))
         for refund in _refunds(start):
-            report.rows.append(_refund(refund, lookups))
+            report.rows.append(_compare(_refund(refund), lookups))
     finally:
         lookups.close()
     report.open_mismatches = AttentionItem.objects.filter(
@@ -204,88 +204,96 @@ def _money(cents: int) -> str:
     return f"{cents / 100:.2f}"
 
 
-def _payment(payment: Payment, lookups: _Lookups) -> Row:
-    tid = payment.provider_reference
-    expected = to_cents(payment.amount)
-    ledger = f"{payment.state} {payment.amount}"
-    answer = lookups.get(payment.order, tid)
+@dataclass(frozen=True)
+class _Subject:
+    """A payment or a refund as reconciliation compares it: what the ledger says of it, and
+    how to settle it when Paytrail's answer is final and the ledger's is not."""
 
-    def row(paytrail: str, result: str, *, unresolved: bool = False) -> Row:
-        return Row("payment", payment.order.code, tid, ledger, paytrail, result, unresolved)
+    what: str  # "payment" or "refund"
+    row: Payment | Refund
+    transaction_id: str
+    money_moved: bool  # the ledger says the money went (confirmed; refund succeeded)
+    on_ok: tuple[str, Callable[[PaymentStatus], object]] | None
+    on_fail: tuple[str, Callable[[PaymentStatus], object]] | None
+    # Paytrail not knowing the transaction leaves it unresolved (a refund it gave us the id
+    # of), or is harmless (a payment attempt nobody paid).
+    unknown_unresolved: bool
 
-    if isinstance(answer, str) and answer != UNKNOWN:
-        return row("lookup failed", answer, unresolved=True)
-    if answer == UNKNOWN:
-        if payment.state == PaymentState.CONFIRMED:
-            _flag(payment, None, DiscrepancyKind.UNKNOWN, "ok", UNKNOWN, {})
-            return row(UNKNOWN, "mismatch: Paytrail does not know it", unresolved=True)
-        return row(UNKNOWN, "nothing to do (never paid)")
-    assert isinstance(answer, PaymentStatus)
-    seen = f"{answer.status} {_money(answer.amount)}"
-    evidence = dict(answer.raw)
-    if answer.stamp and answer.stamp != str(payment.stamp):
-        _flag(payment, None, DiscrepancyKind.STAMP, str(payment.stamp), answer.stamp, evidence)
-        return row(seen, "mismatch: stamp", unresolved=True)
-    if answer.amount != expected:
-        _flag(payment, None, DiscrepancyKind.AMOUNT, str(expected), str(answer.amount), evidence)
-        return row(seen, "mismatch: amount", unresolved=True)
-    if payment.state == PaymentState.CONFIRMED and answer.status != "ok":
-        _flag(payment, None, DiscrepancyKind.STATUS, "ok", answer.status, evidence)
-        return row(seen, "mismatch: status", unresolved=True)
-    _note_status(Payment, payment.pk, answer.status)
-    if answer.status == "ok" and payment.state != PaymentState.CONFIRMED:
+
+def _payment(payment: Payment) -> _Subject:
+    def record(answer: PaymentStatus) -> None:
         paytrail_payments.payment_record_lookup(payment, answer)
-        return row(seen, "settled: confirmed")
-    if answer.status == "fail" and payment.state == PaymentState.PENDING:
-        paytrail_payments.payment_record_lookup(payment, answer)
-        return row(seen, "settled: failed")
-    _resolve(payment, None)
-    if answer.status in OPEN_AT_PAYTRAIL:
-        return row(seen, "still open at Paytrail")
-    return row(seen, "agrees")
+
+    confirmed = payment.state == PaymentState.CONFIRMED
+    pending = payment.state == PaymentState.PENDING
+    return _Subject(
+        "payment",
+        payment,
+        payment.provider_reference,
+        money_moved=confirmed,
+        on_ok=None if confirmed else ("settled: confirmed", record),
+        on_fail=("settled: failed", record) if pending else None,
+        unknown_unresolved=False,
+    )
 
 
-def _refund(refund: Refund, lookups: _Lookups) -> Row:
-    tid = refund.provider_transaction_id
-    expected = to_cents(refund.amount)
-    ledger = f"{refund.state} {refund.amount}"
-    answer = lookups.get(refund.order, tid)
-
-    def row(paytrail: str, result: str, *, unresolved: bool = False) -> Row:
-        return Row("refund", refund.order.code, tid, ledger, paytrail, result, unresolved)
-
-    if isinstance(answer, str) and answer != UNKNOWN:
-        return row("lookup failed", answer, unresolved=True)
-    done = refund.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE)
-    if answer == UNKNOWN:
-        if refund.state == RefundState.SUCCEEDED:
-            _flag(None, refund, DiscrepancyKind.UNKNOWN, "ok", UNKNOWN, {})
-            return row(UNKNOWN, "mismatch: Paytrail does not know it", unresolved=True)
-        # Paytrail gave us this transaction id, yet does not know it: nobody can say yet.
-        return row(UNKNOWN, "unknown at Paytrail", unresolved=not done)
-    assert isinstance(answer, PaymentStatus)
-    seen = f"{answer.status} {_money(answer.amount)}"
-    evidence = dict(answer.raw)
-    if answer.stamp and answer.stamp != str(refund.stamp):
-        _flag(None, refund, DiscrepancyKind.STAMP, str(refund.stamp), answer.stamp, evidence)
-        return row(seen, "mismatch: stamp", unresolved=True)
-    if answer.amount != expected:
-        _flag(None, refund, DiscrepancyKind.AMOUNT, str(expected), str(answer.amount), evidence)
-        return row(seen, "mismatch: amount", unresolved=True)
-    if refund.state == RefundState.SUCCEEDED and answer.status != "ok":
-        _flag(None, refund, DiscrepancyKind.STATUS, "ok", answer.status, evidence)
-        return row(seen, "mismatch: status", unresolved=True)
-    if answer.status == "ok" and not done:
+def _refund(refund: Refund) -> _Subject:
+    def succeeded(answer: PaymentStatus) -> None:
         paytrail_refunds.refund_record_lookup(refund.pk, succeeded=True)
-        return row(seen, "settled: succeeded")
-    if answer.status == "fail" and refund.state in (
-        RefundState.PROCESSING,
-        RefundState.MANUAL_REQUESTED,
-    ):
+
+    def failed(answer: PaymentStatus) -> None:
         paytrail_refunds.refund_record_lookup(refund.pk, succeeded=False)
-        return row(seen, "settled: failed")
-    _note_status(Refund, refund.pk, answer.status)
-    _resolve(None, refund)
+
+    done = refund.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE)
+    on_its_way = refund.state in (RefundState.PROCESSING, RefundState.MANUAL_REQUESTED)
+    return _Subject(
+        "refund",
+        refund,
+        refund.provider_transaction_id,
+        money_moved=refund.state == RefundState.SUCCEEDED,
+        on_ok=None if done else ("settled: succeeded", succeeded),
+        on_fail=("settled: failed", failed) if on_its_way else None,
+        unknown_unresolved=not done,
+    )
+
+
+def _compare(subject: _Subject, lookups: _Lookups) -> Row:
+    """Ask Paytrail about one payment or refund; settle, agree or flag (the module's table)."""
+    about = subject.row
+    ledger = f"{about.state} {about.amount}"
+    answer = lookups.get(about.order, subject.transaction_id)
+
+    def row(paytrail: str, result: str, *, unresolved: bool = False) -> Row:
+        tid = subject.transaction_id
+        return Row(subject.what, about.order.code, tid, ledger, paytrail, result, unresolved)
+
+    if isinstance(answer, str) and answer != UNKNOWN:
+        return row("lookup failed", answer, unresolved=True)
+    if answer == UNKNOWN:
+        if subject.money_moved:
+            _flag(subject, DiscrepancyKind.UNKNOWN, "ok", UNKNOWN, {})
+            return row(UNKNOWN, "mismatch: Paytrail does not know it", unresolved=True)
+        return row(UNKNOWN, "unknown at Paytrail", unresolved=subject.unknown_unresolved)
+    assert isinstance(answer, PaymentStatus)
+    seen = f"{answer.status} {_money(answer.amount)}"
+    evidence = dict(answer.raw)
+    expected = to_cents(about.amount)
+    if answer.stamp and answer.stamp != str(about.stamp):
+        _flag(subject, DiscrepancyKind.STAMP, str(about.stamp), answer.stamp, evidence)
+        return row(seen, "mismatch: stamp", unresolved=True)
+    if answer.amount != expected:
+        _flag(subject, DiscrepancyKind.AMOUNT, str(expected), str(answer.amount), evidence)
+        return row(seen, "mismatch: amount", unresolved=True)
+    if subject.money_moved and answer.status != "ok":
+        _flag(subject, DiscrepancyKind.STATUS, "ok", answer.status, evidence)
+        return row(seen, "mismatch: status", unresolved=True)
+    settle = {"ok": subject.on_ok, "fail": subject.on_fail}.get(answer.status)
+    if settle is not None:
+        result, apply = settle
+        apply(answer)  # the callbacks' own code, which also records Paytrail's word
+        return row(seen, result)
+    _note_status(type(about), about.pk, answer.status)
+    _resolve(subject)
     if answer.status in OPEN_AT_PAYTRAIL:
         return row(seen, "still open at Paytrail")
     return row(seen, "agrees")
@@ -296,15 +304,9 @@ def _note_status(model: type[Payment] | type[Refund], pk: int, status: str) -> N
 
 
 def _flag(
-    payment: Payment | None,
-    refund: Refund | None,
-    kind: str,
-    expected: str,
-    received: str,
-    message: dict[str, object],
+    subject: _Subject, kind: str, expected: str, received: str, message: dict[str, object]
 ) -> None:
-    about = payment or refund
-    assert about is not None
+    about = subject.row
     with transaction.atomic():
         order = lock(about.order)
         discrepancy_record(
@@ -315,22 +317,21 @@ def _flag(
             expected=expected,
             received=received,
             message=message,
-            payment=payment,
-            refund=refund,
+            payment=about if isinstance(about, Payment) else None,
+            refund=about if isinstance(about, Refund) else None,
         )
         # Paytrail's word, so this is looked up again next time rather than taken as final.
         status = received if kind == DiscrepancyKind.STATUS else "mismatch"
         _note_status(type(about), about.pk, status)
 
 
-def _resolve(payment: Payment | None, refund: Refund | None) -> None:
+def _resolve(subject: _Subject) -> None:
     """Paytrail and the ledger agree now: earlier lookups' discrepancies are resolved."""
-    about = payment or refund
-    assert about is not None
+    about = subject.row
     with transaction.atomic():
         order = lock(about.order)
         found = Discrepancy.objects.filter(
-            payment=payment, refund=refund, source=DiscrepancySource.LOOKUP, resolved_at=None
+            source=DiscrepancySource.LOOKUP, resolved_at=None, **{subject.what: about}
         )
         if found.update(resolved_at=timezone.now()):
             attention_refresh(order)
