@@ -368,14 +368,22 @@ class FakePaytrail:
             tid = request.url.path.rsplit("/", 1)[-1]
             if tid not in self.lookups:
                 return httpx.Response(404, json={"status": "error", "message": "Not found"})
+            # What Paytrail knows of the transaction, when this fake made it.
+            known = [p for p in self.payments if p["transactionId"] == tid]
+            known += [
+                {**r, "stamp": r.get("refundStamp")}
+                for r in self.refunds
+                if r["transactionId"] == tid
+            ]
+            made = known[0] if known else {"amount": 1, "stamp": "s", "reference": "r"}
             return self._signed(
                 200,
                 {
                     "transactionId": tid,
                     "status": self.lookups[tid],
-                    "amount": 1,
-                    "stamp": "s",
-                    "reference": "r",
+                    "amount": made["amount"],
+                    "stamp": made["stamp"],
+                    "reference": made.get("reference") or "r",
                 },
                 headers,
             )

@@ -83,7 +83,10 @@ def test_a_pending_refund_that_paytrail_reports_ok_becomes_succeeded(
 
     report = reconcile_paytrail()
 
-    assert rows(report) == [("refund", order.code, "settled: succeeded")]
+    assert rows(report) == [
+        ("payment", order.code, "agrees"),  # confirmed by its callback: asked once, to be sure
+        ("refund", order.code, "settled: succeeded"),
+    ]
     refund.refresh_from_db()
     order.refresh_from_db()
     assert (refund.state, order.status) == (RefundState.SUCCEEDED, OrderStatus.RETURNED)

@@ -36,6 +36,7 @@ from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from boxoffice.orders.transitions import lock
+from boxoffice.payments.discrepancies import DISMISSED
 from boxoffice.payments.ledger import over_refunded_amount
 from boxoffice.payments.models import (
     REFUND_STATES_DONE,
@@ -310,5 +311,10 @@ def attention_dismiss(*, item: AttentionItem, actor: Actor, note: str) -> Attent
     locked.dismissed_by = actor.user
     locked.dismissal_note = note
     locked.save(update_fields=["state", "closed_at", "dismissed_by", "dismissal_note"])
+    if locked.code == C.PAYMENT_MISMATCH and locked.key.startswith("discrepancy:"):
+        # A person has looked at the contradiction: reconciliation stops counting it as open.
+        Discrepancy.objects.filter(pk=int(locked.key.split(":")[1]), resolved_at=None).update(
+            resolved_at=locked.closed_at, resolution=DISMISSED
+        )
     history.attention_dismissed(order, actor, code=locked.code, note=note)
     return locked

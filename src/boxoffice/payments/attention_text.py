@@ -22,11 +22,15 @@ def _euros(value: str) -> str:
     return format_eur(Decimal(value), get_language() or "fi")
 
 
+# Paytrail's largest amount is 99999999 cents (spec §2.1); a longer number is shown as it came.
+MAX_CENTS_DIGITS = 9
+
+
 def paytrail_cents(value: str) -> str:
-    """An amount as Paytrail sends it (cents) in euros; anything unreadable as it came."""
-    if value.isascii() and value.isdigit():
+    """An amount as Paytrail sends it (cents) in euros; anything else as it came (shortened)."""
+    if value.isascii() and value.isdigit() and len(value) <= MAX_CENTS_DIGITS:
         return _euros(str(Decimal(int(value)) / 100))
-    return f"“{value}”"
+    return f"“{value[:24]}…”" if len(value) > 24 else f"“{value}”"
 
 
 def attention_message(item: AttentionItem) -> str:

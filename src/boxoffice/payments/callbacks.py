@@ -9,14 +9,31 @@ from boxoffice.payments.paytrail.credentials import merchant_by_account, merchan
 from boxoffice.payments.paytrail.errors import MerchantNotConfigured
 from boxoffice.payments.paytrail.signing import SignatureError, verify
 
+# Paytrail's longest parameters are stamps and references (200 characters, spec §2.1).
+MAX_VALUE = 500
+
+
+def _is_checkout(key: str) -> bool:
+    return key.lower().startswith("checkout-")
+
 
 def verified_params(query: QueryDict) -> dict[str, str] | None:
     """The query's parameters if a merchant we know signed them; None for a forgery.
 
     The merchant is the one named by ``checkout-account``; merchant parameters outside the
-    ``checkout-`` prefix are ignored by the signature and by us (spec §1.2).
+    ``checkout-`` prefix are ignored by the signature and by us (spec §1.2). The ``checkout-``
+    names come back lower-cased, exactly as the signature covered them; a query that names one
+    twice (in any case), or carries a NUL, is refused like a forgery.
     """
+    if any(len(values) > 1 for _key, values in query.lists()):
+        return None  # a parameter given twice: which one would the signature be about?
     params = {key: query.get(key, "") for key in query}
+    checkout = {key.lower(): value for key, value in params.items() if _is_checkout(key)}
+    if len(checkout) != sum(1 for key in params if _is_checkout(key)):
+        return None  # the same checkout-* name twice in different case
+    if any("\x00" in value or len(value) > MAX_VALUE for value in checkout.values()):
+        return None  # no genuine Paytrail parameter carries a NUL or runs this long
+    params = {**{k: v for k, v in params.items() if not _is_checkout(k)}, **checkout}
     merchant = merchant_by_account(params.get("checkout-account", ""))
     if merchant is None:
         return None

@@ -7,10 +7,15 @@ seen again (a repeated callback, the redirect after the callback) adds nothing.
 
 from typing import Any
 
+from django.db.models import Q
+
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind
 from boxoffice.payments.models import Discrepancy, Payment, Refund
+
+DISMISSED = "dismissed"
+AGREED = "agreed"
 
 # Only the checkout-* parameters are evidence; the signature proves them and is not kept.
 EVIDENCE_PREFIX = "checkout-"
@@ -31,20 +36,24 @@ def discrepancy_record(
     message: dict[str, Any],
     payment: Payment | None = None,
     refund: Refund | None = None,
-) -> Discrepancy | None:
-    """Keep the contradiction and write its history row; None if it is already on record."""
+) -> Discrepancy:
+    """Keep the contradiction and write its history row; returns it, or the same contradiction
+    already on record (still open, or dismissed by a manager: not raised again)."""
     expected, received = expected[:200], received[:200]
-    open_same = Discrepancy.objects.filter(
-        order=order,
-        payment=payment,
-        refund=refund,
-        kind=kind,
-        expected=expected,
-        received=received,
-        resolved_at__isnull=True,
+    same = (
+        Discrepancy.objects.filter(
+            order=order,
+            payment=payment,
+            refund=refund,
+            kind=kind,
+            expected=expected,
+            received=received,
+        )
+        .filter(Q(resolved_at__isnull=True) | Q(resolution=DISMISSED))
+        .first()
     )
-    if open_same.exists():
-        return None
+    if same is not None:
+        return same
     row = Discrepancy.objects.create(
         order=order,
         payment=payment,

@@ -142,7 +142,7 @@ class Discrepancy(models.Model):
     does not fit the payment or refund it names is recorded here, with its own history row, and
     the order is flagged for a person; it never overwrites the ledger or hides a later, genuine
     message. Lookups (reconciliation) resolve their own when Paytrail and the ledger agree again;
-    a message's stays open until a manager dismisses it.
+    any is resolved when a manager dismisses its attention item.
     """
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="discrepancies")
@@ -161,6 +161,10 @@ class Discrepancy(models.Model):
     message = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # How it was resolved: "agreed" (a later lookup found Paytrail and the ledger agreeing) or
+    # "dismissed" (a manager looked at it and said so, with a note in the history). The same
+    # contradiction seen again after a dismissal is not raised again.
+    resolution = models.CharField(max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("discrepancy")

@@ -190,7 +190,7 @@ def _apply(payment_id: int, params: dict[str, str], source: str) -> None:
     order = lock(payment.order)  # the order first, as every order service locks
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     payment.order = order
-    contradiction = _contradiction(payment, params)
+    contradiction = _contradiction(payment, params, source)
     if contradiction is not None:
         kind, expected, received = contradiction
         logger.error(
@@ -213,19 +213,27 @@ def _apply(payment_id: int, params: dict[str, str], source: str) -> None:
         )
         return
     status = params.get("checkout-status", "")
+    if source == DiscrepancySource.LOOKUP:
+        # Paytrail's own answer to our signed request: what reconciliation goes by. A callback
+        # or redirect is not kept as Paytrail's word, so every payment is looked up once.
+        payment.provider_status = status[:20]
+        payment.save(update_fields=["provider_status"])
     if status == "ok":
         _confirm(order, payment, params)
     elif status == "fail":
         _fail(order, payment)
-    elif payment.state == PaymentState.PENDING and status:
-        # pending / delayed: Paytrail calls again when it knows. (After ok, a late "pending"
-        # is only an old message overtaken by the news.)
-        payment.provider_status = status[:20]
-        payment.save(update_fields=["provider_status"])
+    # pending / delayed: Paytrail calls again when it knows. (After ok, a late "pending" is
+    # only an old message overtaken by the news.)
 
 
-def _contradiction(payment: Payment, params: dict[str, str]) -> tuple[str, str, str] | None:
-    """How the message disagrees with the ledger: (kind, expected, received), or None."""
+def _contradiction(
+    payment: Payment, params: dict[str, str], source: str
+) -> tuple[str, str, str] | None:
+    """How the message disagrees with the ledger: (kind, expected, received), or None.
+
+    A transaction's ok and fail are final (spec §3.3): a message saying the other is a
+    contradiction. A lookup is not held to that: it is Paytrail's answer now, and wins.
+    """
     transaction_id = params.get("checkout-transaction-id", "")
     # Before the create answer is stored the transaction is not known yet: the message's is
     # taken (it is signed, and its stamp is ours).
@@ -235,8 +243,12 @@ def _contradiction(payment: Payment, params: dict[str, str]) -> tuple[str, str, 
     received = params.get("checkout-amount", "")
     if _cents(received) != int(expected):
         return DiscrepancyKind.AMOUNT, expected, received or "-"
-    if params.get("checkout-status") == "fail" and payment.state == PaymentState.CONFIRMED:
-        return DiscrepancyKind.STATUS, "ok", "fail"
+    status = params.get("checkout-status")
+    if source != DiscrepancySource.LOOKUP:
+        if status == "fail" and payment.state == PaymentState.CONFIRMED:
+            return DiscrepancyKind.STATUS, "ok", "fail"
+        if status == "ok" and payment.state == PaymentState.FAILED and payment.provider_reference:
+            return DiscrepancyKind.STATUS, "fail", "ok"
     return None
 
 
@@ -245,23 +257,13 @@ def _cents(text: str) -> int | None:
 
 
 def _confirm(order: Order, payment: Payment, params: dict[str, str]) -> None:
-    payment.provider_status = "ok"
     if payment.state == PaymentState.CONFIRMED:
-        payment.save(update_fields=["provider_status"])
         return  # a repeat: the redirect and the callback both come, maybe twice
     payment.state = PaymentState.CONFIRMED
     payment.confirmed_at = timezone.now()
     payment.provider_reference = params.get("checkout-transaction-id", payment.provider_reference)
     payment.failure_reason = ""
-    payment.save(
-        update_fields=[
-            "state",
-            "confirmed_at",
-            "provider_reference",
-            "failure_reason",
-            "provider_status",
-        ]
-    )
+    payment.save(update_fields=["state", "confirmed_at", "provider_reference", "failure_reason"])
     if order.status == OrderStatus.RESERVED:
         order_transition(
             order=order,
@@ -311,13 +313,11 @@ def _refund_unwanted_payment(order: Order, payment: Payment) -> None:
 
 
 def _fail(order: Order, payment: Payment) -> None:
-    payment.provider_status = "fail"
     if payment.state != PaymentState.PENDING:
-        payment.save(update_fields=["provider_status"])
         return  # a repeat (a confirmed payment's "fail" is a contradiction, never applied)
     payment.state = PaymentState.FAILED
     payment.failure_reason = _("The payment was cancelled or rejected.")
-    payment.save(update_fields=["state", "failure_reason", "provider_status"])
+    payment.save(update_fields=["state", "failure_reason"])
     history.money_event(
         order,
         OrderEventKind.PAYMENT_FAILED,

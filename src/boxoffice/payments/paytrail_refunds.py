@@ -3,8 +3,9 @@
 1. ``refund_request`` (services.py) stores the refund as pending and enqueues ``send``.
 2. ``send`` claims it (pending -> processing, committed *before* the call, so a crash never
    leads to a blind second POST), then calls Paytrail outside any transaction.
-3. The response, a callback (which may come first, or twice) or a later ``check`` moves it to
-   succeeded or failed, each in its own transaction, each a no-op once the refund is final.
+3. The response, a callback (refund_callbacks.py; it may come first, or twice) or a later
+   ``check`` moves it to succeeded or failed through ``refund_settle``, each in its own
+   transaction, each a no-op once the refund is final.
 
 When the outcome is unknown (timeout after sending, unreadable answer) the refund is never sent
 again: Paytrail does not promise to deduplicate refundStamp (spec §5.5). We wait for the
@@ -25,8 +26,7 @@ from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind
 from boxoffice.orders.transitions import lock
-from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
-from boxoffice.payments.discrepancies import discrepancy_record, evidence
+from boxoffice.payments.discrepancies import discrepancy_record
 from boxoffice.payments.ledger import note_over_refund, order_over_refunded_amount
 from boxoffice.payments.models import (
     DiscrepancyKind,
@@ -35,7 +35,12 @@ from boxoffice.payments.models import (
     RefundSource,
     RefundState,
 )
-from boxoffice.payments.paytrail.client import PaytrailClient, RefundResult, to_cents
+from boxoffice.payments.paytrail.client import (
+    PaymentStatus,
+    PaytrailClient,
+    RefundResult,
+    to_cents,
+)
 from boxoffice.payments.paytrail.credentials import merchant_for
 from boxoffice.payments.paytrail.errors import (
     MerchantNotConfigured,
@@ -115,7 +120,7 @@ def send(refund_id: int) -> str:
     except (MerchantNotConfigured, PaytrailRejected) as error:
         # Paytrail said no (or we could not even ask): final until a person retries.
         told = "refused" if isinstance(error, PaytrailRejected) else ""
-        _finish(refund_id, succeeded=False, reason=error.message, provider_status=told)
+        refund_settle(refund_id, succeeded=False, reason=error.message, provider_status=told)
         return "refused"
     except PaytrailUnavailable as error:
         if error.maybe_delivered and error.status_code not in RESEND_SAFE_STATUSES:
@@ -128,7 +133,7 @@ def send(refund_id: int) -> str:
         # again with the same stamp, after a pause.
         if refund.attempts >= MAX_SEND_ATTEMPTS:
             # Paytrail never took it (no connection, or 503 each time): it made no refund.
-            _finish(refund_id, succeeded=False, reason=error.message, provider_status="")
+            refund_settle(refund_id, succeeded=False, reason=error.message, provider_status="")
             return "gave up"
         if _release(refund_id, reason=error.message):
             schedule(refund_send, refund_id, delay=_backoff(refund.attempts))
@@ -174,13 +179,16 @@ def record_response(refund_id: int, result: RefundResult) -> None:
     from boxoffice.payments.tasks import refund_check, schedule
 
     if result.status == "ok" and result.provider != EMAIL_REFUND:
-        _finish(refund_id, succeeded=True, transaction_id=result.transaction_id)
+        refund_settle(
+            refund_id, succeeded=True, transaction_id=result.transaction_id, provider_status="ok"
+        )
     elif result.status == "fail":
-        _finish(
+        refund_settle(
             refund_id,
             succeeded=False,
             transaction_id=result.transaction_id,
             reason=_("Paytrail could not make the refund."),
+            provider_status="fail",
         )
     else:  # pending, or an email refund: the callback (or a lookup) will tell
         with transaction.atomic():
@@ -200,7 +208,7 @@ def record_response(refund_id: int, result: RefundResult) -> None:
 
 
 @transaction.atomic
-def _finish(
+def refund_settle(
     refund_id: int,
     *,
     succeeded: bool,
@@ -210,7 +218,9 @@ def _finish(
     provider_status: str | None = None,
 ) -> bool:
     """Make the refund final as Paytrail reported it; writes history, returns the order when
-    fully refunded. Returns whether anything changed.
+    fully refunded. Returns whether anything changed. ``provider_status``: Paytrail's own word
+    from an API answer (a refund's answer, a lookup), kept for reconciliation; a callback's is
+    not kept, so reconciliation asks Paytrail itself once.
 
     A success also overrides an earlier failure: the money did go out, so it is recorded as it
     happened, and an order refunded beyond what it received meanwhile (retried, or marked as
@@ -222,9 +232,21 @@ def _finish(
     refund.order = order
     if transaction_id and not refund.provider_transaction_id:
         refund.provider_transaction_id = transaction_id
-    if provider_status is None:
-        provider_status = "ok" if succeeded else "fail"
-    refund.provider_status = provider_status
+    if provider_status is not None:
+        refund.provider_status = provider_status
+    if succeeded and refund.state == RefundState.MANUAL_DONE:
+        # The platform recorded this refund as made by hand; now Paytrail says it made it too.
+        # The same money, found in the Merchant Panel, or a second refund: a person must see.
+        discrepancy_record(
+            order=order,
+            actor=PAYTRAIL,
+            source=source or DiscrepancySource.CALLBACK,
+            kind=DiscrepancyKind.STATUS,
+            expected=RefundState.MANUAL_DONE,
+            received="ok",
+            message={"checkout-transaction-id": refund.provider_transaction_id},
+            refund=refund,
+        )
     if not _may_finish(refund, succeeded=succeeded):
         refund.save(update_fields=["provider_transaction_id", "provider_status"])
         return False
@@ -264,7 +286,10 @@ def _finish(
 def refund_record_lookup(refund_id: int, *, succeeded: bool) -> bool:
     """Settle a refund as a status lookup (reconciliation) found it at Paytrail."""
     reason = "" if succeeded else _("Paytrail could not make the refund.")
-    return _finish(refund_id, succeeded=succeeded, reason=reason, source="lookup")
+    status = "ok" if succeeded else "fail"
+    return refund_settle(
+        refund_id, succeeded=succeeded, reason=reason, source="lookup", provider_status=status
+    )
 
 
 def _may_finish(refund: Refund, *, succeeded: bool) -> bool:
@@ -276,83 +301,6 @@ def _may_finish(refund: Refund, *, succeeded: bool) -> bool:
         # Handed to the platform; only Paytrail's own "done" still settles it.
         return succeeded and refund.source == RefundSource.PAYTRAIL
     return True
-
-
-def record_callback(params: dict[str, str]) -> bool:
-    """A verified refund callback (spec §5.2). Returns False if no refund has that stamp.
-
-    Checked against the ledger first: another amount or transaction than the refund's, or a
-    failure of a refund Paytrail already confirmed, is kept as a discrepancy, never applied.
-    """
-    stamp = stamp_of(params)
-    refund = Refund.objects.filter(stamp=stamp).select_related("order").first() if stamp else None
-    if refund is None or not signed_by_merchant_of(params, refund.order):
-        return False
-    _apply_callback(refund.pk, params)
-    return True
-
-
-@transaction.atomic
-def _apply_callback(refund_id: int, params: dict[str, str]) -> None:
-    refund = Refund.objects.select_related("order").get(pk=refund_id)
-    order = lock(refund.order)
-    refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund_id)
-    contradiction = _contradiction(refund, params)
-    if contradiction is not None:
-        kind, expected, received = contradiction
-        logger.error(
-            "refund %s: callback contradicts the ledger: %s expected %s, received %s",
-            refund.stamp,
-            kind,
-            expected,
-            received,
-        )
-        discrepancy_record(
-            order=order,
-            actor=PAYTRAIL,
-            source=DiscrepancySource.CALLBACK,
-            kind=kind,
-            expected=expected,
-            received=received,
-            message=evidence(params),
-            refund=refund,
-        )
-        return
-    transaction_id = params.get("checkout-transaction-id") or None
-    status = params.get("checkout-status")
-    if status == "ok":
-        _finish(refund.pk, succeeded=True, transaction_id=transaction_id)
-    elif status == "fail":
-        reason = (
-            _("Paytrail could not make the refund.")
-            if transaction_id
-            # The refund transaction never existed: the merchant's balance was too low (§5.1).
-            else _("Paytrail could not make the refund: the merchant account balance is too low.")
-        )
-        _finish(refund.pk, succeeded=False, transaction_id=transaction_id, reason=reason)
-    elif status:
-        Refund.objects.filter(pk=refund.pk).update(provider_status=status[:20])
-
-
-def _contradiction(refund: Refund, params: dict[str, str]) -> tuple[str, str, str] | None:
-    """How a refund callback disagrees with the ledger: (kind, expected, received), or None."""
-    transaction_id = params.get("checkout-transaction-id", "")
-    known = refund.provider_transaction_id
-    # A cancel callback may come without a transaction (low balance, spec §5.1): nothing to
-    # compare then. Before the answer is stored the transaction is not known yet either.
-    if known and transaction_id and transaction_id != known:
-        return DiscrepancyKind.TRANSACTION, known, transaction_id
-    amount = params.get("checkout-amount")
-    expected = str(to_cents(refund.amount))
-    if amount is not None and amount != expected and not _same_cents(amount, expected):
-        return DiscrepancyKind.AMOUNT, expected, amount or "-"
-    if params.get("checkout-status") == "fail" and refund.state == RefundState.SUCCEEDED:
-        return DiscrepancyKind.STATUS, "ok", "fail"
-    return None
-
-
-def _same_cents(text: str, expected: str) -> bool:
-    return text.isascii() and text.isdigit() and int(text) == int(expected)
 
 
 # -- lookups and reconciliation ----------------------------------------------------------------
@@ -372,11 +320,14 @@ def check(refund_id: int) -> str:
         except PaytrailError as error:
             logger.warning("refund %s lookup failed: %s", refund_id, error)
         else:
+            if _lookup_contradicts(refund, status):
+                return "contradicts the ledger"  # flagged; a person (or reconciliation) settles
             if status.status == "ok":
-                _finish(refund_id, succeeded=True)
+                refund_settle(refund_id, succeeded=True, provider_status="ok")
                 return "succeeded"
             if status.status == "fail":
-                _finish(refund_id, succeeded=False, reason=_("Paytrail could not make the refund."))
+                reason = _("Paytrail could not make the refund.")
+                refund_settle(refund_id, succeeded=False, reason=reason, provider_status="fail")
                 return "failed"
             # Paytrail knows it and says it is not finished (approval, email refund): it will
             # finish; keep asking, never give up on a refund that exists.
@@ -389,6 +340,31 @@ def check(refund_id: int) -> str:
         return "handed to a person"
     schedule(refund_check, refund_id, delay=_confirm_wait())
     return "still waiting"
+
+
+def _lookup_contradicts(refund: Refund, found: PaymentStatus) -> bool:
+    """Whether Paytrail's record of the refund's transaction is not this refund's (another
+    amount or stamp); if so the contradiction is recorded for a person."""
+    expected = str(to_cents(refund.amount))
+    if found.stamp and found.stamp != str(refund.stamp):
+        kind, wanted, got = DiscrepancyKind.STAMP, str(refund.stamp), found.stamp
+    elif str(found.amount) != expected:
+        kind, wanted, got = DiscrepancyKind.AMOUNT, expected, str(found.amount)
+    else:
+        return False
+    with transaction.atomic():
+        order = lock(refund.order)
+        discrepancy_record(
+            order=order,
+            actor=PAYTRAIL,
+            source=DiscrepancySource.LOOKUP,
+            kind=kind,
+            expected=wanted,
+            received=got,
+            message=dict(found.raw),
+            refund=refund,
+        )
+    return True
 
 
 @transaction.atomic

@@ -34,7 +34,7 @@ from boxoffice.orders.actors import Actor
 from boxoffice.orders.transitions import lock
 from boxoffice.payments import paytrail_payments, paytrail_refunds
 from boxoffice.payments.attention import attention_refresh
-from boxoffice.payments.discrepancies import discrepancy_record
+from boxoffice.payments.discrepancies import AGREED, DISMISSED, discrepancy_record
 from boxoffice.payments.models import (
     AttentionCode,
     AttentionItem,
@@ -267,26 +267,33 @@ def _compare(subject: _Subject, lookups: _Lookups) -> Row:
         tid = subject.transaction_id
         return Row(subject.what, about.order.code, tid, ledger, paytrail, result, unresolved)
 
+    def mismatch(paytrail: str, what: str, kind: str, expected: str, received: str) -> Row:
+        still_open = _flag(subject, kind, expected, received, evidence)
+        result = f"mismatch: {what}" + ("" if still_open else " (dismissed)")
+        return row(paytrail, result, unresolved=still_open)
+
+    evidence: dict[str, object] = {}
     if isinstance(answer, str) and answer != UNKNOWN:
         return row("lookup failed", answer, unresolved=True)
     if answer == UNKNOWN:
         if subject.money_moved:
-            _flag(subject, DiscrepancyKind.UNKNOWN, "ok", UNKNOWN, {})
-            return row(UNKNOWN, "mismatch: Paytrail does not know it", unresolved=True)
+            kind = DiscrepancyKind.UNKNOWN
+            return mismatch(UNKNOWN, "Paytrail does not know it", kind, "ok", UNKNOWN)
         return row(UNKNOWN, "unknown at Paytrail", unresolved=subject.unknown_unresolved)
     assert isinstance(answer, PaymentStatus)
     seen = f"{answer.status} {_money(answer.amount)}"
     evidence = dict(answer.raw)
     expected = to_cents(about.amount)
     if answer.stamp and answer.stamp != str(about.stamp):
-        _flag(subject, DiscrepancyKind.STAMP, str(about.stamp), answer.stamp, evidence)
-        return row(seen, "mismatch: stamp", unresolved=True)
+        return mismatch(seen, "stamp", DiscrepancyKind.STAMP, str(about.stamp), answer.stamp)
     if answer.amount != expected:
-        _flag(subject, DiscrepancyKind.AMOUNT, str(expected), str(answer.amount), evidence)
-        return row(seen, "mismatch: amount", unresolved=True)
+        amount = str(answer.amount)
+        return mismatch(seen, "amount", DiscrepancyKind.AMOUNT, str(expected), amount)
     if subject.money_moved and answer.status != "ok":
-        _flag(subject, DiscrepancyKind.STATUS, "ok", answer.status, evidence)
-        return row(seen, "mismatch: status", unresolved=True)
+        return mismatch(seen, "status", DiscrepancyKind.STATUS, "ok", answer.status)
+    if about.state == RefundState.MANUAL_DONE and answer.status == "ok":
+        # Recorded as refunded by hand, and Paytrail made it too: perhaps twice.
+        return mismatch(seen, "also refunded by hand", DiscrepancyKind.STATUS, about.state, "ok")
     settle = {"ok": subject.on_ok, "fail": subject.on_fail}.get(answer.status)
     if settle is not None:
         result, apply = settle
@@ -305,11 +312,12 @@ def _note_status(model: type[Payment] | type[Refund], pk: int, status: str) -> N
 
 def _flag(
     subject: _Subject, kind: str, expected: str, received: str, message: dict[str, object]
-) -> None:
+) -> bool:
+    """Record the contradiction; whether it still needs a person (not dismissed before)."""
     about = subject.row
     with transaction.atomic():
         order = lock(about.order)
-        discrepancy_record(
+        found = discrepancy_record(
             order=order,
             actor=RECONCILIATION,
             source=DiscrepancySource.LOOKUP,
@@ -323,6 +331,7 @@ def _flag(
         # Paytrail's word, so this is looked up again next time rather than taken as final.
         status = received if kind == DiscrepancyKind.STATUS else "mismatch"
         _note_status(type(about), about.pk, status)
+    return found.resolution != DISMISSED
 
 
 def _resolve(subject: _Subject) -> None:
@@ -333,7 +342,7 @@ def _resolve(subject: _Subject) -> None:
         found = Discrepancy.objects.filter(
             source=DiscrepancySource.LOOKUP, resolved_at=None, **{subject.what: about}
         )
-        if found.update(resolved_at=timezone.now()):
+        if found.update(resolved_at=timezone.now(), resolution=AGREED):
             attention_refresh(order)
 
 

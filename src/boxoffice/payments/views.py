@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from boxoffice.payments import paytrail_payments, paytrail_refunds
+from boxoffice.payments import paytrail_payments, refund_callbacks
 from boxoffice.payments.callbacks import verified_params
 from boxoffice.payments.models import DiscrepancySource, PaymentState
 
@@ -22,7 +22,7 @@ def paytrail_refund_callback(request: HttpRequest, outcome: str) -> HttpResponse
     if params is None:
         logger.warning("refund callback with a bad signature: %s", request.GET.urlencode())
         return HttpResponseBadRequest("bad signature")
-    if not paytrail_refunds.record_callback(params):
+    if not refund_callbacks.record_callback(params):
         return HttpResponseNotFound("unknown refund")
     return HttpResponse("ok")
 

@@ -25,6 +25,8 @@ from django.db.models import F, Field
 from boxoffice.paytrail_sandbox.models import RefundOutcome, SandboxControl
 
 SINGLETON_PK = 1
+# Longer than any client timeout worth testing, short enough not to tie up a server for good.
+MAX_HANG_SECONDS = 600
 
 # What each switch does; also the help shown on the control page.
 SWITCHES: dict[str, str] = {
@@ -78,8 +80,9 @@ def _cleaned(control: SandboxControl, changes: dict[str, Any]) -> dict[str, Any]
             cleaned[name] = model_field.clean(value, control)
         except ValidationError as exc:
             raise ValidationError(f"{name}: {'; '.join(exc.messages)}") from exc
-    if "hang_seconds" in cleaned and cleaned["hang_seconds"] < 0:
-        raise ValidationError("hang_seconds: must not be negative")
+    if "hang_seconds" in cleaned and not 0 <= cleaned["hang_seconds"] <= MAX_HANG_SECONDS:
+        # Also refuses NaN and infinity, which a float field otherwise takes.
+        raise ValidationError(f"hang_seconds: from 0 to {MAX_HANG_SECONDS}")
     if cleaned.get("refund_outcome_times") == 0:
         raise ValidationError("refund_outcome_times: at least 1, or empty for every refund")
     return cleaned

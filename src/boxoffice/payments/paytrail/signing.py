@@ -41,7 +41,15 @@ def verify(params: Mapping[str, str], body: str, secret: str, signature: str | N
     """
     if not signature:
         raise SignatureError("missing signature")
-    lowered = {key.lower(): value for key, value in params.items()}
+    if not signature.isascii():
+        raise SignatureError("malformed signature")
+    lowered: dict[str, str] = {}
+    for key, value in params.items():
+        if key.lower() in lowered:
+            # checkout-status=ok&CHECKOUT-STATUS=fail: the signature would cover one of them and
+            # a reader might take the other. A genuine message names each parameter once.
+            raise SignatureError(f"parameter {key.lower()!r} given twice")
+        lowered[key.lower()] = value
     algorithm = lowered.get("checkout-algorithm", "")
     expected = sign(lowered, body, secret, algorithm)
     if not hmac.compare_digest(expected, signature.lower()):

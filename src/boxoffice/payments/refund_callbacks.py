@@ -1,0 +1,101 @@
+"""Refund callbacks (spec §5.2): checked against the ledger, then applied by paytrail_refunds.
+
+A callback may come before our POST's answer, twice, late, or out of order with a lookup; each
+step is a no-op once the refund is final. One that contradicts the refund (another amount or
+transaction, a failure of a refund Paytrail confirmed) is kept as a discrepancy, not applied.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from boxoffice.orders.transitions import lock
+from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
+from boxoffice.payments.discrepancies import discrepancy_record, evidence
+from boxoffice.payments.models import DiscrepancyKind, DiscrepancySource, Refund, RefundState
+from boxoffice.payments.paytrail.client import to_cents
+from boxoffice.payments.paytrail_refunds import EMAIL_REFUND, PAYTRAIL, refund_settle
+
+logger = logging.getLogger(__name__)
+
+
+def record_callback(params: dict[str, str]) -> bool:
+    """A verified refund callback (spec §5.2). Returns False if no refund has that stamp.
+
+    Checked against the ledger first: another amount or transaction than the refund's, or a
+    failure of a refund Paytrail already confirmed, is kept as a discrepancy, never applied.
+    """
+    stamp = stamp_of(params)
+    refund = Refund.objects.filter(stamp=stamp).select_related("order").first() if stamp else None
+    if refund is None or not signed_by_merchant_of(params, refund.order):
+        return False
+    _apply_callback(refund.pk, params)
+    return True
+
+
+@transaction.atomic
+def _apply_callback(refund_id: int, params: dict[str, str]) -> None:
+    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    order = lock(refund.order)
+    refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund_id)
+    contradiction = _contradiction(refund, params)
+    if contradiction is not None:
+        kind, expected, received = contradiction
+        logger.error(
+            "refund %s: callback contradicts the ledger: %s expected %s, received %s",
+            refund.stamp,
+            kind,
+            expected,
+            received,
+        )
+        discrepancy_record(
+            order=order,
+            actor=PAYTRAIL,
+            source=DiscrepancySource.CALLBACK,
+            kind=kind,
+            expected=expected,
+            received=received,
+            message=evidence(params),
+            refund=refund,
+        )
+        return
+    transaction_id = params.get("checkout-transaction-id") or None
+    status = params.get("checkout-status")
+    if status == "ok" and params.get("checkout-provider") == EMAIL_REFUND:
+        # An email refund's callback does not carry the final outcome (spec §5.2): the customer
+        # may not have given their bank account yet. The lookups (check) decide.
+        if transaction_id and not refund.provider_transaction_id:
+            Refund.objects.filter(pk=refund.pk).update(provider_transaction_id=transaction_id)
+        return
+    if status == "ok":
+        refund_settle(refund.pk, succeeded=True, transaction_id=transaction_id)
+    elif status == "fail":
+        reason = (
+            _("Paytrail could not make the refund.")
+            if transaction_id
+            # The refund transaction never existed: the merchant's balance was too low (§5.1).
+            else _("Paytrail could not make the refund: the merchant account balance is too low.")
+        )
+        refund_settle(refund.pk, succeeded=False, transaction_id=transaction_id, reason=reason)
+
+
+def _contradiction(refund: Refund, params: dict[str, str]) -> tuple[str, str, str] | None:
+    """How a refund callback disagrees with the ledger: (kind, expected, received), or None."""
+    transaction_id = params.get("checkout-transaction-id", "")
+    known = refund.provider_transaction_id
+    # A cancel callback may come without a transaction (low balance, spec §5.1): nothing to
+    # compare then. Before the answer is stored the transaction is not known yet either.
+    if known and transaction_id and transaction_id != known:
+        return DiscrepancyKind.TRANSACTION, known, transaction_id
+    amount = params.get("checkout-amount")
+    expected = str(to_cents(refund.amount))
+    if amount is not None and amount != expected and not _same_cents(amount, expected):
+        return DiscrepancyKind.AMOUNT, expected, amount or "-"
+    if params.get("checkout-status") == "fail" and refund.state == RefundState.SUCCEEDED:
+        return DiscrepancyKind.STATUS, "ok", "fail"
+    return None
+
+
+def _same_cents(text: str, expected: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) == int(expected)
