@@ -167,6 +167,6 @@ def test_the_reasons_are_in_the_readers_language(owner_client, flagged):
     response = owner_client.get(LIST, {"attention": "1"})
     reasons = parse(response).find("ul", data_testid="attention-reasons").text()
     assert reasons == (
-        "Paytrail ilmoitti maksuksi 0,01\u00a0€, vaikka tilauksen summa on 103,00\u00a0€. Mitään ei "
-        "muutettu; tarkista asia Paytrailin kauppiaspaneelista."
+        "Paytrail ilmoitti maksuksi 0,01\u00a0€, vaikka tilauksen summa on 103,00\u00a0€. "
+        "Mitään ei muutettu; tarkista asia Paytrailin kauppiaspaneelista."
     )

@@ -253,3 +253,21 @@ def _client(paytrail):
         return PaytrailClient(merchant, transport=httpx.MockTransport(paytrail.handler))
 
     return make
+
+
+def test_a_refund_success_without_an_amount_is_not_applied(
+    cancelled, actor, paytrail, run_tasks, client
+):
+    paytrail.replies = ["pending"]
+    refund = refund_request(order=cancelled, actor=actor)
+    run_tasks()
+    refund.refresh_from_db()
+    ok = paytrail.callback_params(str(refund.stamp), "ok", refund.provider_transaction_id)
+    del ok["checkout-amount"], ok["signature"]
+    ok["signature"] = sign(ok, "", paytrail.secret)
+
+    assert client.get(REFUND.format("success"), ok).status_code == 200
+
+    refund.refresh_from_db()
+    assert refund.state == RefundState.PROCESSING
+    assert Discrepancy.objects.get(order=cancelled).received == "-"
