@@ -6,8 +6,10 @@ import pytest
 
 from backoffice.routes import attention_item
 from boxoffice.accounts.models import Role
+from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind, OrderStatus
 from boxoffice.orders.services import order_mark_paid
+from boxoffice.payments.discrepancies import discrepancy_record
 from boxoffice.payments.models import AttentionState
 
 MESSAGE = (
@@ -147,3 +149,33 @@ def test_the_message_is_in_the_requests_language(flagged, api_for, organizer):
     api.headers["Accept-Language"] = "fi"
     [item] = api.get(f"/orders/{flagged.code}").json()["attention"]
     assert item["message"].startswith("Paytrail ilmoitti maksuksi 0,01\u00a0€")
+
+
+def test_the_attention_list_pages_by_cursor_newest_first(api, order_in, make_product, event):
+    big = make_product(event, capacity=1000)
+    flagged = []
+    for i in range(25):
+        order_in(OrderStatus.PAID, product=big, quantity=1, email=f"fine{i}@example.com")
+        order = order_in(OrderStatus.PAID, product=big, quantity=1, email=f"f{i}@example.com")
+        attention_item(order)
+        if i % 3 == 0:  # two reasons: still one row
+            discrepancy_record(
+                order=order,
+                actor=Actor.system("Paytrail"),
+                source="callback",
+                kind="transaction",
+                expected="a",
+                received="b",
+                message={},
+                payment=order.payments.get(),
+            )
+        flagged.append(order.code)
+    seen, cursor = [], None
+    while True:
+        params = {"attention": "true", "limit": 10, **({"cursor": cursor} if cursor else {})}
+        body = api.get("/orders", **params).json()
+        seen += [o["code"] for o in body["orders"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(flagged))

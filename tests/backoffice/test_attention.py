@@ -170,3 +170,69 @@ def test_the_reasons_are_in_the_readers_language(owner_client, flagged):
         "Paytrail ilmoitti maksuksi 0,01\u00a0€, vaikka tilauksen summa on 103,00\u00a0€. "
         "Mitään ei muutettu; tarkista asia Paytrailin kauppiaspaneelista."
     )
+
+
+@pytest.fixture
+def many_flagged(order_in, make_product, event):
+    """55 flagged orders between unflagged ones, oldest first."""
+    big = make_product(event, capacity=1000)
+    flagged = []
+    for i in range(55):
+        order_in(OrderStatus.PAID, product=big, quantity=1, email=f"fine{i}@example.com")
+        order = order_in(OrderStatus.PAID, product=big, quantity=1, email=f"f{i}@example.com")
+        attention_item(order)
+        flagged.append(order)
+    return flagged
+
+
+def test_the_attention_list_pages_newest_first(owner_client, many_flagged):
+    newest_first = [o.code for o in reversed(many_flagged)]
+
+    first = owner_client.get(LIST, {"attention": "1"})
+    second = owner_client.get(LIST, {"attention": "1", "page": "2"})
+
+    assert [row[0][:6] for row in table_rows(first, "orders")] == newest_first[:50]
+    assert [row[0][:6] for row in table_rows(second, "orders")] == newest_first[50:]
+    assert parse(first).find(data_testid="result-count").text() == "55 orders"
+    for rubbish in ("abc", "-3", "99"):  # the first, or the last page, never an error
+        response = owner_client.get(LIST, {"attention": "1", "page": rubbish})
+        assert response.status_code == 200
+    last = owner_client.get(LIST, {"attention": "1", "page": "99"})
+    assert [row[0][:6] for row in table_rows(last, "orders")] == newest_first[50:]
+
+
+def test_the_attention_filter_with_another_filter_narrows_both(owner_client, many_flagged):
+    cancelled = many_flagged[3]
+    from boxoffice.orders.actors import Actor
+    from boxoffice.orders.services import order_cancel
+
+    order_cancel(order=cancelled, actor=Actor.system())
+    rows = table_rows(owner_client.get(LIST, {"attention": "1", "status": "cancelled"}), "orders")
+    assert [row[0][:6] for row in rows] == [cancelled.code]
+
+
+def test_an_order_with_two_reasons_counts_once(owner_client, flagged):
+    from boxoffice.orders.actors import Actor
+    from boxoffice.payments.discrepancies import discrepancy_record
+
+    discrepancy_record(
+        order=flagged,
+        actor=Actor.system("Paytrail"),
+        source="callback",
+        kind="transaction",
+        expected="a",
+        received="b",
+        message={},
+        payment=flagged.payments.get(),
+    )
+    response = owner_client.get(LIST, {"attention": "1"})
+    assert attention_link(response)[0] == "Needs attention 1"
+    assert parse(response).find(data_testid="result-count").text() == "1 order"
+    assert len(parse(response).find("ul", data_testid="attention-reasons").find_all("li")) == 2
+
+
+def test_the_badge_stops_counting_at_99(owner_client, monkeypatch, flagged):
+    from boxoffice.backoffice.templatetags import backoffice_nav
+
+    monkeypatch.setattr(backoffice_nav, "BADGE_CAP", 0)
+    assert attention_link(owner_client.get(LIST))[0] == "Needs attention 0+"

@@ -27,6 +27,7 @@ from boxoffice.backoffice.pagination import (
     LIST_COUNT_CAP,
     PAGE_SIZE,
     CappedPaginator,
+    attention_page,
     search_page,
 )
 from boxoffice.backoffice.principal import request_principal
@@ -83,28 +84,31 @@ def order_list(request: HttpRequest) -> HttpResponse:
         payment_method=form.value("payment_method") or "",
     )
     orders = selectors.order_list(principal=principal, filters=filters)
-    attention_only = bool(form.value("attention"))
-    if attention_only:
-        orders = payment_selectors.orders_needing_attention(orders)
     if many:
         orders = orders.select_related("event", "organizer")
-    page: Any
-    if filters.q.strip():
-        page = search_page(orders, request.GET.get("page"))
-    else:
-        page = CappedPaginator(orders, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(
-            request.GET.get("page")
-        )
-    filtered = any(
-        (
-            filters.q,
+    attention_only = bool(form.value("attention"))
+    narrowed = any(
+        [
+            filters.q.strip(),
             filters.event_id,
             filters.organizer_id,
             filters.status,
             filters.payment_method,
-            attention_only,
-        )
+        ]
     )
+    page: Any
+    if attention_only and not narrowed:
+        page = attention_page(orders, principal, request.GET.get("page"))
+    else:
+        if attention_only:
+            orders = payment_selectors.orders_needing_attention(orders, principal)
+        if filters.q.strip():
+            page = search_page(orders, request.GET.get("page"))
+        else:
+            page = CappedPaginator(orders, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(
+                request.GET.get("page")
+            )
+    filtered = narrowed or attention_only
     page.object_list = list(page.object_list)
     open_items = payment_selectors.attention_open(order.pk for order in page.object_list)
     for order in page.object_list:

@@ -207,6 +207,7 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
                 AttentionItem.objects.create(
                     order=locked,
                     organizer_id=locked.organizer_id,
+                    order_created_at=locked.created_at,
                     code=cause.code,
                     key=cause.key,
                     since=cause.since,
@@ -233,8 +234,8 @@ def attention_sweep(*, now: datetime | None = None) -> int:
     """Refresh every order a cause may have reached by waiting; returns how many were looked at.
 
     Looks only where waiting matters (refunds in the platform's queue, unconfirmed Paytrail
-    refunds, cancelled orders that received money) and skips causes already on record, plus the
-    open items themselves, so a resolved cause that somehow missed its refresh is cleared too.
+    refunds, cancelled orders that received money) and skips causes already on record: what
+    resolves a cause is a ledger change, and every ledger change refreshes its order already.
     """
     now = now or timezone.now()
     manual_cutoff = now - _days(settings.MANUAL_REFUND_WARN_DAYS)
@@ -253,13 +254,11 @@ def attention_sweep(*, now: datetime | None = None) -> int:
     received = Payment.objects.filter(order=OuterRef("pk"), state=PaymentState.CONFIRMED)
     flagged = AttentionItem.objects.filter(order=OuterRef("pk"), code=C.UNREFUNDED_CANCELLATION)
     order_ids |= set(
-        Order.objects.filter(status=OrderStatus.CANCELLED, cancelled_at__lte=cancelled_cutoff)
+        Order.objects.order_by()
+        .filter(status=OrderStatus.CANCELLED, cancelled_at__lte=cancelled_cutoff)
         .filter(Exists(received))
         .exclude(Exists(flagged))
         .values_list("pk", flat=True)
-    )
-    order_ids |= set(
-        AttentionItem.objects.filter(state=AttentionState.OPEN).values_list("order_id", flat=True)
     )
     for order in Order.objects.filter(pk__in=order_ids).order_by("pk"):
         attention_refresh(order, now=now)

@@ -201,8 +201,10 @@ class AttentionItem(models.Model):
     """
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="attention_items")
-    # Copied from the order: the count in the navigation is per organizer.
+    # Copied from the order (neither ever changes): the navigation's count is per organizer, and
+    # the list of flagged orders, newest first, is read from this table's own index.
     organizer = models.ForeignKey(Organizer, on_delete=models.PROTECT, related_name="+")
+    order_created_at = models.DateTimeField()
     code = models.CharField(max_length=32, choices=AttentionCode.choices)
     # What the cause is about: "refund:12", "discrepancy:4", "excess:93.00" or "order".
     key = models.CharField(max_length=64)
@@ -228,12 +230,18 @@ class AttentionItem(models.Model):
             models.UniqueConstraint(fields=["order", "code", "key"], name="attention_one_per_cause")
         ]
         indexes = [
-            # The open items: the navigation's count and the list's filter read only these.
+            # The open items: the navigation's count and the list of flagged orders read only
+            # these, newest order first (per organizer, and for platform staff all of them).
             models.Index(
-                fields=["organizer", "order"],
+                fields=["organizer", "-order_created_at", "-order"],
                 condition=models.Q(state="open"),
                 name="attention_open",
-            )
+            ),
+            models.Index(
+                fields=["-order_created_at", "-order"],
+                condition=models.Q(state="open"),
+                name="attention_open_all",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,9 +2,10 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from boxoffice.accounts.permissions import Principal
 from boxoffice.common.money import ZERO
@@ -77,17 +78,59 @@ def attention_open(order_ids: Iterable[int]) -> dict[int, list[AttentionItem]]:
     return found
 
 
-def orders_needing_attention(orders: QuerySet[Order]) -> QuerySet[Order]:
-    """``orders`` (already scoped) narrowed to those with an open attention item."""
-    return orders.filter(Exists(_open_items().filter(order=OuterRef("pk"))))
-
-
-def attention_count(principal: Principal) -> int:
-    """How many orders need a person, among those the principal may see."""
+def _open_items_of(principal: Principal) -> QuerySet[AttentionItem]:
     items = _open_items()
     if not principal.is_platform_staff:
         items = items.filter(organizer_id__in=principal.organizer_ids)
-    return items.values("order_id").distinct().count()
+    return items
+
+
+def orders_needing_attention(
+    orders: QuerySet[Order],
+    principal: Principal,
+    *,
+    first: int | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> QuerySet[Order]:
+    """``orders`` (already scoped to ``principal``) narrowed to those with an open attention
+    item, newest first.
+
+    Flagged orders are few and mostly old (a cancellation flags after days): walking the newest
+    orders until a page of them turns up reads far (59 ms at 1M orders with 3,433 flagged), and
+    so does fetching every flagged order to sort them (18 ms). When ``orders`` is not narrowed
+    by anything else, pass ``first`` (and the keyset ``after``, (created_at, id) of the last
+    order of the previous page): the page's orders are then read off the open items' own
+    index, newest first, and only those are fetched (5 ms; `boxoffice bench run`'s "list needs
+    attention" rows). With other filters, the Exists below lets those narrow first.
+    """
+    if first is None:
+        flagged = _open_items_of(principal).filter(order=OuterRef("pk"))
+        return orders.filter(Exists(flagged))
+    newest = _open_items_of(principal)
+    if after is not None:
+        created, pk = after
+        newest = newest.filter(
+            Q(order_created_at__lt=created) | Q(order_created_at=created, order_id__lt=pk)
+        )
+    # In the index's order, so the database stops after the page; DISTINCT: one row per order,
+    # however many items it has (they share the order's created_at).
+    page = list(
+        newest.order_by("-order_created_at", "-order_id")
+        .values_list("order_created_at", "order_id")
+        .distinct()[:first]
+    )
+    return orders.filter(pk__in=[order_id for _created, order_id in page])
+
+
+def attention_count(principal: Principal, *, cap: int | None = None) -> int:
+    """How many orders need a person, among those the principal may see.
+
+    ``cap``: count no further than one past it (the navigation shows "99+"): a badge on every
+    page must not count thousands of items each time.
+    """
+    # order_by(): without it the model's ordering joins the DISTINCT and items are counted.
+    orders = _open_items_of(principal).order_by().values("order_id").distinct()
+    return orders[: cap + 1].count() if cap is not None else orders.count()
 
 
 def attention_item_for(order: Order, item_id: int) -> AttentionItem:

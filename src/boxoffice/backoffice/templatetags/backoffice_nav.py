@@ -21,9 +21,17 @@ def manages_api_tokens(request: HttpRequest) -> bool:
     )
 
 
+# Beyond this the badge says "99+": counting on is work for the list page, not every page.
+BADGE_CAP = 99
+
+
 @register.simple_tag
-def attention_count(request: HttpRequest) -> int:
-    """Orders that need a person (payments.attention), among those this person may see."""
+def attention_count(request: HttpRequest) -> str:
+    """Orders that need a person (payments.attention), among those this person may see: "" for
+    none, else the number, or "99+"."""
     if not request.user.is_authenticated:
-        return 0
-    return count_for(request_principal(request))
+        return ""
+    count = count_for(request_principal(request), cap=BADGE_CAP)
+    if count > BADGE_CAP:
+        return f"{BADGE_CAP}+"
+    return str(count) if count else ""

@@ -105,7 +105,7 @@ class Command(BaseCommand):
         # What the worker's hourly sweep would find in this (backdated) history: cancelled orders
         # whose money was never returned, days later.
         attention_sweep()
-        flagged = AttentionItem.objects.filter(state=AttentionState.OPEN)
+        flagged = AttentionItem.objects.filter(state=AttentionState.OPEN).order_by()
         self.stdout.write(f"  {flagged.values('order').distinct().count()} orders need attention")
         return list(organizers.values())
 
