@@ -23,9 +23,11 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -53,6 +55,7 @@ from boxoffice.payments.paytrail.credentials import Merchant, merchant_for
 from boxoffice.payments.paytrail.errors import PaytrailError, PaytrailRejected
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T", bound=Any)
 
 RECONCILIATION = Actor.system("Paytrail reconciliation")
 # Final here and there alike: (our state, Paytrail's last word) pairs that need no lookup.
@@ -145,6 +148,16 @@ def _flagged_by_lookups(field_name: str) -> set[int]:
     return set(open_ones.values_list(field_name, flat=True))
 
 
+def _in_batches(rows: QuerySet[T], size: int = 500) -> Iterator[T]:
+    """``rows`` (ordered by pk) a batch at a time, each read in full before any is settled: an
+    open cursor while settling would hold SQLite's read snapshot and make the first write
+    fail ("database is locked") whenever another process wrote meanwhile."""
+    last = 0
+    while batch := list(rows.filter(pk__gt=last)[:size]):
+        yield from batch
+        last = batch[-1].pk
+
+
 def _payments(start: datetime) -> Iterator[Payment]:
     flagged = _flagged_by_lookups("payment")
     rows = (
@@ -153,7 +166,7 @@ def _payments(start: datetime) -> Iterator[Payment]:
         .select_related("order", "order__organizer")
         .order_by("pk")
     )
-    for payment in rows.iterator(chunk_size=500):
+    for payment in _in_batches(rows):
         settled = (payment.state, payment.provider_status) in PAYMENTS_SETTLED
         if not settled or payment.pk in flagged:
             yield payment
@@ -167,7 +180,7 @@ def _refunds(start: datetime) -> Iterator[Refund]:
         .select_related("order", "order__organizer")
         .order_by("pk")
     )
-    for refund in rows.iterator(chunk_size=500):
+    for refund in _in_batches(rows):
         settled = (refund.state, refund.provider_status) in REFUNDS_SETTLED
         if not settled or refund.pk in flagged:
             yield refund
