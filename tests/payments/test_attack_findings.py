@@ -12,6 +12,7 @@ from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind, OrderStatus
 from boxoffice.payments import paytrail_refunds
 from boxoffice.payments.attention import attention_dismiss
+from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.models import (
     AttentionState,
     Discrepancy,
@@ -185,6 +186,10 @@ def test_paytrail_making_a_refund_the_platform_recorded_by_hand_is_flagged(
     )
     [item] = cancelled.attention_items.filter(state=AttentionState.OPEN)
     assert item.code == "payment_mismatch"
+    assert attention_message(item) == (
+        "Paytrail made a refund of €98.00 that the platform had already recorded as made by "
+        "hand. Check that the customer was not refunded twice."
+    )
     assert cancelled.emails.filter(kind="refund").count() == 1
 
 

@@ -130,6 +130,7 @@ def causes(
             )
     for discrepancy in discrepancies:
         if discrepancy.resolved_at is None:
+            about = discrepancy.refund or discrepancy.payment
             found.append(
                 Cause(
                     C.PAYMENT_MISMATCH,
@@ -137,6 +138,7 @@ def causes(
                     discrepancy.created_at,
                     {
                         "about": "refund" if discrepancy.refund_id else "payment",
+                        "amount": str(about.amount) if about is not None else "",
                         "field": discrepancy.kind,
                         "expected": discrepancy.expected,
                         "received": discrepancy.received,
@@ -179,7 +181,7 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
                 locked,
                 list(locked.payments.order_by("pk")),
                 list(locked.refunds.order_by("pk")),
-                locked.discrepancies.order_by("pk"),
+                locked.discrepancies.select_related("payment", "refund").order_by("pk"),
                 now=now,
             )
         }
