@@ -54,6 +54,7 @@ def test_mark_refunded_refunds_paid_amount_minus_service_fees(
             "reference": "BANK-2024-001",
             "provider_transaction_id": "",
             "provider_status": "",
+            "provider": "",
             "failure_reason": "",
             "attempts": 0,
             "sent_at": None,

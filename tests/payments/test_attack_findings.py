@@ -3,6 +3,7 @@ review): case-twin parameters, a refund made twice, absurd amounts, odd signatur
 email refunds taken as done, "ok" after "fail", and what reconciliation re-checks."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -12,7 +13,6 @@ from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind, OrderStatus
 from boxoffice.payments import paytrail_refunds
 from boxoffice.payments.attention import attention_dismiss
-from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.models import (
     AttentionState,
     Discrepancy,
@@ -155,11 +155,12 @@ def cancelled(order_in):
     return order_in(OrderStatus.CANCELLED)
 
 
-def test_paytrail_making_a_refund_the_platform_recorded_by_hand_is_flagged(
+def test_paytrail_making_a_refund_the_platform_recorded_by_hand_counts_and_is_flagged(
     cancelled, actor, paytrail, run_tasks, client, staff_user, settings
 ):
     """A timeout, the give-up time, the platform's queue, a refund by hand; then Paytrail's
-    original refund completes after all. Perhaps the same money, perhaps twice: flagged."""
+    original refund completes after all. Both are money out until a person says otherwise:
+    the ledger counts both and the order is flagged over-refunded by the amount."""
     import httpx
 
     paytrail.replies = [httpx.ReadTimeout]
@@ -176,20 +177,18 @@ def test_paytrail_making_a_refund_the_platform_recorded_by_hand_is_flagged(
     assert client.get(REFUND.format("success"), ok).status_code == 200  # again
 
     refund.refresh_from_db()
-    assert refund.state == RefundState.MANUAL_DONE  # recorded as it is; not counted twice
-    [found] = Discrepancy.objects.filter(order=cancelled)
-    assert (found.kind, found.expected, found.received, found.refund_id) == (
-        "status",
-        "manual_done",
-        "ok",
-        refund.pk,
-    )
+    assert refund.state == RefundState.MANUAL_DONE  # the platform's record stays as it is
+    rows = list(cancelled.refunds.order_by("pk").values_list("source", "state", "amount"))
+    assert rows == [
+        ("paytrail", "manual_done", Decimal("98.00")),
+        ("paytrail", "succeeded", Decimal("98.00")),  # Paytrail's, recorded once
+    ]
+    over = cancelled.history.get(kind=OrderEventKind.OVER_REFUNDED)
+    assert over.data["amount"] == "93.00"
     [item] = cancelled.attention_items.filter(state=AttentionState.OPEN)
-    assert item.code == "payment_mismatch"
-    assert attention_message(item) == (
-        "Paytrail made a refund of €98.00 that the platform had already recorded as made by "
-        "hand. Check that the customer was not refunded twice."
-    )
+    assert (item.code, item.detail) == ("over_refunded", {"amount": "93.00"})
+    late = cancelled.history.filter(kind=OrderEventKind.REFUND_SUCCEEDED).latest("pk")
+    assert late.data["late"] == "after_manual"
     assert cancelled.emails.filter(kind="refund").count() == 1
 
 
@@ -276,3 +275,129 @@ def test_a_refund_success_without_an_amount_is_not_applied(
     refund.refresh_from_db()
     assert refund.state == RefundState.PROCESSING
     assert Discrepancy.objects.get(order=cancelled).received == "-"
+
+
+def test_a_dismissed_callback_contradiction_never_hides_paytrails_own_answer(
+    client, reserved, started, paytrail, actor
+):
+    """A "fail" callback for a paid order is dismissed as spurious; then Paytrail's API says
+    the payment failed after all: a new, open mismatch, not "(dismissed)"."""
+    client.get(PAYMENT.format("success"), paytrail.payment_params(started, "ok"))
+    client.get(PAYMENT.format("cancel"), paytrail.payment_params(started, "fail"))
+    [item] = reserved.attention_items.all()
+    attention_dismiss(item=item, actor=actor, note="A stray message")
+    paytrail.lookups[started["transactionId"]] = "fail"
+
+    report = reconcile_paytrail(client=_client(paytrail))
+
+    assert [(r.what, r.result, r.unresolved) for r in report.rows] == [
+        ("payment", "mismatch: status", True)
+    ]
+    sources = list(reserved.discrepancies.order_by("pk").values_list("source", "resolution"))
+    assert sources == [("callback", "dismissed"), ("lookup", "")]
+    assert reserved.attention_items.filter(state=AttentionState.OPEN).count() == 1
+
+
+@pytest.mark.parametrize("provider", ["Email refund", " email  refund ", "spankki"])
+def test_an_email_refund_is_known_by_paytrails_answer_not_the_callbacks_spelling(
+    cancelled, actor, paytrail, run_tasks, client, provider
+):
+    paytrail.replies = ["pending"]
+    refund = refund_request(order=cancelled, actor=actor)
+    run_tasks()
+    from boxoffice.payments.paytrail.client import RefundResult
+
+    paytrail_refunds.record_response(  # Paytrail fell back to an email refund
+        refund.pk,
+        RefundResult(transaction_id="tid-email", provider="email refund", status="ok", raw={}),
+    )
+    refund.refresh_from_db()
+    ok = paytrail.callback_params(str(refund.stamp), "ok", refund.provider_transaction_id)
+    ok["checkout-provider"] = provider
+    del ok["signature"]
+    ok["signature"] = sign(ok, "", paytrail.secret)
+
+    client.get(REFUND.format("success"), ok)
+
+    refund.refresh_from_db()
+    assert (refund.state, refund.provider) == (RefundState.PROCESSING, "email refund")
+    assert not Discrepancy.objects.filter(order=cancelled).exists()  # waiting, not refused
+
+
+def test_success_messages_must_name_their_transaction(
+    client, cancelled, reserved, started, paytrail, actor, run_tasks
+):
+    payment_ok = paytrail.payment_params(started, "ok")
+    del payment_ok["checkout-transaction-id"], payment_ok["signature"]
+    payment_ok["signature"] = sign(payment_ok, "", paytrail.secret)
+    client.get(PAYMENT.format("success"), payment_ok)
+    reserved.refresh_from_db()
+    assert reserved.status == OrderStatus.RESERVED
+
+    paytrail.replies = [400]  # refused: the refund has no transaction id
+    refund = refund_request(order=cancelled, actor=actor)
+    run_tasks()
+    refund_ok = paytrail.callback_params(str(refund.stamp), "ok", None)
+    client.get(REFUND.format("success"), refund_ok)
+    refund.refresh_from_db()
+    assert refund.state == RefundState.FAILED
+    assert Discrepancy.objects.filter(order=cancelled, kind="transaction").exists()
+
+
+def test_a_fail_before_the_create_answer_keeps_its_transaction(client, reserved, paytrail, db):
+    """The customer's "fail" came before we stored the create answer: the transaction is kept,
+    and an "ok" after it (for it, or for another one) is a contradiction."""
+    client.post(f"/o/{reserved.code}/{reserved.secret}/pay")
+    created = paytrail.payments[0]
+    Payment.objects.filter(order=reserved).update(provider_reference="")
+    client.get(PAYMENT.format("cancel"), paytrail.payment_params(created, "fail"))
+    payment = Payment.objects.get(order=reserved)
+    assert (payment.state, payment.provider_reference) == ("failed", created["transactionId"])
+
+    for tid in (created["transactionId"], "0f5a0f5a-0000-4000-8000-000000000000"):
+        ok = paytrail.payment_params({**created, "transactionId": tid}, "ok")
+        client.get(PAYMENT.format("success"), ok)
+
+    reserved.refresh_from_db()
+    assert reserved.status == OrderStatus.RESERVED
+    kinds = sorted(reserved.discrepancies.values_list("kind", flat=True))
+    assert kinds == ["status", "transaction"]
+
+
+@pytest.mark.parametrize("value", ["x\ncheckout-status:ok", "a\rb", "t" * 101])
+def test_line_breaks_and_overlong_values_are_refused(client, reserved, started, paytrail, value):
+    params = paytrail.payment_params(started, "ok")
+    params["checkout-reference"] = value
+    del params["signature"]
+    params["signature"] = sign(params, "", paytrail.secret)
+    assert client.get(PAYMENT.format("success"), params).status_code == 400
+    assert Payment.objects.get(order=reserved).state == PaymentState.PENDING
+
+
+def test_a_nul_in_an_order_code_is_a_404(client, owner):
+    assert client.get("/o/%00/secret/").status_code == 404
+    browser = Client()
+    browser.force_login(owner)
+    assert browser.get("/backoffice/orders/AB%00CD/").status_code == 404
+
+
+def test_an_absurd_amount_in_paytrails_answer_is_a_row_not_a_crash(order_in, paytrail, monkeypatch):
+    order = order_in(OrderStatus.PAID)
+    paytrail.lookups["PT-1"] = "ok"
+    real = paytrail.handler
+
+    def absurd(request):
+        response = real(request)
+        if request.method != "GET":
+            return response
+        import json
+
+        stamp = str(order.payments.get().stamp)
+        body = {**json.loads(response.content), "amount": int("9" * 400), "stamp": stamp}
+        return paytrail._signed(200, body, dict(request.headers))
+
+    monkeypatch.setattr(paytrail, "handler", absurd)
+    report = reconcile_paytrail(client=_client(paytrail))
+    [row] = report.rows
+    assert (row.order, row.result, row.unresolved) == (order.code, "mismatch: amount", True)
+    assert "cents" in row.paytrail

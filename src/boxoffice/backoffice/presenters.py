@@ -39,6 +39,13 @@ EMAIL_KIND_LABELS = dict(EmailKind.choices)
 VIA_LABELS = {"paytrail": "Paytrail", "platform": _("the platform's refund queue")}
 LANGUAGE_LABELS = dict(Language.choices)
 DISCREPANCY_LABELS = dict(DiscrepancyKind.choices)
+# A refund Paytrail reported done after it had said otherwise (paytrail_refunds.refund_settle).
+LATE_LABELS = {
+    "after_failure": _("Paytrail reported this success after it had reported a failure."),
+    "after_manual": _(
+        "Paytrail made this refund after the platform had recorded it as made by hand."
+    ),
+}
 ATTENTION_LABELS = dict(AttentionCode.choices)
 
 
@@ -113,7 +120,7 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
             if key == "field":
                 value = DISCREPANCY_LABELS.get(value, value)
             if key == "late":
-                value = _("Paytrail reported this success after it had reported a failure.")
+                value = LATE_LABELS.get(value, value)
             if key == "code":
                 value = ATTENTION_LABELS.get(value, value)
             if key == "email_kind":

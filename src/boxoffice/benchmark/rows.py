@@ -52,8 +52,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "payments_refund": (
         "id", "order_id", "payment_id", "amount", "state", "source", "stamp", "reference",
-        "provider_transaction_id", "provider_status", "failure_reason", "attempts", "sent_at",
-        "next_attempt_at", "note", "actor_id", "created_at", "completed_at",
+        "provider_transaction_id", "provider_status", "provider", "failure_reason", "attempts",
+        "sent_at", "next_attempt_at", "note", "actor_id", "created_at", "completed_at",
     ),
 }  # fmt: skip
 TABLES = tuple(COLUMNS)
@@ -464,7 +464,7 @@ class OrderRows:
         chunk.text["payments_refund"].append(
             f"{self.ids.refund}\t{order_id}\t{NULL if payment_id is None else payment_id}\t"
             f"{money(cents)}\tsucceeded\t{source}\t{next(stamps)}\t{reference}\t{transaction}\t"
-            f"{'ok' if paytrail else ''}\t\t"
+            f"{'ok' if paytrail else ''}\t{'osuuspankki' if paytrail else ''}\t\t"
             f"{1 if paytrail else 0}\t{sent}\t{NULL}\t\t{NULL}\t{ts(when - 60)}\t{ts(when)}\n"
         )
         self.ids.refund += 1

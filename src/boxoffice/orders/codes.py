@@ -25,4 +25,7 @@ def new_ticket_secret() -> str:
 
 
 def normalize_code(text: str) -> str:
-    return text.strip().upper()
+    """The code as stored: trimmed, upper case. "" (no order has it) for text holding a NUL,
+    which PostgreSQL refuses even to compare."""
+    code = text.strip().upper()
+    return "" if "\x00" in code else code

@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from boxoffice.common.money import format_eur
-from boxoffice.payments.models import AttentionCode, AttentionItem, DiscrepancyKind, RefundState
+from boxoffice.payments.models import AttentionCode, AttentionItem, DiscrepancyKind
 
 C = AttentionCode
 
@@ -62,7 +62,7 @@ def attention_message(item: AttentionItem) -> str:
             "%(date)s."
         ) % {"amount": amount, "date": date}
     if item.code == C.PAYMENT_MISMATCH:
-        return _mismatch(detail, amount)
+        return _mismatch(detail)
     if item.code == C.OVER_REFUNDED:
         return _("%(amount)s more was refunded than the order received.") % {"amount": amount}
     if item.code == C.UNREFUNDED_CANCELLATION:
@@ -73,15 +73,10 @@ def attention_message(item: AttentionItem) -> str:
     return str(item.get_code_display())
 
 
-def _mismatch(detail: dict[str, str], amount: str) -> str:
+def _mismatch(detail: dict[str, str]) -> str:
     field = detail.get("field", "")
     expected, received = detail.get("expected", ""), detail.get("received", "")
     refund = detail.get("about") == "refund"
-    if refund and field == DiscrepancyKind.STATUS and expected == RefundState.MANUAL_DONE:
-        return _(
-            "Paytrail made a refund of %(amount)s that the platform had already recorded as "
-            "made by hand. Check that the customer was not refunded twice."
-        ) % {"amount": amount}
     if field == DiscrepancyKind.AMOUNT:
         values = {"expected": paytrail_cents(expected), "received": paytrail_cents(received)}
         if refund:

@@ -9,12 +9,20 @@ from boxoffice.payments.paytrail.credentials import merchant_by_account, merchan
 from boxoffice.payments.paytrail.errors import MerchantNotConfigured
 from boxoffice.payments.paytrail.signing import SignatureError, verify
 
-# Paytrail's longest parameters are stamps and references (200 characters, spec §2.1).
-MAX_VALUE = 500
+# Our stamps are UUIDs, our references order codes, Paytrail's ids UUIDs: none is near this
+# long, and nothing longer fits where a transaction id is kept.
+MAX_VALUE = 100
 
 
 def _is_checkout(key: str) -> bool:
     return key.lower().startswith("checkout-")
+
+
+def _unlike_paytrail(value: str) -> bool:
+    """No genuine parameter carries a NUL or a line break (the signature joins its lines with
+    LF: a value holding one could rearrange the lines and keep the signature), or runs this
+    long."""
+    return len(value) > MAX_VALUE or any(c in value for c in "\x00\r\n")
 
 
 def verified_params(query: QueryDict) -> dict[str, str] | None:
@@ -31,8 +39,8 @@ def verified_params(query: QueryDict) -> dict[str, str] | None:
     checkout = {key.lower(): value for key, value in params.items() if _is_checkout(key)}
     if len(checkout) != sum(1 for key in params if _is_checkout(key)):
         return None  # the same checkout-* name twice in different case
-    if any("\x00" in value or len(value) > MAX_VALUE for value in checkout.values()):
-        return None  # no genuine Paytrail parameter carries a NUL or runs this long
+    if any(_unlike_paytrail(value) for value in checkout.values()):
+        return None
     params = {**{k: v for k, v in params.items() if not _is_checkout(k)}, **checkout}
     merchant = merchant_by_account(params.get("checkout-account", ""))
     if merchant is None:

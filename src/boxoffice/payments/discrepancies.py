@@ -12,13 +12,18 @@ from django.db.models import Q
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind
-from boxoffice.payments.models import Discrepancy, Payment, Refund
+from boxoffice.payments.models import Discrepancy, DiscrepancySource, Payment, Refund
 
 DISMISSED = "dismissed"
 AGREED = "agreed"
 
 # Only the checkout-* parameters are evidence; the signature proves them and is not kept.
 EVIDENCE_PREFIX = "checkout-"
+
+
+def _same_evidence(source: str) -> Q:
+    lookup = Q(source=DiscrepancySource.LOOKUP)
+    return lookup if source == DiscrepancySource.LOOKUP else ~lookup
 
 
 def evidence(params: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +55,9 @@ def discrepancy_record(
             received=received,
         )
         .filter(Q(resolved_at__isnull=True) | Q(resolution=DISMISSED))
+        # Paytrail's own API answer is other evidence than a message anyone with the key could
+        # sign: a dismissed callback contradiction never hides a lookup that finds the same.
+        .filter(_same_evidence(source))
         .first()
     )
     if same is not None:

@@ -27,7 +27,7 @@ class Payment(models.Model):
     provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
     # Paytrail's hosted payment page for this attempt, while it can still be paid.
     href = models.URLField(max_length=500, blank=True)
-    # The last status Paytrail gave for this transaction (callback, redirect or lookup): ok,
+    # The last status Paytrail gave for this transaction in an API answer (a lookup): ok,
     # fail, pending... Reconciliation skips what is final here and there alike.
     provider_status = models.CharField(max_length=20, blank=True)
     failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
@@ -93,8 +93,12 @@ class Refund(models.Model):
     reference = models.CharField(_("reference"), max_length=200, blank=True)
     # Paytrail's id of the refund transaction, once known (response or callback).
     provider_transaction_id = models.CharField(max_length=100, blank=True)
-    # The last status Paytrail gave for it (answer, callback or lookup), as for payments.
+    # The last status Paytrail gave for it in an API answer (its answer to the refund, a
+    # lookup), as for payments.
     provider_status = models.CharField(max_length=20, blank=True)
+    # How Paytrail refunds it, from its answer: the payment's provider, or "email refund" when
+    # the customer finishes it by giving a bank account (then only a lookup says it is done).
+    provider = models.CharField(max_length=40, blank=True)
     # Why it failed, in Paytrail's words where it gave any: shown on the order.
     failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
     # Sending to Paytrail: how many times, and when first. A refund that was sent once is never

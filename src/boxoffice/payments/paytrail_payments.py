@@ -221,7 +221,7 @@ def _apply(payment_id: int, params: dict[str, str], source: str) -> None:
     if status == "ok":
         _confirm(order, payment, params)
     elif status == "fail":
-        _fail(order, payment)
+        _fail(order, payment, params)
     # pending / delayed: Paytrail calls again when it knows. (After ok, a late "pending" is
     # only an old message overtaken by the news.)
 
@@ -236,9 +236,11 @@ def _contradiction(
     """
     transaction_id = params.get("checkout-transaction-id", "")
     # Before the create answer is stored the transaction is not known yet: the message's is
-    # taken (it is signed, and its stamp is ours).
-    if payment.provider_reference and transaction_id != payment.provider_reference:
-        return DiscrepancyKind.TRANSACTION, payment.provider_reference, transaction_id or "-"
+    # taken (it is signed, and its stamp is ours). But every payment message names one.
+    if not transaction_id or (
+        payment.provider_reference and transaction_id != payment.provider_reference
+    ):
+        return DiscrepancyKind.TRANSACTION, payment.provider_reference or "-", transaction_id or "-"
     expected = str(to_cents(payment.amount))
     received = params.get("checkout-amount", "")
     if _cents(received) != int(expected):
@@ -247,7 +249,7 @@ def _contradiction(
     if source != DiscrepancySource.LOOKUP:
         if status == "fail" and payment.state == PaymentState.CONFIRMED:
             return DiscrepancyKind.STATUS, "ok", "fail"
-        if status == "ok" and payment.state == PaymentState.FAILED and payment.provider_reference:
+        if status == "ok" and payment.state == PaymentState.FAILED:
             return DiscrepancyKind.STATUS, "fail", "ok"
     return None
 
@@ -312,12 +314,15 @@ def _refund_unwanted_payment(order: Order, payment: Payment) -> None:
     schedule(refund_send, refund.pk)
 
 
-def _fail(order: Order, payment: Payment) -> None:
+def _fail(order: Order, payment: Payment, params: dict[str, str]) -> None:
     if payment.state != PaymentState.PENDING:
         return  # a repeat (a confirmed payment's "fail" is a contradiction, never applied)
     payment.state = PaymentState.FAILED
     payment.failure_reason = _("The payment was cancelled or rejected.")
-    payment.save(update_fields=["state", "failure_reason"])
+    # Kept even when the create answer never came: a later message about another transaction
+    # for this stamp is then a contradiction, not news.
+    payment.provider_reference = params.get("checkout-transaction-id", "")[:200]
+    payment.save(update_fields=["state", "failure_reason", "provider_reference"])
     history.money_event(
         order,
         OrderEventKind.PAYMENT_FAILED,

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import OrderEventKind
+from boxoffice.orders.models import Order, OrderEventKind
 from boxoffice.orders.transitions import lock
 from boxoffice.payments.discrepancies import discrepancy_record
 from boxoffice.payments.ledger import note_over_refund, order_over_refunded_amount
@@ -196,13 +196,19 @@ def record_response(refund_id: int, result: RefundResult) -> None:
             if result.transaction_id and not refund.provider_transaction_id:
                 refund.provider_transaction_id = result.transaction_id
             refund.provider_status = result.status[:20]
+            refund.provider = (result.provider or "")[:40]
             if result.provider == EMAIL_REFUND and refund.state == RefundState.PROCESSING:
                 refund.failure_reason = _(
                     "Paytrail sent the customer an email to finish this refund; it is done when "
                     "they have given their bank account."
                 )
             refund.save(
-                update_fields=["provider_transaction_id", "provider_status", "failure_reason"]
+                update_fields=[
+                    "provider_transaction_id",
+                    "provider_status",
+                    "provider",
+                    "failure_reason",
+                ]
             )
         schedule(refund_check, refund_id, delay=_confirm_wait())
 
@@ -235,18 +241,7 @@ def refund_settle(
     if provider_status is not None:
         refund.provider_status = provider_status
     if succeeded and refund.state == RefundState.MANUAL_DONE:
-        # The platform recorded this refund as made by hand; now Paytrail says it made it too.
-        # The same money, found in the Merchant Panel, or a second refund: a person must see.
-        discrepancy_record(
-            order=order,
-            actor=PAYTRAIL,
-            source=source or DiscrepancySource.CALLBACK,
-            kind=DiscrepancyKind.STATUS,
-            expected=RefundState.MANUAL_DONE,
-            received="ok",
-            message={"checkout-transaction-id": refund.provider_transaction_id},
-            refund=refund,
-        )
+        _made_by_hand_and_by_paytrail(order, refund, source)
     if not _may_finish(refund, succeeded=succeeded):
         refund.save(update_fields=["provider_transaction_id", "provider_status"])
         return False
@@ -290,6 +285,41 @@ def refund_record_lookup(refund_id: int, *, succeeded: bool) -> bool:
     return refund_settle(
         refund_id, succeeded=succeeded, reason=reason, source="lookup", provider_status=status
     )
+
+
+def _made_by_hand_and_by_paytrail(order: Order, refund: Refund, source: str) -> None:
+    """The platform recorded this refund as made by hand; now Paytrail says it made it too.
+
+    Both are money out until a person says otherwise (the same money, found in the Merchant
+    Panel, or a second refund): Paytrail's is recorded as a refund of its own, so the ledger
+    counts both and the order is flagged over-refunded by the amount. Once per refund.
+    """
+    reference = f"after-manual:{refund.stamp}"
+    if Refund.objects.filter(order=order, reference=reference).exists():
+        return  # a repeat
+    over_before = order_over_refunded_amount(order)
+    made = Refund.objects.create(
+        order=order,
+        payment=refund.payment,
+        amount=refund.amount,
+        state=RefundState.SUCCEEDED,
+        source=RefundSource.PAYTRAIL,
+        reference=reference,
+        provider_transaction_id=refund.provider_transaction_id,
+        note=_("Paytrail made this refund after the platform had recorded it as made by hand."),
+        completed_at=timezone.now(),
+    )
+    history.money_event(
+        order,
+        OrderEventKind.REFUND_SUCCEEDED,
+        PAYTRAIL,
+        made.amount,
+        stamp=made.stamp,
+        transaction=made.provider_transaction_id,
+        late="after_manual",
+        source=source,
+    )
+    note_over_refund(order, PAYTRAIL, before=over_before)
 
 
 def _may_finish(refund: Refund, *, succeeded: bool) -> bool:

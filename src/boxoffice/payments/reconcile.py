@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -129,9 +130,9 @@ def reconcile_paytrail(
     lookups = _Lookups(client)
     try:
         for payment in _payments(start):
-            report.rows.append(_compare(_payment(payment), lookups))
+            report.rows.append(_safely(_payment(payment), lookups))
         for refund in _refunds(start):
-            report.rows.append(_compare(_refund(refund), lookups))
+            report.rows.append(_safely(_refund(refund), lookups))
     finally:
         lookups.close()
     report.open_mismatches = AttentionItem.objects.filter(
@@ -214,7 +215,9 @@ class _Lookups:
 
 
 def _money(cents: int) -> str:
-    return f"{cents / 100:.2f}"
+    if abs(cents) > 10**12:  # no real amount; shown as it came, not as a float that overflows
+        return f"{str(cents)[:16]}… cents"
+    return f"{Decimal(cents) / 100:.2f}"
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,19 @@ def _refund(refund: Refund) -> _Subject:
     )
 
 
+def _safely(subject: _Subject, lookups: _Lookups) -> Row:
+    """One comparison; whatever goes wrong with it is its row's result, never the run's end."""
+    try:
+        return _compare(subject, lookups)
+    except Exception as error:  # one odd answer must not leave the rest unchecked
+        logger.exception("reconcile-paytrail: %s %s failed", subject.what, subject.row.pk)
+        about = subject.row
+        ledger = f"{about.state} {about.amount}"
+        result = f"error: {type(error).__name__}"
+        tid = subject.transaction_id
+        return Row(subject.what, about.order.code, tid, ledger, "?", result, unresolved=True)
+
+
 def _compare(subject: _Subject, lookups: _Lookups) -> Row:
     """Ask Paytrail about one payment or refund; settle, agree or flag (the module's table)."""
     about = subject.row
@@ -305,8 +321,10 @@ def _compare(subject: _Subject, lookups: _Lookups) -> Row:
     if subject.money_moved and answer.status != "ok":
         return mismatch(seen, "status", DiscrepancyKind.STATUS, "ok", answer.status)
     if about.state == RefundState.MANUAL_DONE and answer.status == "ok":
-        # Recorded as refunded by hand, and Paytrail made it too: perhaps twice.
-        return mismatch(seen, "also refunded by hand", DiscrepancyKind.STATUS, about.state, "ok")
+        # Recorded as refunded by hand, and Paytrail made it too: both count, the order is
+        # flagged over-refunded for a person to say whether it was the same money.
+        paytrail_refunds.refund_record_lookup(about.pk, succeeded=True)
+        return row(seen, "also made by Paytrail: flagged over-refunded", unresolved=True)
     settle = {"ok": subject.on_ok, "fail": subject.on_fail}.get(answer.status)
     if settle is not None:
         result, apply = settle

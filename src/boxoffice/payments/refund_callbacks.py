@@ -62,7 +62,8 @@ def _apply_callback(refund_id: int, params: dict[str, str]) -> None:
         return
     transaction_id = params.get("checkout-transaction-id") or None
     status = params.get("checkout-status")
-    if status == "ok" and params.get("checkout-provider") == EMAIL_REFUND:
+    email_refund = EMAIL_REFUND in (refund.provider, _normal(params.get("checkout-provider", "")))
+    if status == "ok" and email_refund:
         # An email refund's callback does not carry the final outcome (spec §5.2): the customer
         # may not have given their bank account yet. The lookups (check) decide.
         if transaction_id and not refund.provider_transaction_id:
@@ -80,14 +81,21 @@ def _apply_callback(refund_id: int, params: dict[str, str]) -> None:
         refund_settle(refund.pk, succeeded=False, transaction_id=transaction_id, reason=reason)
 
 
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
 def _contradiction(refund: Refund, params: dict[str, str]) -> tuple[str, str, str] | None:
     """How a refund callback disagrees with the ledger: (kind, expected, received), or None."""
     transaction_id = params.get("checkout-transaction-id", "")
     known = refund.provider_transaction_id
     # A cancel callback may come without a transaction (low balance, spec §5.1): nothing to
-    # compare then. Before the answer is stored the transaction is not known yet either.
+    # compare then. Before the answer is stored the transaction is not known yet either. A
+    # success always names the refund transaction it is about.
     if known and transaction_id and transaction_id != known:
         return DiscrepancyKind.TRANSACTION, known, transaction_id
+    if not transaction_id and params.get("checkout-status") == "ok":
+        return DiscrepancyKind.TRANSACTION, known or "-", "-"
     amount = params.get("checkout-amount")
     expected = str(to_cents(refund.amount))
     # A success must say how much went back; a failure may come without (low balance).

@@ -255,9 +255,21 @@ def _payment_path(transaction_id: str) -> str:
 # -- reading 2xx answers ------------------------------------------------------------------------
 
 
+# Paytrail's transaction ids are UUIDs; anything much longer is no answer of Paytrail's (and
+# would not fit where it is kept).
+MAX_TRANSACTION_ID = 100
+
+
+def _transaction_id(data: dict[str, Any]) -> str:
+    value = _text(data, "transactionId")
+    if not value or len(value) > MAX_TRANSACTION_ID:
+        raise _Malformed(f"transactionId={value[:40]!r}")
+    return value
+
+
 def _created_payment(data: dict[str, Any]) -> CreatedPayment:
     return CreatedPayment(
-        transaction_id=_text(data, "transactionId"),
+        transaction_id=_transaction_id(data),
         href=_text(data, "href"),
         reference=_text(data, "reference"),
         raw=data,
@@ -266,7 +278,7 @@ def _created_payment(data: dict[str, Any]) -> CreatedPayment:
 
 def _payment_status(data: dict[str, Any]) -> PaymentStatus:
     return PaymentStatus(
-        transaction_id=_text(data, "transactionId"),
+        transaction_id=_transaction_id(data),
         status=_text(data, "status"),
         amount=_cents(data, "amount"),
         # Refund transactions made without a reference may lack one; "" matches nothing.
@@ -279,7 +291,7 @@ def _payment_status(data: dict[str, Any]) -> PaymentStatus:
 
 def _refund_result(data: dict[str, Any]) -> RefundResult:
     return RefundResult(
-        transaction_id=_optional_text(data, "transactionId"),
+        transaction_id=None if data.get("transactionId") is None else _transaction_id(data),
         provider=_optional_text(data, "provider"),
         status=_text(data, "status"),
         raw=data,

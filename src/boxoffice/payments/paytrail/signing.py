@@ -49,6 +49,10 @@ def verify(params: Mapping[str, str], body: str, secret: str, signature: str | N
             # checkout-status=ok&CHECKOUT-STATUS=fail: the signature would cover one of them and
             # a reader might take the other. A genuine message names each parameter once.
             raise SignatureError(f"parameter {key.lower()!r} given twice")
+        if key.lower().startswith(PREFIX) and ("\n" in str(value) or "\r" in str(value)):
+            # The payload is one "key:value" line each: a line break inside a value could stand
+            # for other parameters and still match the signature.
+            raise SignatureError(f"line break in parameter {key.lower()!r}")
         lowered[key.lower()] = value
     algorithm = lowered.get("checkout-algorithm", "")
     expected = sign(lowered, body, secret, algorithm)
