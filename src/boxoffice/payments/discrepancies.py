@@ -5,6 +5,7 @@ discrepancy, its history row and the order's flag commit together. The same cont
 seen again (a repeated callback, the redirect after the callback) adds nothing.
 """
 
+import logging
 from typing import Any
 
 from django.db.models import Q
@@ -13,6 +14,9 @@ from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind
 from boxoffice.payments.models import Discrepancy, DiscrepancySource, Payment, Refund
+
+logger = logging.getLogger(__name__)
+PAYTRAIL = Actor.system("Paytrail")
 
 DISMISSED = "dismissed"
 AGREED = "agreed"
@@ -87,3 +91,43 @@ def discrepancy_record(
         source=source,
     )
     return row
+
+
+# (kind, what the ledger holds, what the message said): how a message contradicts the ledger.
+Contradiction = tuple[str, str, str]
+
+
+def message_contradicts(
+    *,
+    order: Order,
+    source: str,
+    contradiction: Contradiction,
+    params: dict[str, Any],
+    payment: Payment | None = None,
+    refund: Refund | None = None,
+) -> None:
+    """A verified message that contradicts the ledger: logged for the operators, and kept (with
+    its history row, flagging the order) instead of applied."""
+    kind, expected, received = contradiction
+    about = payment or refund
+    assert about is not None
+    logger.error(
+        "%s %s: %s message contradicts the ledger: %s expected %s, received %s",
+        "refund" if refund is not None else "payment",
+        about.stamp,
+        source,
+        kind,
+        expected,
+        received,
+    )
+    discrepancy_record(
+        order=order,
+        actor=PAYTRAIL,
+        source=source,
+        kind=kind,
+        expected=expected,
+        received=received,
+        message=evidence(params),
+        payment=payment,
+        refund=refund,
+    )

@@ -27,7 +27,7 @@ from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
 from boxoffice.orders.transitions import lock, order_transition
 from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
-from boxoffice.payments.discrepancies import discrepancy_record, evidence
+from boxoffice.payments.discrepancies import Contradiction, message_contradicts
 from boxoffice.payments.models import (
     DiscrepancyKind,
     DiscrepancySource,
@@ -192,24 +192,8 @@ def _apply(payment_id: int, params: dict[str, str], source: str) -> None:
     payment.order = order
     contradiction = _contradiction(payment, params, source)
     if contradiction is not None:
-        kind, expected, received = contradiction
-        logger.error(
-            "payment %s: %s message contradicts the ledger: %s expected %s, received %s",
-            payment.stamp,
-            source,
-            kind,
-            expected,
-            received,
-        )
-        discrepancy_record(
-            order=order,
-            actor=PAYTRAIL,
-            source=source,
-            kind=kind,
-            expected=expected,
-            received=received,
-            message=evidence(params),
-            payment=payment,
+        message_contradicts(
+            order=order, source=source, contradiction=contradiction, params=params, payment=payment
         )
         return
     status = params.get("checkout-status", "")
@@ -226,9 +210,7 @@ def _apply(payment_id: int, params: dict[str, str], source: str) -> None:
     # only an old message overtaken by the news.)
 
 
-def _contradiction(
-    payment: Payment, params: dict[str, str], source: str
-) -> tuple[str, str, str] | None:
+def _contradiction(payment: Payment, params: dict[str, str], source: str) -> Contradiction | None:
     """How the message disagrees with the ledger: (kind, expected, received), or None.
 
     A transaction's ok and fail are final (spec §3.3): a message saying the other is a

@@ -5,19 +5,15 @@ step is a no-op once the refund is final. One that contradicts the refund (anoth
 transaction, a failure of a refund Paytrail confirmed) is kept as a discrepancy, not applied.
 """
 
-import logging
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from boxoffice.orders.transitions import lock
 from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
-from boxoffice.payments.discrepancies import discrepancy_record, evidence
+from boxoffice.payments.discrepancies import Contradiction, message_contradicts
 from boxoffice.payments.models import DiscrepancyKind, DiscrepancySource, Refund, RefundState
 from boxoffice.payments.paytrail.client import to_cents
-from boxoffice.payments.paytrail_refunds import EMAIL_REFUND, PAYTRAIL, refund_settle
-
-logger = logging.getLogger(__name__)
+from boxoffice.payments.paytrail_refunds import EMAIL_REFUND, refund_settle
 
 
 def record_callback(params: dict[str, str]) -> bool:
@@ -41,23 +37,9 @@ def _apply_callback(refund_id: int, params: dict[str, str]) -> None:
     refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund_id)
     contradiction = _contradiction(refund, params)
     if contradiction is not None:
-        kind, expected, received = contradiction
-        logger.error(
-            "refund %s: callback contradicts the ledger: %s expected %s, received %s",
-            refund.stamp,
-            kind,
-            expected,
-            received,
-        )
-        discrepancy_record(
-            order=order,
-            actor=PAYTRAIL,
-            source=DiscrepancySource.CALLBACK,
-            kind=kind,
-            expected=expected,
-            received=received,
-            message=evidence(params),
-            refund=refund,
+        source = DiscrepancySource.CALLBACK
+        message_contradicts(
+            order=order, source=source, contradiction=contradiction, params=params, refund=refund
         )
         return
     transaction_id = params.get("checkout-transaction-id") or None
@@ -85,7 +67,7 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _contradiction(refund: Refund, params: dict[str, str]) -> tuple[str, str, str] | None:
+def _contradiction(refund: Refund, params: dict[str, str]) -> Contradiction | None:
     """How a refund callback disagrees with the ledger: (kind, expected, received), or None."""
     transaction_id = params.get("checkout-transaction-id", "")
     known = refund.provider_transaction_id
