@@ -6,10 +6,8 @@ import pytest
 
 from backoffice.routes import attention_item
 from boxoffice.accounts.models import Role
-from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind, OrderStatus
 from boxoffice.orders.services import order_mark_paid
-from boxoffice.payments.discrepancies import discrepancy_record
 from boxoffice.payments.models import AttentionState
 
 MESSAGE = (
@@ -159,16 +157,7 @@ def test_the_attention_list_pages_by_cursor_newest_first(api, order_in, make_pro
         order = order_in(OrderStatus.PAID, product=big, quantity=1, email=f"f{i}@example.com")
         attention_item(order)
         if i % 3 == 0:  # two reasons: still one row
-            discrepancy_record(
-                order=order,
-                actor=Actor.system("Paytrail"),
-                source="callback",
-                kind="transaction",
-                expected="a",
-                received="b",
-                message={},
-                payment=order.payments.get(),
-            )
+            attention_item(order, another_transaction=True)
         flagged.append(order.code)
     seen, cursor = [], None
     while True:

@@ -73,23 +73,27 @@ POST_DATA: dict[str, dict[str, str]] = {
 }
 
 
-def attention_item(order: Order) -> Any:
-    """An open attention item of the order: a Paytrail message that contradicted its payment."""
+def attention_item(order: Order, *, another_transaction: bool = False) -> Any:
+    """An open attention item of the order: a Paytrail message that contradicted its payment
+    (its amount; or, with ``another_transaction``, its transaction: a second reason)."""
     from boxoffice.orders.actors import Actor
     from boxoffice.payments.discrepancies import discrepancy_record
 
     payment = order.payments.get()
-    discrepancy_record(
+    kind, expected, received = ("amount", str(int(payment.amount * 100)), "1")
+    if another_transaction:
+        kind, expected, received = ("transaction", payment.provider_reference or "-", "other")
+    found = discrepancy_record(
         order=order,
         actor=Actor.system("Paytrail"),
         source="callback",
-        kind="amount",
-        expected=str(int(payment.amount * 100)),
-        received="1",
-        message={"checkout-amount": "1"},
+        kind=kind,
+        expected=expected,
+        received=received,
+        message={f"checkout-{kind}": received},
         payment=payment,
     )
-    return order.attention_items.get()
+    return order.attention_items.get(key=f"discrepancy:{found.pk}")
 
 
 def order_url(name: str, order: Order) -> str:

@@ -212,19 +212,7 @@ def test_the_attention_filter_with_another_filter_narrows_both(owner_client, man
 
 
 def test_an_order_with_two_reasons_counts_once(owner_client, flagged):
-    from boxoffice.orders.actors import Actor
-    from boxoffice.payments.discrepancies import discrepancy_record
-
-    discrepancy_record(
-        order=flagged,
-        actor=Actor.system("Paytrail"),
-        source="callback",
-        kind="transaction",
-        expected="a",
-        received="b",
-        message={},
-        payment=flagged.payments.get(),
-    )
+    attention_item(flagged, another_transaction=True)
     response = owner_client.get(LIST, {"attention": "1"})
     assert attention_link(response)[0] == "Needs attention 1"
     assert parse(response).find(data_testid="result-count").text() == "1 order"
