@@ -87,7 +87,8 @@ def attention_page(orders: Any, principal: Principal, number: Any) -> Any:
     """
     count = attention_count(principal)
     number = Paginator(range(count), PAGE_SIZE).get_page(number).number  # 1 for rubbish
-    first = orders_needing_attention(orders, principal, first=number * PAGE_SIZE)
-    paginator = CappedPaginator(first, PAGE_SIZE, cap=LIST_COUNT_CAP)
+    # The flagged orders up to the end of this page (the paginator cuts the page off its end).
+    upto_page = orders_needing_attention(orders, principal, first=number * PAGE_SIZE)
+    paginator = CappedPaginator(upto_page, PAGE_SIZE, cap=LIST_COUNT_CAP)
     paginator.count = count
     return paginator.get_page(number)
