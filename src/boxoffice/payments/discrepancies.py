@@ -48,16 +48,17 @@ def discrepancy_record(
 ) -> Discrepancy:
     """Keep the contradiction and write its history row; returns it, or the same contradiction
     already on record (still open, or dismissed by a manager: not raised again)."""
-    expected, received = expected[:200], received[:200]
+    # What makes two contradictions the same one.
+    identity = {
+        "order": order,
+        "payment": payment,
+        "refund": refund,
+        "kind": kind,
+        "expected": expected[:200],
+        "received": received[:200],
+    }
     same = (
-        Discrepancy.objects.filter(
-            order=order,
-            payment=payment,
-            refund=refund,
-            kind=kind,
-            expected=expected,
-            received=received,
-        )
+        Discrepancy.objects.filter(**identity)
         .filter(Q(resolved_at__isnull=True) | Q(resolution=DISMISSED))
         # Paytrail's own API answer is other evidence than a message anyone with the key could
         # sign: a dismissed callback contradiction never hides a lookup that finds the same.
@@ -66,16 +67,7 @@ def discrepancy_record(
     )
     if same is not None:
         return same
-    row = Discrepancy.objects.create(
-        order=order,
-        payment=payment,
-        refund=refund,
-        source=source,
-        kind=kind,
-        expected=expected,
-        received=received,
-        message=message,
-    )
+    row = Discrepancy.objects.create(**identity, source=source, message=message)
     about = payment or refund
     assert about is not None
     history.money_event(
@@ -86,8 +78,8 @@ def discrepancy_record(
         stamp=about.stamp,
         about="refund" if refund is not None else "payment",
         field=kind,
-        expected=expected,
-        received=received,
+        expected=row.expected,
+        received=row.received,
         source=source,
     )
     return row
