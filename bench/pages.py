@@ -23,7 +23,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from boxoffice.accounts.models import User  # noqa: E402
-from boxoffice.api.tokens import api_token_create  # noqa: E402
+from boxoffice.accounts.tokens import api_token_create  # noqa: E402
 from boxoffice.orders.models import Order, OrderStatus, Ticket  # noqa: E402
 
 

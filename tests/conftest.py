@@ -27,12 +27,11 @@ from boxoffice.orders.services import (
     OrderLine,
     Participant,
     order_cancel,
-    order_mark_paid,
-    order_mark_refunded,
     order_place,
     order_transition,
 )
 from boxoffice.payments import paytrail_payments, paytrail_refunds
+from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
 from boxoffice.payments.models import Payment, Refund
 from boxoffice.payments.paytrail.client import PaytrailClient
 from boxoffice.payments.paytrail.credentials import Merchant
@@ -108,7 +107,7 @@ def run_tasks(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     from django.core.management import call_command
 
     for module in (
-        "boxoffice.common.management.commands.worker",
+        "boxoffice.processes.management.commands.worker",
         "django_tasks_db.management.commands.db_worker",
     ):
         monkeypatch.setattr(f"{module}.close_old_connections", lambda: None)

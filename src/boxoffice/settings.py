@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ninja",  # its bundled Swagger UI for /api/v1/docs (otherwise loaded from a CDN)
     "boxoffice.backoffice",
     "boxoffice.customer",
+    "boxoffice.processes",
     "boxoffice.demo",
     "boxoffice.benchmark",
     "boxoffice.paytrail_sandbox",

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from boxoffice.accounts.models import Organizer, Role
-from boxoffice.api.tokens import api_token_create
+from boxoffice.accounts.tokens import api_token_create
 
 
 class ApiClient:

@@ -7,7 +7,7 @@ import pytest
 from backoffice.routes import attention_item
 from boxoffice.accounts.models import Role
 from boxoffice.orders.models import OrderEventKind, OrderStatus
-from boxoffice.orders.services import order_mark_paid
+from boxoffice.payments.marking import order_mark_paid
 from boxoffice.payments.models import AttentionState
 
 MESSAGE = (

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from boxoffice.accounts.models import ApiToken
 from boxoffice.api import idempotency
-from boxoffice.api.models import ApiToken, IdempotencyKey, IdempotencyState
+from boxoffice.api.models import IdempotencyKey, IdempotencyState
 from boxoffice.orders import services
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
 from boxoffice.payments.models import Refund

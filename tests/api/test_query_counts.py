@@ -3,7 +3,7 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from boxoffice.orders.services import order_mark_paid
+from boxoffice.payments.marking import order_mark_paid
 
 
 def queries(api, path: str, **params) -> tuple[int, list[str]]:

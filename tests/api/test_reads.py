@@ -85,8 +85,8 @@ def test_no_or_bad_token_is_401(client, api_for, organizer, order_in):
 
 
 def test_revoked_token_is_401(api_for, organizer):
-    from boxoffice.api.models import ApiToken
-    from boxoffice.api.tokens import api_token_revoke
+    from boxoffice.accounts.models import ApiToken
+    from boxoffice.accounts.tokens import api_token_revoke
 
     client = api_for(organizer)
     assert client.get("/events").status_code == 200

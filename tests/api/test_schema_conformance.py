@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from boxoffice.accounts.models import Organizer, Role
-from boxoffice.api.tokens import api_token_create
+from boxoffice.accounts.tokens import api_token_create
 
 
 @pytest.fixture

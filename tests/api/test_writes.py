@@ -217,7 +217,7 @@ def test_refund_sends_the_refundable_amount_through_paytrail(api, order_in, payt
 
 
 def test_refund_of_an_invoice_order_goes_to_the_platform_queue(api, place, product, actor):
-    from boxoffice.orders.services import order_mark_paid
+    from boxoffice.payments.marking import order_mark_paid
 
     order = place(product, method=PaymentMethod.INVOICE)
     order_mark_paid(order=order, actor=actor, reference="INV-1")
@@ -259,7 +259,7 @@ def test_cancel_and_refund_does_both(api, order_in, paytrail):
 def test_cancel_and_refund_without_a_refund_service_is_refused(
     api, place, product, actor, snapshot
 ):
-    from boxoffice.orders.services import order_mark_paid_by_hand
+    from boxoffice.payments.marking import order_mark_paid_by_hand
 
     order = place(product, method=PaymentMethod.RESERVED_BY_ORGANIZER)
     order_mark_paid_by_hand(order=order, actor=actor, reference="cash")
@@ -540,7 +540,7 @@ def test_checkin_of_an_unknown_code_says_unknown(api, event):
 def test_another_organizers_ticket_is_unknown_at_our_door(
     api, event, place, make_event, make_product, other_organizer, actor
 ):
-    from boxoffice.orders.services import order_mark_paid
+    from boxoffice.payments.marking import order_mark_paid
 
     foreign = place(make_product(make_event(other_organizer)), method=PaymentMethod.INVOICE)
     order_mark_paid(order=foreign, actor=actor)

@@ -11,9 +11,7 @@ from boxoffice.accounts.models import Organizer, Role, User
 from boxoffice.catalog.models import Event, Product
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order
-from boxoffice.orders.services import (
-    order_mark_paid,
-)
+from boxoffice.payments.marking import order_mark_paid
 
 
 @pytest.fixture

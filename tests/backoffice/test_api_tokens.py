@@ -4,9 +4,8 @@ import re
 
 import pytest
 
-from boxoffice.accounts.models import Role
-from boxoffice.api.models import ApiToken
-from boxoffice.api.tokens import api_token_authenticate, api_token_create, token_hash
+from boxoffice.accounts.models import ApiToken, Role
+from boxoffice.accounts.tokens import api_token_authenticate, api_token_create, token_hash
 
 from .pages import page_text
 

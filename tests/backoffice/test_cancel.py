@@ -119,6 +119,8 @@ def test_cancel_voids_every_ticket_and_records_who_did_it(owner_client, owner, o
                 "to": "cancelled",
                 "reason": "Customer asked by phone",
                 "voided_tickets": 2,
+                "cause": "organizer",
+                "notify": True,
             },
         },
         {
@@ -175,7 +177,14 @@ def test_cancel_without_reason(owner_client, order_in):
     owner_client.post(url(order), {"reason": ""})
 
     event = order.history.get(kind=OrderEventKind.CANCELLED)
-    assert event.data == {"from": "reserved", "to": "cancelled", "reason": "", "voided_tickets": 2}
+    assert event.data == {
+        "from": "reserved",
+        "to": "cancelled",
+        "reason": "",
+        "voided_tickets": 2,
+        "cause": "organizer",
+        "notify": True,
+    }
 
 
 def test_cancel_releases_the_places_for_sale(owner_client, place, make_product, event):

@@ -20,7 +20,7 @@ from boxoffice.orders.models import (
     PaymentMethod,
     TicketState,
 )
-from boxoffice.orders.services import order_mark_paid
+from boxoffice.payments.marking import order_mark_paid
 from boxoffice.payments.models import Refund, RefundSource, RefundState
 
 from .pages import links, messages, parse, post_forms
@@ -186,6 +186,8 @@ def test_one_step_voids_tickets_and_starts_the_refund(
                 "to": "cancelled",
                 "reason": "Event moved",
                 "voided_tickets": 2,
+                "cause": "organizer",
+                "notify": True,
             },
         },
         # The customer's cancellation notice, queued with the cancellation.

@@ -10,10 +10,10 @@ from boxoffice.orders.models import OrderStatus, PaymentMethod
 from boxoffice.orders.services import (
     Participant,
     order_cancel,
-    order_mark_paid,
     order_update_customer,
     ticket_update_participant,
 )
+from boxoffice.payments.marking import order_mark_paid
 
 from .pages import facts, history, links, page_text, parse, table_rows
 

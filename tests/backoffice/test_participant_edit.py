@@ -3,7 +3,8 @@
 import pytest
 
 from boxoffice.orders.models import ActorKind, OrderEvent, OrderEventKind, OrderStatus, Ticket
-from boxoffice.orders.services import Participant, order_mark_paid
+from boxoffice.orders.services import Participant
+from boxoffice.payments.marking import order_mark_paid
 
 from .pages import history, messages, page_text, parse, post_forms
 

@@ -18,7 +18,8 @@ from boxoffice.orders.models import (
     OrderStatus,
     PaymentMethod,
 )
-from boxoffice.orders.services import order_cancel, order_mark_paid
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_paid
 from boxoffice.payments.models import Refund, RefundState
 from boxoffice.payments.services import refund_request
 

@@ -15,10 +15,10 @@ from boxoffice.orders.models import Order, OrderStatus
 from boxoffice.orders.services import (
     Participant,
     order_cancel,
-    order_mark_paid,
     order_update_customer,
     ticket_update_participant,
 )
+from boxoffice.payments.marking import order_mark_paid
 
 # Two of them are the attention list's: the open items of the page's orders, and the
 # navigation's count of orders that need a person.

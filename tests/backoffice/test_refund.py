@@ -20,7 +20,8 @@ from boxoffice.orders.models import (
     OrderStatus,
     PaymentMethod,
 )
-from boxoffice.orders.services import order_cancel, order_mark_paid
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_paid
 from boxoffice.payments.models import Refund, RefundSource, RefundState
 
 from .pages import history, links, messages, page_text, parse, post_forms, table_rows
@@ -90,7 +91,7 @@ EMAILS_BY_STATUS = {
     OrderStatus.RESERVED: [],
     OrderStatus.INVOICING: [],
     OrderStatus.PAID: ["confirmation"],
-    OrderStatus.RETURN_REQUESTED: ["confirmation"],
+    OrderStatus.RETURN_REQUESTED: ["confirmation", "return_requested"],
     OrderStatus.CANCELLED: ["confirmation", "cancellation"],
     OrderStatus.RETURNED: ["confirmation", "cancellation", "refund"],
 }

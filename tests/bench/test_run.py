@@ -13,7 +13,7 @@ from django.conf import global_settings
 from django.core.management import call_command
 from django.db import connection
 
-from boxoffice.api.models import ApiToken
+from boxoffice.accounts.models import ApiToken
 
 pytestmark = [
     pytest.mark.postgres,

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from boxoffice.accounts.models import Organizer, User
 from boxoffice.accounts.permissions import Principal
-from boxoffice.api.tokens import api_token_create
+from boxoffice.accounts.tokens import api_token_create
 from boxoffice.benchmark import people
 from boxoffice.benchmark.catalog import OWNER_EMAIL, STAFF_EMAIL
 from boxoffice.benchmark.seed import RESET_TABLES

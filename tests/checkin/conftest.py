@@ -15,7 +15,8 @@ from boxoffice.checkin.models import CheckinDevice, Scan
 from boxoffice.checkin.services import checkin_device_create
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, Ticket
-from boxoffice.orders.services import Participant, order_mark_paid
+from boxoffice.orders.services import Participant
+from boxoffice.payments.marking import order_mark_paid
 
 SCAN_URL = "/checkin/v1/scan"
 

@@ -18,7 +18,8 @@ from boxoffice.accounts.models import Role
 from boxoffice.checkin.models import CheckinDevice, ScanAnswer
 from boxoffice.checkin.services import checkin_device_create
 from boxoffice.orders.models import OrderEventKind, OrderStatus
-from boxoffice.orders.services import Participant, order_cancel, order_mark_paid
+from boxoffice.orders.services import Participant, order_cancel
+from boxoffice.payments.marking import order_mark_paid
 
 from .conftest import first_ticket, scans
 

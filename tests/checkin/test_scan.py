@@ -13,7 +13,8 @@ from boxoffice.checkin.models import CheckinDevice, Scan, ScanAnswer
 from boxoffice.checkin.services import checkin_scan, device_actor, normalize_secret
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import ActorKind, OrderEventKind, OrderStatus, TicketState
-from boxoffice.orders.services import order_cancel, order_mark_paid
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_paid
 
 from .conftest import first_ticket, scans
 

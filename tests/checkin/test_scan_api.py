@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from boxoffice.checkin.models import CheckinDevice, Scan
 from boxoffice.checkin.services import checkin_device_revoke, checkin_scan
 from boxoffice.orders.models import OrderEventKind, OrderStatus
-from boxoffice.orders.services import Participant, order_mark_paid
+from boxoffice.orders.services import Participant
+from boxoffice.payments.marking import order_mark_paid
 
 from .conftest import SCAN_URL, first_ticket, scans
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 from backoffice.pages import without_csrf
 from boxoffice.catalog.models import Event
 from boxoffice.orders.models import Order, OrderEvent, OrderStatus, Ticket
-from boxoffice.orders.services import Participant, order_cancel, order_mark_paid
+from boxoffice.orders.services import Participant, order_cancel
+from boxoffice.payments.marking import order_mark_paid
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ import pytest
 
 from backoffice.pages import parse, table_rows, without_csrf
 from boxoffice.orders.models import OrderStatus
-from boxoffice.orders.services import Participant, order_mark_paid
+from boxoffice.orders.services import Participant
+from boxoffice.payments.marking import order_mark_paid
 
 
 def link(order, code: str | None = None, secret: str | None = None) -> str:

@@ -9,7 +9,7 @@ from boxoffice.catalog.models import Product
 from boxoffice.documents.services import receipt_for
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order
-from boxoffice.orders.services import order_mark_paid
+from boxoffice.payments.marking import order_mark_paid
 
 pytestmark = [
     pytest.mark.postgres,

@@ -18,7 +18,8 @@ from boxoffice.documents.receipts import render_receipt
 from boxoffice.documents.services import receipt_for, receipt_pdf
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, PaymentMethod
-from boxoffice.orders.services import order_cancel, order_mark_paid, order_mark_refunded
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
 
 from .conftest import MIXED
 

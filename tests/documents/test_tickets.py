@@ -14,7 +14,8 @@ from boxoffice.documents.data import ticket_data_for
 from boxoffice.documents.services import order_tickets_pdf, ticket_pdf
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, Ticket, TicketState
-from boxoffice.orders.services import Participant, order_cancel, order_mark_paid
+from boxoffice.orders.services import Participant, order_cancel
+from boxoffice.payments.marking import order_mark_paid
 
 NAMES = ("Äijä Öhman", "Åsa Söderström", "Jörö Määttä")
 

@@ -11,7 +11,8 @@ from boxoffice.accounts.models import User
 from boxoffice.catalog.models import Product
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
-from boxoffice.orders.services import order_cancel, order_mark_paid
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_paid
 from boxoffice.payments.models import AttentionState, RefundState
 from boxoffice.payments.services import refund_request
 from boxoffice.paytrail_sandbox import testing as sandbox

@@ -21,7 +21,7 @@ from boxoffice.orders.models import (
     PaymentMethod,
     TicketState,
 )
-from boxoffice.orders.services import order_mark_paid
+from boxoffice.payments.marking import order_mark_paid
 
 pytestmark = pytest.mark.e2e
 

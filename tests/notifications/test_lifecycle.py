@@ -20,7 +20,8 @@ from boxoffice.notifications.models import EmailMessage, EmailState
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.expiry import orders_expire
 from boxoffice.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod
-from boxoffice.orders.services import order_cancel, order_mark_paid, order_mark_refunded
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
 
 pytestmark = pytest.mark.django_db
 

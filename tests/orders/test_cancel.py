@@ -69,6 +69,8 @@ def test_cancel_from_every_open_status(status, order_in, snapshot, actor, owner)
         "to": "cancelled",
         "reason": "Event moved; customer asked",
         "voided_tickets": 2,
+        "cause": "organizer",
+        "notify": True,
     }
     assert (row["actor_kind"], row["actor_label"], row["actor_user_id"]) == (
         "user",
@@ -120,6 +122,8 @@ def test_cancel_without_reason_records_an_empty_reason(order_in, actor):
         "to": "cancelled",
         "reason": "",
         "voided_tickets": 3,
+        "cause": "organizer",
+        "notify": True,
     }
 
 

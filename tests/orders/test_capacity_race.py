@@ -12,14 +12,8 @@ from django.db import connection
 from boxoffice.common.errors import CapacityExceeded
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, Ticket, TicketState
-from boxoffice.orders.services import (
-    Customer,
-    OrderLine,
-    order_cancel,
-    order_mark_paid,
-    order_mark_refunded,
-    order_place,
-)
+from boxoffice.orders.services import Customer, OrderLine, order_cancel, order_place
+from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
 from boxoffice.payments.models import Payment, Refund
 
 from .helpers import mentions

@@ -15,7 +15,7 @@ from boxoffice.orders.models import (
     PaymentMethod,
     TicketState,
 )
-from boxoffice.orders.services import order_mark_paid
+from boxoffice.payments.marking import order_mark_paid
 
 LATER = timedelta(days=30)
 
@@ -39,6 +39,8 @@ def test_overdue_reservation_is_cancelled_by_the_system(place, product):
         "to": "cancelled",
         "reason": "payment deadline passed",
         "voided_tickets": 2,
+        "cause": "expired",
+        "notify": True,
     }
 
 

@@ -6,11 +6,8 @@ from django.utils import timezone
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderStatus, PaymentMethod
-from boxoffice.orders.services import (
-    order_cancel,
-    order_mark_paid,
-    order_mark_paid_by_hand,
-)
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_paid, order_mark_paid_by_hand
 
 from .helpers import mentions
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderStatus, PaymentMethod
-from boxoffice.orders.services import order_cancel, order_mark_paid, order_mark_refunded
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
 from boxoffice.payments.models import Refund, RefundSource, RefundState
 from boxoffice.payments.selectors import order_refundable_amount
 

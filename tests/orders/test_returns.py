@@ -182,7 +182,7 @@ def test_accept_cancels_and_refunds_through_paytrail(returnable, order_in, snaps
 def test_accept_refunds_by_the_orders_payment_method(
     returnable, place, product, actor, method, refund_state
 ):
-    from boxoffice.orders.services import order_mark_paid
+    from boxoffice.payments.marking import order_mark_paid
 
     order = place(product, quantity=1, method=method)
     order_mark_paid(order=order, actor=actor)

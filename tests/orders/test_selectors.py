@@ -18,7 +18,8 @@ from boxoffice.orders.selectors import (
     order_ticket,
     order_tickets,
 )
-from boxoffice.orders.services import Participant, order_cancel, order_mark_paid
+from boxoffice.orders.services import Participant, order_cancel
+from boxoffice.payments.marking import order_mark_paid
 
 
 @pytest.fixture

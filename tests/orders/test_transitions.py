@@ -66,7 +66,10 @@ def test_transition_follows_the_table(frm, to, order_in, snapshot, actor, owner)
         after = snapshot(order)
         new_rows = after["history"][len(before["history"]) :]
         assert after["history"][: len(before["history"])] == before["history"]
-        assert len(new_rows) == 1
+        # The status row, then the email it causes (notifications subscribes to the history);
+        # a move to returned without an amount tells the customer nothing.
+        emails = [] if to == S.RETURNED else ["email_queued"]
+        assert [r["kind"] for r in new_rows[1:]] == emails
         row = new_rows[0]
         assert row["id"] == event.pk
         assert row["kind"] == DESIGN_TABLE[(frm, to)]
@@ -88,7 +91,14 @@ def test_transition_follows_the_table(frm, to, order_in, snapshot, actor, owner)
         # The helper changes the status only: tickets and money are the services' business.
         for key in ("tickets", "payments", "refunds"):
             assert after[key] == before[key]
-        counts = dict(before["counts"], history=before["counts"]["history"] + 1)
+        # One status row; each email adds its own row, message and send task.
+        n = len(emails)
+        counts = dict(
+            before["counts"],
+            history=before["counts"]["history"] + 1 + n,
+            emails=before["counts"]["emails"] + n,
+            tasks=before["counts"]["tasks"] + n,
+        )
         assert after["counts"] == counts
         # The caller's instance is brought up to date.
         assert order.status == to

@@ -137,7 +137,7 @@ def test_an_absurd_amount_is_recorded_and_every_page_still_renders(
 def login_api(organizer):
     def make():
         from api.conftest import ApiClient
-        from boxoffice.api.tokens import api_token_create
+        from boxoffice.accounts.tokens import api_token_create
 
         _token, value = api_token_create(
             organizer=organizer, role="manager", name="t", created_by=None

@@ -4,7 +4,7 @@ import pytest
 
 from boxoffice.common.errors import DomainError
 from boxoffice.orders.models import OrderStatus, PaymentMethod
-from boxoffice.orders.services import order_mark_paid
+from boxoffice.payments.marking import order_mark_paid
 from boxoffice.payments.services import order_cancel_and_refund
 
 

@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 
 from boxoffice.orders.models import OrderEventKind, OrderStatus
-from boxoffice.orders.services import order_cancel, order_mark_refunded
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_refunded
 from boxoffice.payments.models import Discrepancy, Payment, PaymentState, RefundState
 from boxoffice.payments.paytrail.signing import sign
 from boxoffice.payments.services import refund_request

@@ -41,9 +41,10 @@ from boxoffice.common.errors import DomainError
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.expiry import orders_expire
 from boxoffice.orders.models import Order, OrderEvent, OrderStatus, TicketState
-from boxoffice.orders.services import order_cancel, order_mark_refunded
+from boxoffice.orders.services import order_cancel
 from boxoffice.payments import paytrail_payments, paytrail_refunds, views
 from boxoffice.payments.ledger import money_received, money_refunded
+from boxoffice.payments.marking import order_mark_refunded
 from boxoffice.payments.models import (
     REFUND_STATES_DONE,
     REFUND_STATES_IN_FLIGHT,

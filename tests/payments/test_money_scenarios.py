@@ -14,7 +14,7 @@ from django.test import Client
 from sandbox_http import pay_on_hosted_page, paytrail_tid
 
 from boxoffice.accounts.models import Role
-from boxoffice.api.tokens import api_token_create
+from boxoffice.accounts.tokens import api_token_create
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
 from boxoffice.orders.services import order_cancel
 from boxoffice.payments.models import (

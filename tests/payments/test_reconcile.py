@@ -12,7 +12,8 @@ from sandbox_http import pay_on_hosted_page, paytrail_tid
 
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind, OrderStatus
-from boxoffice.orders.services import order_cancel, order_mark_paid
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_paid
 from boxoffice.payments.models import (
     AttentionState,
     Discrepancy,

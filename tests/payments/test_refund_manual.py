@@ -7,7 +7,8 @@ import pytest
 from boxoffice.common.errors import DomainError
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind, OrderStatus, PaymentMethod
-from boxoffice.orders.services import order_cancel, order_mark_paid
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_paid
 from boxoffice.payments.models import RefundSource, RefundState
 from boxoffice.payments.services import refund_complete_manual, refund_request
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from boxoffice.accounts.models import Organizer, Role
-from boxoffice.api.tokens import api_token_create
+from boxoffice.accounts.tokens import api_token_create
 from boxoffice.webhooks import delivery
 from boxoffice.webhooks.models import WebhookEndpoint
 from boxoffice.webhooks.services import webhook_endpoint_create

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from boxoffice.common.management.commands.worker import PERIODIC_JOBS
 from boxoffice.orders.models import OrderStatus
 from boxoffice.orders.services import order_cancel
+from boxoffice.processes.management.commands.worker import PERIODIC_JOBS
 from boxoffice.webhooks import delivery, signing
 from boxoffice.webhooks.delivery import backoff, body_of, deliver, webhooks_reconcile
 from boxoffice.webhooks.models import DeliveryState, WebhookDelivery, WebhookEventType

@@ -17,12 +17,8 @@ from boxoffice.orders.models import (
     OrderStatus,
     PaymentMethod,
 )
-from boxoffice.orders.services import (
-    order_cancel,
-    order_mark_paid,
-    order_update_customer,
-    ticket_update_participant,
-)
+from boxoffice.orders.services import order_cancel, order_update_customer, ticket_update_participant
+from boxoffice.payments.marking import order_mark_paid
 from boxoffice.webhooks.models import DeliveryState, WebhookDelivery, WebhookEventType
 from boxoffice.webhooks.outbox import event_types_of
 from boxoffice.webhooks.services import webhook_endpoint_deactivate

@@ -15,7 +15,8 @@ import pytest
 
 from boxoffice.accounts.models import Role
 from boxoffice.orders.models import OrderStatus
-from boxoffice.orders.services import order_cancel, order_mark_refunded
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.marking import order_mark_refunded
 from boxoffice.webhooks.models import DeliveryState, WebhookDelivery
 
 # -- the integrator's side -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -131,3 +132,40 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organizer} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """A key to the REST API: one organizer (or the platform) and a role, stored only as a hash.
+
+    Kept beside the users it stands in for: the back office makes and revokes tokens, the API
+    recognises them, and neither face imports the other (DESIGN §2).
+    """
+
+    # Empty for a platform token (platform staff's powers, every organizer).
+    organizer = models.ForeignKey(
+        Organizer, on_delete=models.PROTECT, related_name="api_tokens", null=True, blank=True
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    name = models.CharField(_("name"), max_length=100)
+    # sha256 of the token; the token itself is shown once, when it is made.
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The first characters, so people can tell their tokens apart in a list.
+    prefix = models.CharField(_("prefix"), max_length=12)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["organizer_id", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_platform(self) -> bool:
+        return self.organizer_id is None

@@ -9,11 +9,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from boxoffice.accounts.models import ApiToken
 from boxoffice.accounts.permissions import Action, Principal
+from boxoffice.accounts.tokens import api_token_authenticate, principal_of
 from boxoffice.api import throttle
 from boxoffice.api.errors import forbidden
-from boxoffice.api.models import ApiToken
-from boxoffice.api.tokens import actor_of, api_token_authenticate, principal_of
 from boxoffice.orders.actors import Actor
 
 
@@ -37,7 +37,7 @@ def principal(request: HttpRequest) -> Principal:
 
 
 def actor(request: HttpRequest) -> Actor:
-    return actor_of(token_of(request))
+    return Actor.for_api_token(token_of(request))
 
 
 def require(request: HttpRequest, action: Action, organizer_id: int) -> None:

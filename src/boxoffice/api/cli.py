@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from boxoffice.accounts.models import Organizer, Role
-from boxoffice.api.tokens import api_token_create
+from boxoffice.accounts.tokens import api_token_create
 from boxoffice.common.errors import DomainError
 
 

@@ -1,41 +1,8 @@
-"""API tokens: one organizer (or the platform) and a role, stored only as a hash."""
+"""What the API keeps of its own: the answers to POSTs sent with an Idempotency-Key."""
 
-from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
-from boxoffice.accounts.models import Organizer, Role
-
-
-class ApiToken(models.Model):
-    # Empty for a platform token (platform staff's powers, every organizer).
-    organizer = models.ForeignKey(
-        Organizer, on_delete=models.PROTECT, related_name="api_tokens", null=True, blank=True
-    )
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
-    name = models.CharField(_("name"), max_length=100)
-    # sha256 of the token; the token itself is shown once, when it is made.
-    token_hash = models.CharField(max_length=64, unique=True)
-    # The first characters, so people can tell their tokens apart in a list.
-    prefix = models.CharField(_("prefix"), max_length=12)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created"))
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("API token")
-        verbose_name_plural = _("API tokens")
-        ordering = ["organizer_id", "-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_platform(self) -> bool:
-        return self.organizer_id is None
+from boxoffice.accounts.models import ApiToken
 
 
 class IdempotencyState(models.TextChoices):

@@ -59,6 +59,7 @@ from boxoffice.documents.responses import pdf_response
 from boxoffice.notifications.services import email_resend_tickets
 from boxoffice.orders import history, selectors, services
 from boxoffice.orders.models import Order, OrderEventKind, PaymentMethod, Ticket
+from boxoffice.payments import marking
 from boxoffice.payments import services as payments
 from boxoffice.payments.models import Refund
 
@@ -232,7 +233,7 @@ def order_mark_refunded(
     """Record money returned outside the system; the cancelled order becomes returned."""
     data = payload or MarkRefundedIn()
     order = _order(request, code, Action.REFUND)
-    refund = services.order_mark_refunded(
+    refund = marking.order_mark_refunded(
         order=order, actor=auth.actor(request), reference=data.reference, note=data.note
     )
     return _action_out(request, order, refund)
@@ -248,7 +249,7 @@ def order_mark_paid(
     """Record that an invoice or reservation was paid outside the system."""
     data = payload or MarkPaidIn()
     order = _order(request, code, Action.MARK_PAID)
-    services.order_mark_paid_by_hand(
+    marking.order_mark_paid_by_hand(
         order=order, actor=auth.actor(request), reference=data.reference
     )
     return _action_out(request, order, None)

@@ -8,8 +8,8 @@ so a throttled request is never run and never looks like a bad token (401).
 
 from django.utils.translation import ngettext
 
+from boxoffice.accounts.models import ApiToken
 from boxoffice.api.errors import ApiError
-from boxoffice.api.models import ApiToken
 from boxoffice.common.ratelimit import hit_scope
 
 SCOPE = "api_token"

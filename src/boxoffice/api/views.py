@@ -23,15 +23,15 @@ from boxoffice.api.schemas import (
     OrderOut,
     OrderPage,
 )
-from boxoffice.backoffice.presenters import payment_url
+from boxoffice.api.webhooks import router as webhooks_router
 from boxoffice.catalog.models import Event
 from boxoffice.orders import selectors
+from boxoffice.orders.links import customer_link
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
 from boxoffice.orders.selectors import OrderFilters
 from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.models import AttentionItem
 from boxoffice.payments.selectors import attention_open, orders_needing_attention
-from boxoffice.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
     title="boxoffice API",
@@ -178,7 +178,7 @@ def order_out(request: HttpRequest, order: Order) -> dict[str, object]:
         **{f.attname: getattr(order, f.attname) for f in Order._meta.concrete_fields},
         "organizer": order.organizer.slug,
         "event": order.event,
-        "payment_url": payment_url(request, order),
+        "payment_url": customer_link(order, request),
         "tickets": list(selectors.order_tickets(order)),
         "payments": list(order.payments.order_by("id")),
         "refunds": list(order.refunds.order_by("id")),

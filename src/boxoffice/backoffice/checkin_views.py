@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,6 +28,7 @@ from boxoffice.catalog.models import Event
 from boxoffice.checkin import selectors, services
 from boxoffice.checkin.models import CheckinDevice, ScanAnswer
 from boxoffice.checkin.services import ScanResult
+from boxoffice.common.links import absolute_url
 from boxoffice.orders.models import Ticket
 
 # What is typed or scanned is cut here; no ticket code comes near it.
@@ -101,12 +101,6 @@ def _event_or_404(request: HttpRequest, event_id: int, action: Action = Action.C
     return event
 
 
-def _absolute(request: HttpRequest, path: str) -> str:
-    # As the customer link is made (presenters.payment_url): the public address when set.
-    base = settings.PUBLIC_BASE_URL
-    return f"{base}{path}" if base else request.build_absolute_uri(path)
-
-
 def _many_organizers(request: HttpRequest) -> bool:
     principal = request_principal(request)
     return principal.is_platform_staff or len(principal.organizer_ids) > 1
@@ -148,7 +142,7 @@ def _scanner_page(
         "device_form": device_form or DeviceForm(),
         "new_device": new_device,
         "new_token": new_token,
-        "api_url": _absolute(request, reverse("checkin:scan")),
+        "api_url": absolute_url(reverse("checkin:scan"), request),
     }
     return render(request, "backoffice/checkin_event.html", context, status=status)
 

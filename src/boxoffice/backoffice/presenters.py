@@ -5,8 +5,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext
@@ -17,9 +15,9 @@ from boxoffice.catalog.models import Event, FundsManager
 from boxoffice.common.money import ZERO, format_eur
 from boxoffice.notifications.models import EmailKind
 from boxoffice.orders.models import Language, Order, OrderEvent, OrderEventKind, OrderStatus, Ticket
-from boxoffice.orders.services import can_mark_paid_by_hand
 from boxoffice.orders.states import is_allowed
 from boxoffice.payments.attention_text import paytrail_cents
+from boxoffice.payments.marking import can_mark_paid_by_hand
 from boxoffice.payments.models import AttentionCode, DiscrepancyKind, Refund
 from boxoffice.payments.services import IN_FLIGHT, refund_method_for
 
@@ -223,10 +221,3 @@ def funds_manager_label(order: Order) -> str:
     if order.funds_manager == FundsManager.PLATFORM:
         return settings.PLATFORM_NAME
     return f"{_('Organizer')} ({order.organizer.name})"
-
-
-def payment_url(request: HttpRequest, order: Order) -> str:
-    """The customer's link to their order (the seed's "payment URL")."""
-    path = reverse("customer:order", args=[order.code, order.secret])
-    base = settings.PUBLIC_BASE_URL
-    return f"{base}{path}" if base else request.build_absolute_uri(path)

@@ -13,10 +13,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from boxoffice.accounts.models import Organizer, Role, User
+from boxoffice.accounts.models import ApiToken, Organizer, Role, User
 from boxoffice.accounts.permissions import Action, Principal
-from boxoffice.api.models import ApiToken
-from boxoffice.api.tokens import api_token_create, api_token_revoke
+from boxoffice.accounts.tokens import api_token_create, api_token_revoke
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.errors import DomainError
 from boxoffice.orders.selectors import organizers_visible_to

@@ -35,7 +35,9 @@ from boxoffice.common.errors import DomainError
 from boxoffice.common.money import format_eur
 from boxoffice.orders import selectors, services
 from boxoffice.orders.actors import Actor
+from boxoffice.orders.links import customer_link
 from boxoffice.orders.models import Order, OrderStatus, Ticket, TicketState
+from boxoffice.payments import marking
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.selectors import paid_amount, refundable_amount
@@ -147,7 +149,7 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
         "refundable": refundable,
         "actions": presenters.order_actions(principal, order, refundable, refunds),
         "funds_manager": presenters.funds_manager_label(order),
-        "payment_url": presenters.payment_url(request, order),
+        "payment_url": customer_link(order, request),
         "history": presenters.history_lines(events, {t.pk: t for t in tickets}),
         "return_request": presenters.open_return_request(order, events),
         "customer_form": CustomerForm.for_order(order),
@@ -262,7 +264,7 @@ def order_mark_paid(request: HttpRequest, code: str) -> HttpResponse:
     def perform(data: dict[str, Any]) -> Outcome:
         if order.status == OrderStatus.PAID:
             return messages.INFO, _("Order %(code)s was already paid.") % {"code": order.code}
-        services.order_mark_paid_by_hand(
+        marking.order_mark_paid_by_hand(
             order=order, actor=_actor(request), reference=data["reference"]
         )
         return messages.SUCCESS, _("Order %(code)s is marked as paid.") % {"code": order.code}
@@ -301,7 +303,7 @@ def order_mark_refunded(request: HttpRequest, code: str) -> HttpResponse:
     order = _order_or_404(request, code, Action.REFUND)
 
     def perform(data: dict[str, Any]) -> Outcome:
-        refund = services.order_mark_refunded(
+        refund = marking.order_mark_refunded(
             order=order, actor=_actor(request), reference=data["reference"], note=data["note"]
         )
         amount = format_eur(refund.amount, get_language() or "fi")

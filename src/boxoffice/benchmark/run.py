@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from boxoffice.accounts.models import Organizer, User
-from boxoffice.api.tokens import api_token_create, api_token_revoke
+from boxoffice.accounts.tokens import api_token_create, api_token_revoke
 from boxoffice.benchmark.catalog import OWNER_EMAIL
 from boxoffice.benchmark.report import Row, results_table
 from boxoffice.benchmark.seed import require_postgres

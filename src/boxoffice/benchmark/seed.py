@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from boxoffice.accounts.models import Organizer, User
-from boxoffice.api.tokens import api_token_create
+from boxoffice.accounts.tokens import api_token_create
 from boxoffice.benchmark.catalog import OWNER_EMAIL, Catalog, create_catalog
 from boxoffice.benchmark.rows import COLUMNS, TABLES, Chunk, Ids, OrderRows
 from boxoffice.orders.models import Order

@@ -20,11 +20,10 @@ from boxoffice.orders.services import (
     OrderLine,
     Participant,
     order_cancel,
-    order_mark_paid,
-    order_mark_refunded,
     order_place,
     order_update_customer,
 )
+from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
 
 # Every order is at most this many units, and an event takes orders only while one of its
 # admission products can still seat a whole such order.

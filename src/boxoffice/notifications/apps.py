@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "boxoffice.notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        # Lifecycle emails follow the order history (orders.signals).
+        from boxoffice.notifications import subscribers  # noqa: F401

@@ -9,7 +9,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from boxoffice.common.links import absolute_url
+from boxoffice.documents.services import order_tickets_pdf
 from boxoffice.notifications.models import EmailKind, EmailMessage
+from boxoffice.orders.links import customer_link
 from boxoffice.orders.models import Order
 
 # Kinds whose message carries the order's tickets as a PDF attachment.
@@ -31,10 +34,6 @@ def subject_for(kind: str, order: Order, language: str | None = None) -> str:
         if kind == EmailKind.RETURN_DECLINED:
             return _("Your return request for order %(code)s (%(event)s)") % values
         return _("Refund for your order %(code)s (%(event)s)") % values
-
-
-def customer_link(order: Order) -> str:
-    return settings.SITE_URL + reverse("customer:order", args=[order.code, order.secret])
 
 
 def order_links_subject(language: str) -> str:
@@ -68,8 +67,7 @@ def build(message: EmailMessage) -> EmailMultiAlternatives:
             "link": customer_link(order),
             "amount": Decimal(message.context["amount"]) if "amount" in message.context else None,
             "reason": message.context.get("reason", ""),
-            "backoffice_link": settings.SITE_URL
-            + reverse("backoffice:order_detail", args=[order.code]),
+            "backoffice_link": absolute_url(reverse("backoffice:order_detail", args=[order.code])),
             "expired": message.context.get("expired", False),
             "return_accepted": message.context.get("return_accepted", False),
             "was_paid": message.context.get("was_paid", False),
@@ -88,8 +86,6 @@ def build(message: EmailMessage) -> EmailMultiAlternatives:
     )
     email.attach_alternative(html, "text/html")
     if message.kind in WITH_TICKETS:
-        from boxoffice.documents.services import order_tickets_pdf
-
         email.attach(attachment_name, order_tickets_pdf(order), "application/pdf")
     return email
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from boxoffice.accounts.models import User
+from boxoffice.accounts.models import ApiToken, User
 from boxoffice.orders.models import ActorKind
 
 
@@ -23,3 +23,8 @@ class Actor:
     @classmethod
     def system(cls, label: str = "system") -> "Actor":
         return cls(kind=ActorKind.SYSTEM, label=label)
+
+    @classmethod
+    def for_api_token(cls, api_token: ApiToken) -> "Actor":
+        """How a token stands in an order's history."""
+        return cls(kind=ActorKind.API_TOKEN, label=f"API: {api_token.name}"[:100])

@@ -7,9 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from boxoffice.notifications.lifecycle import notify_cancelled
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import Order, OrderStatus
+from boxoffice.orders.models import CancelCause, Order, OrderStatus
 from boxoffice.orders.services import order_cancel
 from boxoffice.orders.transitions import lock, sync
 
@@ -35,9 +34,8 @@ def order_expire(*, order: Order, now: datetime | None = None) -> bool:
         return False
     if locked.payment_deadline >= now:
         return False
-    order_cancel(order=order, actor=EXPIRY_ACTOR, reason=EXPIRY_REASON, notify=False)
     # The customer's notice says why in their own language, not the logged English reason.
-    notify_cancelled(order=order, actor=EXPIRY_ACTOR, expired=True)
+    order_cancel(order=order, actor=EXPIRY_ACTOR, reason=EXPIRY_REASON, cause=CancelCause.EXPIRED)
     return True
 
 

@@ -33,11 +33,8 @@ def _record(
         ticket=ticket,
         data=data or {},
     )
-    # Webhooks: deliveries of the events this row stands for, queued in this transaction.
-    from boxoffice.webhooks.outbox import on_order_event  # webhooks builds on orders
-
-    on_order_event(row)
-    order_event_recorded.send(sender=OrderEvent, event=row)
+    # The apps above subscribe (attention, emails, webhooks) and write in this transaction.
+    order_event_recorded.send(sender=OrderEvent, event=row, actor=actor)
     return row
 
 

@@ -177,6 +177,14 @@ class OrderEventKind(models.TextChoices):
     ATTENTION_DISMISSED = "attention_dismissed", _("Attention item dismissed")
 
 
+class CancelCause(models.TextChoices):
+    """Why an order was cancelled, kept in its history row; the customer's notice follows it."""
+
+    ORGANIZER = "organizer", _("Cancelled by the organizer")
+    EXPIRED = "expired", _("Payment deadline passed")
+    RETURN_ACCEPTED = "return_accepted", _("Return accepted")
+
+
 class OrderEvent(models.Model):
     """One line of an order's history. Append-only: rows are never changed or deleted."""
 

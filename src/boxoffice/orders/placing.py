@@ -16,7 +16,6 @@ from django.utils.translation import ngettext
 from boxoffice.catalog.models import Event, Product
 from boxoffice.common.errors import CapacityExceeded, DomainError
 from boxoffice.common.money import ZERO, quantize
-from boxoffice.notifications.lifecycle import notify_paid
 from boxoffice.orders import codes, history, search
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod, Ticket, TicketState
@@ -164,9 +163,8 @@ def order_place(
         for ticket in tickets:
             ticket.order = order
         Ticket.objects.bulk_create(tickets)
+        # A free order is paid from the start: its confirmation follows this row.
         history.order_placed(order, actor)
-        if status == OrderStatus.PAID:
-            notify_paid(order=order, actor=actor)  # free orders are paid from the start
     return order
 
 

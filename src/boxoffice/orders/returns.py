@@ -13,7 +13,6 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
-from boxoffice.notifications.lifecycle import notify_return_declined, notify_return_requested
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus
 from boxoffice.orders.transitions import lock, order_transition, sync
@@ -62,7 +61,6 @@ def order_request_return(*, order: Order, actor: Actor, reason: str = "") -> Ord
         actor=actor,
         data={"reason": reason.strip()[:1000]},
     )
-    notify_return_requested(order=order, actor=actor, reason=reason.strip()[:1000])
     return order
 
 
@@ -76,5 +74,4 @@ def order_decline_return(*, order: Order, actor: Actor, reason: str) -> Order:
     if locked.status != OrderStatus.RETURN_REQUESTED:
         raise TransitionNotAllowed(_("This order has no open return request."))
     order_transition(order=order, to=OrderStatus.PAID, actor=actor, data={"reason": reason.strip()})
-    notify_return_declined(order=order, actor=actor, reason=reason.strip())
     return order

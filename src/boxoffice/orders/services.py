@@ -3,7 +3,8 @@
 Each service is one transaction: it locks the order row, checks the rule, writes the change and
 its history row together. A refused action raises a DomainError and leaves the database as it
 was. Placing lives in placing.py and the status helper in transitions.py; both are re-exported
-here so callers have one place to import writes from.
+here so callers have one place to import writes from. Writes that move money (mark paid, mark
+refunded, refunds) live in payments, where the money is.
 """
 
 from typing import Any
@@ -11,20 +12,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from boxoffice.common.errors import DomainError, TransitionNotAllowed
-from boxoffice.common.money import ZERO
-from boxoffice.notifications.lifecycle import notify_cancelled, notify_paid, notify_refunded
+from boxoffice.common.errors import DomainError
 from boxoffice.orders import history, search
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import (
+    CancelCause,
     Language,
     Order,
-    OrderEventKind,
     OrderStatus,
-    PaymentMethod,
     Ticket,
     TicketState,
 )
@@ -35,29 +32,14 @@ from boxoffice.orders.placing import (
     Participant,
     order_place,
 )
-from boxoffice.orders.transitions import lock, order_transition, refusal, sync
-from boxoffice.payments.models import (
-    REFUND_STATES_COUNTED,
-    REFUND_STATES_IN_FLIGHT,
-    Payment,
-    PaymentState,
-    Refund,
-    RefundSource,
-    RefundState,
-)
-from boxoffice.payments.selectors import order_refundable_amount
+from boxoffice.orders.transitions import lock, order_transition, sync
 
 __all__ = [
     "ONLINE_METHODS",
-    "PAID_BY_HAND_METHODS",
     "Customer",
     "OrderLine",
     "Participant",
-    "can_mark_paid_by_hand",
     "order_cancel",
-    "order_mark_paid",
-    "order_mark_paid_by_hand",
-    "order_mark_refunded",
     "order_place",
     "order_transition",
     "order_update_customer",
@@ -68,60 +50,19 @@ __all__ = [
 
 
 @transaction.atomic
-def order_mark_paid(*, order: Order, actor: Actor, reference: str = "") -> Order:
-    """Record that a reserved or invoiced order's money arrived."""
-    locked = lock(order)
-    if locked.status == OrderStatus.PAID:
-        sync(order, locked)
-        return order
-    if locked.status not in (OrderStatus.RESERVED, OrderStatus.INVOICING):
-        sync(order, locked)
-        raise TransitionNotAllowed(refusal(locked.status, OrderStatus.PAID))
-    Payment.objects.create(
-        order=locked,
-        method=locked.payment_method,
-        amount=locked.total,
-        state=PaymentState.CONFIRMED,
-        provider_reference=reference,
-        confirmed_at=timezone.now(),
-    )
-    order_transition(
-        order=order, to=OrderStatus.PAID, actor=actor, data={"amount": str(locked.total)}
-    )
-    notify_paid(order=order, actor=actor)
-    return order
-
-
-# Money for these arrives outside any payment provider (a bank transfer for an invoice, cash or
-# a deal for a reservation), so a person confirms it. Provider payments confirm themselves.
-PAID_BY_HAND_METHODS = frozenset(
-    {PaymentMethod.INVOICE, PaymentMethod.RESERVED_BY_ORGANIZER, PaymentMethod.RESERVED_BY_PLATFORM}
-)
-
-
-def can_mark_paid_by_hand(order: Order) -> bool:
-    return order.payment_method in PAID_BY_HAND_METHODS and order.status in (
-        OrderStatus.RESERVED,
-        OrderStatus.INVOICING,
-    )
-
-
-def order_mark_paid_by_hand(*, order: Order, actor: Actor, reference: str = "") -> Order:
-    """A person records that an invoice or reservation was paid outside the system."""
-    if order.payment_method not in PAID_BY_HAND_METHODS:
-        raise DomainError(
-            _("%(method)s payments are confirmed by the payment service, not by hand.")
-            % {"method": order.get_payment_method_display()}
-        )
-    return order_mark_paid(order=order, actor=actor, reference=reference.strip())
-
-
-@transaction.atomic
-def order_cancel(*, order: Order, actor: Actor, reason: str = "", notify: bool = True) -> Order:
+def order_cancel(
+    *,
+    order: Order,
+    actor: Actor,
+    reason: str = "",
+    notify: bool = True,
+    cause: str = CancelCause.ORGANIZER,
+) -> Order:
     """Cancel the whole order: every ticket is voided and its place released for sale.
 
-    ``notify``: email the customer a cancellation notice (with ``reason``). Off when the
-    organizer chooses not to tell them, e.g. for a test order.
+    ``notify``: email the customer a cancellation notice (with ``reason``), worded by ``cause``.
+    Off when the organizer chooses not to tell them, e.g. for a test order. The history row
+    keeps both, and the notifications app reads them from there.
     """
     locked = lock(order)
     if locked.status == OrderStatus.CANCELLED:
@@ -134,55 +75,16 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "", notify: bool =
         order=order,
         to=OrderStatus.CANCELLED,
         actor=actor,
-        data={"reason": reason.strip(), "voided_tickets": len(valid)},
+        data={
+            "reason": reason.strip(),
+            "voided_tickets": len(valid),
+            "cause": cause,
+            "notify": notify,
+        },
     )
     # Capacity is counted from valid tickets, so voiding them is what releases the places.
     Ticket.objects.filter(pk__in=valid).update(state=TicketState.VOID, voided_at=order.cancelled_at)
-    if notify:
-        notify_cancelled(order=order, actor=actor, reason=reason)
     return order
-
-
-@transaction.atomic
-def order_mark_refunded(
-    *, order: Order, actor: Actor, reference: str = "", note: str = ""
-) -> Refund:
-    """Record money returned outside the system; the cancelled order becomes returned."""
-    locked = lock(order)
-    sync(order, locked)
-    if locked.status == OrderStatus.RETURNED:
-        # Already returned: a repeat (double click) answers with the refund that did it.
-        done = locked.refunds.filter(state__in=REFUND_STATES_COUNTED).order_by("-id").first()
-        if done is not None:
-            return done
-    if locked.status != OrderStatus.CANCELLED:
-        raise TransitionNotAllowed(
-            _("Only a cancelled order can be marked as refunded. Cancel the order first.")
-        )
-    if locked.refunds.filter(state__in=REFUND_STATES_IN_FLIGHT).exists():
-        raise DomainError(_("A refund of this order is already on its way."))
-    amount = order_refundable_amount(locked)
-    if amount <= ZERO:
-        raise DomainError(_("Nothing refundable was paid for this order."))
-    refund = Refund.objects.create(
-        order=locked,
-        amount=amount,
-        state=RefundState.SUCCEEDED,
-        source=RefundSource.EXTERNAL,
-        reference=reference.strip(),
-        note=note.strip(),
-        actor=actor.user,
-        completed_at=timezone.now(),
-    )
-    order_transition(
-        order=order,
-        to=OrderStatus.RETURNED,
-        actor=actor,
-        kind=OrderEventKind.MARKED_REFUNDED,
-        data={"amount": str(amount), "reference": refund.reference, "note": refund.note},
-    )
-    notify_refunded(order=order, actor=actor, amount=amount)
-    return refund
 
 
 # -- corrections -----------------------------------------------------------------------------

@@ -7,8 +7,5 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from boxoffice.orders.signals import order_event_recorded
-        from boxoffice.payments import attention, checks  # noqa: F401  (registers the check)
-
-        # Every ledger change refreshes the order's attention items, in its transaction.
-        order_event_recorded.connect(attention.on_order_event, dispatch_uid="payments.attention")
+        # Attention follows every ledger change (orders.signals); the deploy check registers.
+        from boxoffice.payments import attention, checks  # noqa: F401

@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,7 @@ from boxoffice.common.schedule import claim_turn
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
+from boxoffice.orders.signals import order_event_recorded
 from boxoffice.orders.transitions import lock
 from boxoffice.payments.discrepancies import DISMISSED
 from boxoffice.payments.ledger import over_refunded_amount
@@ -221,8 +223,9 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
         )
 
 
+@receiver(order_event_recorded, dispatch_uid="payments.attention")
 def on_order_event(sender: Any, event: OrderEvent, **kwargs: Any) -> None:
-    """Subscriber to orders.signals.order_event_recorded: refresh after a ledger change."""
+    """Every ledger change refreshes the order's attention items, in its transaction."""
     if event.kind in LEDGER_KINDS:
         attention_refresh(event.order)
 

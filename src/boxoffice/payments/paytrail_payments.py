@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError
-from boxoffice.notifications.lifecycle import notify_paid
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
@@ -255,7 +254,6 @@ def _confirm(order: Order, payment: Payment, params: dict[str, str]) -> None:
             actor=PAYTRAIL,
             data={"amount": str(payment.amount), "reference": payment.provider_reference},
         )
-        notify_paid(order=order, actor=PAYTRAIL)
         return
     # The money arrived but the order cannot take it (expired, cancelled, or already paid by
     # another attempt): give it all back, fees included, since the customer got nothing for it.

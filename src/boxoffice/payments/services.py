@@ -14,10 +14,9 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.common.money import ZERO
-from boxoffice.notifications.lifecycle import notify_cancelled, notify_refunded
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
+from boxoffice.orders.models import CancelCause, Order, OrderEventKind, OrderStatus, PaymentMethod
 from boxoffice.orders.services import order_cancel
 from boxoffice.orders.transitions import lock, order_transition, sync
 from boxoffice.payments.models import (
@@ -187,9 +186,10 @@ def order_accept_return(*, order: Order, actor: Actor) -> Refund | None:
     sync(order, locked)
     if locked.status != OrderStatus.RETURN_REQUESTED:
         raise TransitionNotAllowed(_("This order has no open return request."))
-    order_cancel(order=order, actor=actor, reason=RETURN_ACCEPTED, notify=False)
     # The customer's notice says the return was accepted, in their language.
-    notify_cancelled(order=order, actor=actor, return_accepted=True)
+    order_cancel(
+        order=order, actor=actor, reason=RETURN_ACCEPTED, cause=CancelCause.RETURN_ACCEPTED
+    )
     if refund_method_for(order) is None:
         return None
     if refundable_amount(order, order.payments.all(), order.refunds.all()) <= ZERO:
@@ -246,6 +246,5 @@ def return_if_refunded(*, order: Order, actor: Actor) -> bool:
     order_transition(
         order=locked, to=OrderStatus.RETURNED, actor=actor, data={"amount": str(refunded)}
     )
-    notify_refunded(order=locked, actor=actor, amount=refunded)
     sync(order, locked)
     return True

@@ -1,21 +1,23 @@
 """The order-history hook: history rows become webhook deliveries in the same transaction.
 
-``orders.history._record`` calls ``on_order_event`` for every history row it writes. A row whose
-kind maps to an event type costs one indexed query for the organizer's active endpoints; only
-when some endpoint subscribes are delivery rows and their tasks written, in the caller's
-transaction (the outbox: a rolled-back change delivers nothing). Kinds that do not map (email,
-downloads, check-in, payment and refund steps) cost nothing.
+``on_order_event`` subscribes to every history row the orders app writes (orders.signals). A
+row whose kind maps to an event type costs one indexed query for the organizer's active
+endpoints; only when some endpoint subscribes are delivery rows and their tasks written, in the
+caller's transaction (the outbox: a rolled-back change delivers nothing). Kinds that do not map
+(email, downloads, check-in, payment and refund steps) cost nothing.
 """
 
 import uuid
 from datetime import datetime
 from typing import Any
 
+from django.dispatch import receiver
 from django.utils import timezone
 
 from boxoffice.common.money import quantize
 from boxoffice.orders.models import Order, OrderEvent, OrderStatus
 from boxoffice.orders.models import OrderEventKind as Kind
+from boxoffice.orders.signals import order_event_recorded
 from boxoffice.webhooks.models import WebhookDelivery, WebhookEndpoint
 from boxoffice.webhooks.models import WebhookEventType as Type
 
@@ -45,8 +47,10 @@ def event_types_of(row: OrderEvent) -> list[str]:
     return [event_type]
 
 
-def on_order_event(row: OrderEvent) -> list[WebhookDelivery]:
-    """Queue the deliveries ``row`` causes (called inside the caller's transaction)."""
+@receiver(order_event_recorded, dispatch_uid="webhooks.outbox")
+def on_order_event(sender: Any, event: OrderEvent, **kwargs: Any) -> list[WebhookDelivery]:
+    """Queue the deliveries ``event`` causes (called inside the caller's transaction)."""
+    row = event
     types = event_types_of(row)
     if not types:
         return []

@@ -7,13 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from boxoffice.accounts.models import Organizer, Role, User
+from boxoffice.accounts.models import ApiToken, Organizer, Role, User
 from boxoffice.accounts.permissions import Principal
-from boxoffice.api.models import ApiToken
 from boxoffice.common.errors import DomainError
 from boxoffice.common.secrets import token_hash
-from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import ActorKind
 
 PREFIX = "bo_"  # recognisable in logs and secret scanners
 # last_used_at is written at most this often, so reads do not each cost a write.
@@ -69,8 +66,3 @@ def principal_of(api_token: ApiToken) -> Principal:
     if api_token.organizer_id is None:
         return Principal(user=None, platform=True)
     return Principal(user=None, roles={api_token.organizer_id: api_token.role})
-
-
-def actor_of(api_token: ApiToken) -> Actor:
-    """How the token stands in an order's history."""
-    return Actor(kind=ActorKind.API_TOKEN, label=f"API: {api_token.name}"[:100])

@@ -1,0 +1,116 @@
+"""Money a person says has moved outside any payment service: "Mark as paid", "Mark as refunded".
+
+A bank transfer for an invoice, cash for a reservation, a refund made from the organizer's own
+account: the back office and the API record them here, each in one transaction with its
+Payment or Refund row, the status change and the history row (the customer's email follows the
+history row, see notifications.subscribers).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from boxoffice.common.errors import DomainError, TransitionNotAllowed
+from boxoffice.common.money import ZERO
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
+from boxoffice.orders.transitions import lock, order_transition, refusal, sync
+from boxoffice.payments.models import (
+    REFUND_STATES_COUNTED,
+    REFUND_STATES_IN_FLIGHT,
+    Payment,
+    PaymentState,
+    Refund,
+    RefundSource,
+    RefundState,
+)
+from boxoffice.payments.selectors import order_refundable_amount
+
+
+@transaction.atomic
+def order_mark_paid(*, order: Order, actor: Actor, reference: str = "") -> Order:
+    """Record that a reserved or invoiced order's money arrived."""
+    locked = lock(order)
+    if locked.status == OrderStatus.PAID:
+        sync(order, locked)
+        return order
+    if locked.status not in (OrderStatus.RESERVED, OrderStatus.INVOICING):
+        sync(order, locked)
+        raise TransitionNotAllowed(refusal(locked.status, OrderStatus.PAID))
+    Payment.objects.create(
+        order=locked,
+        method=locked.payment_method,
+        amount=locked.total,
+        state=PaymentState.CONFIRMED,
+        provider_reference=reference,
+        confirmed_at=timezone.now(),
+    )
+    order_transition(
+        order=order, to=OrderStatus.PAID, actor=actor, data={"amount": str(locked.total)}
+    )
+    return order
+
+
+# Money for these arrives outside any payment provider (a bank transfer for an invoice, cash or
+# a deal for a reservation), so a person confirms it. Provider payments confirm themselves.
+PAID_BY_HAND_METHODS = frozenset(
+    {PaymentMethod.INVOICE, PaymentMethod.RESERVED_BY_ORGANIZER, PaymentMethod.RESERVED_BY_PLATFORM}
+)
+
+
+def can_mark_paid_by_hand(order: Order) -> bool:
+    return order.payment_method in PAID_BY_HAND_METHODS and order.status in (
+        OrderStatus.RESERVED,
+        OrderStatus.INVOICING,
+    )
+
+
+def order_mark_paid_by_hand(*, order: Order, actor: Actor, reference: str = "") -> Order:
+    """A person records that an invoice or reservation was paid outside the system."""
+    if order.payment_method not in PAID_BY_HAND_METHODS:
+        raise DomainError(
+            _("%(method)s payments are confirmed by the payment service, not by hand.")
+            % {"method": order.get_payment_method_display()}
+        )
+    return order_mark_paid(order=order, actor=actor, reference=reference.strip())
+
+
+@transaction.atomic
+def order_mark_refunded(
+    *, order: Order, actor: Actor, reference: str = "", note: str = ""
+) -> Refund:
+    """Record money returned outside the system; the cancelled order becomes returned."""
+    locked = lock(order)
+    sync(order, locked)
+    if locked.status == OrderStatus.RETURNED:
+        # Already returned: a repeat (double click) answers with the refund that did it.
+        done = locked.refunds.filter(state__in=REFUND_STATES_COUNTED).order_by("-id").first()
+        if done is not None:
+            return done
+    if locked.status != OrderStatus.CANCELLED:
+        raise TransitionNotAllowed(
+            _("Only a cancelled order can be marked as refunded. Cancel the order first.")
+        )
+    if locked.refunds.filter(state__in=REFUND_STATES_IN_FLIGHT).exists():
+        raise DomainError(_("A refund of this order is already on its way."))
+    amount = order_refundable_amount(locked)
+    if amount <= ZERO:
+        raise DomainError(_("Nothing refundable was paid for this order."))
+    refund = Refund.objects.create(
+        order=locked,
+        amount=amount,
+        state=RefundState.SUCCEEDED,
+        source=RefundSource.EXTERNAL,
+        reference=reference.strip(),
+        note=note.strip(),
+        actor=actor.user,
+        completed_at=timezone.now(),
+    )
+    order_transition(
+        order=order,
+        to=OrderStatus.RETURNED,
+        actor=actor,
+        kind=OrderEventKind.MARKED_REFUNDED,
+        data={"amount": str(amount), "reference": refund.reference, "note": refund.note},
+    )
+    return refund
