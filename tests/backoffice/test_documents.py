@@ -105,6 +105,24 @@ def test_resend_to_another_address(owner_client, order_in):
     ) == [("confirmation", order.customer_email), ("resend_tickets", "friend@example.org")]
 
 
+@pytest.mark.parametrize("status", [OrderStatus.CANCELLED, OrderStatus.RETURNED])
+def test_resend_of_a_cancelled_or_returned_order_is_refused_and_queues_nothing(
+    owner_client, order_in, snapshot, status
+):
+    order = order_in(status)
+    before = snapshot(order)
+    page = owner_client.get(f"/backoffice/orders/{order.code}/")
+    assert "/resend/" not in page.content.decode()  # no button to press
+    response = owner_client.post(
+        f"/backoffice/orders/{order.code}/resend/", {"to": ""}, follow=True
+    )
+    label = "cancelled" if status == OrderStatus.CANCELLED else "returned"
+    assert messages(response) == [
+        f"This order is {label}: its tickets are no longer valid.",
+    ]
+    assert snapshot(order) == before
+
+
 def test_resend_to_an_invalid_address_is_a_form_error(owner_client, order_in, snapshot):
     order = order_in(OrderStatus.PAID)
     before = snapshot(order)

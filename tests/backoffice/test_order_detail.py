@@ -278,7 +278,8 @@ def test_cancelled_order_without_refund_service_points_to_mark_as_refunded(
     response = detail(owner_client, order)
 
     assert action_links(response) == ["Mark as refunded"]
-    assert "This payment method has no refund service: use Mark as refunded." in page_text(response)
+    hint = "This payment method has no refund service: use Mark as refunded once the money"
+    assert hint in page_text(response)
 
 
 def test_cancelled_paid_order_reminds_to_refund(owner_client, order_in):

@@ -21,6 +21,7 @@ from boxoffice.notifications.services import (
 )
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
+from boxoffice.orders.services import order_cancel
 
 pytestmark = pytest.mark.django_db
 
@@ -124,14 +125,26 @@ def test_refund_notice_states_the_amount(
 def test_tickets_email_for_a_cancelled_order_is_skipped_without_retry(
     order_in: Callable[..., Order], actor: Actor, run_tasks: Callable[[], None]
 ) -> None:
-    order = order_in(OrderStatus.CANCELLED, language="en")
+    # Queued while the order was paid; cancelled before the worker sent it.
+    order = order_in(OrderStatus.PAID, language="en")
     message = email_resend_tickets(order=order, actor=actor)
+    order_cancel(order=order, actor=actor, notify=False)
     run_tasks()
     message.refresh_from_db()
     assert (message.state, message.attempts) == (EmailState.SKIPPED, 1)
     assert message.error == "The order was cancelled before this message went out."
     assert mail.outbox == []
     assert OrderEvent.objects.filter(order=order).latest("id").kind == OrderEventKind.EMAIL_SKIPPED
+
+
+def test_resend_of_a_cancelled_order_is_refused_and_queues_nothing(
+    order_in: Callable[..., Order], actor: Actor, snapshot: Callable[..., Any]
+) -> None:
+    order = order_in(OrderStatus.CANCELLED, language="en")
+    before = snapshot(order)
+    with pytest.raises(DomainError, match="This order is cancelled: its tickets are no longer"):
+        email_resend_tickets(order=order, actor=actor)
+    assert snapshot(order) == before
 
 
 def test_demo_backend_writes_one_eml_file_per_message(

@@ -53,12 +53,10 @@ from boxoffice.api.schemas import (
 from boxoffice.catalog.models import Event, Product
 from boxoffice.checkin import services as checkin
 from boxoffice.checkin.views import scan_payload
-from boxoffice.common.errors import DomainError
-from boxoffice.documents import services as documents
-from boxoffice.documents.responses import pdf_response
+from boxoffice.documents import downloads
 from boxoffice.notifications.services import email_resend_tickets
-from boxoffice.orders import history, selectors, services
-from boxoffice.orders.models import Order, OrderEventKind, PaymentMethod, Ticket
+from boxoffice.orders import selectors, services
+from boxoffice.orders.models import Order, PaymentMethod, Ticket
 from boxoffice.payments import marking
 from boxoffice.payments import services as payments
 from boxoffice.payments.models import Refund
@@ -265,11 +263,6 @@ def order_resend_tickets(
     """Email the tickets again: to the customer, or to ``to``."""
     data = payload or ResendIn()
     order = _order(request, code, Action.RESEND)
-    if order.status in documents.NO_TICKETS:
-        raise DomainError(
-            _("This order is %(status)s: its tickets are no longer valid.")
-            % {"status": order.get_status_display().lower()}
-        )
     to = (data.to or "").strip() or None
     if to is not None:
         _email_or_invalid(to, "to")
@@ -289,9 +282,7 @@ def order_resend_tickets(
 def order_tickets_pdf(request: HttpRequest, code: str) -> HttpResponse:
     """The order's valid tickets in one PDF (422 if the order has none)."""
     order = _order(request, code, Action.DOWNLOAD)
-    content = documents.order_tickets_pdf(order)
-    history.document_downloaded(order, OrderEventKind.TICKETS_DOWNLOADED, auth.actor(request))
-    return pdf_response(content, f"tickets-{order.code}.pdf")
+    return downloads.tickets_download(order=order, actor=auth.actor(request)).response()
 
 
 @router.get(
@@ -303,9 +294,7 @@ def order_tickets_pdf(request: HttpRequest, code: str) -> HttpResponse:
 def order_receipt_pdf(request: HttpRequest, code: str) -> HttpResponse:
     """The order's receipt (numbered on first download); 422 for an order never paid."""
     order = _order(request, code, Action.DOWNLOAD)
-    content = documents.receipt_pdf(order)
-    history.document_downloaded(order, OrderEventKind.RECEIPT_DOWNLOADED, auth.actor(request))
-    return pdf_response(content, f"receipt-{order.code}.pdf")
+    return downloads.receipt_download(order=order, actor=auth.actor(request)).response()
 
 
 # -- placing an order (POST) -------------------------------------------------------------------

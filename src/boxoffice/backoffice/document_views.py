@@ -13,11 +13,10 @@ from django.views.decorators.http import require_http_methods
 from boxoffice.accounts.permissions import Action
 from boxoffice.backoffice.views import _actor, _detail_context, _order_or_404, _posted
 from boxoffice.common.errors import DomainError
-from boxoffice.documents import services as documents
-from boxoffice.documents.responses import pdf_response
+from boxoffice.documents import downloads
 from boxoffice.notifications.services import email_resend_tickets
-from boxoffice.orders import history, selectors
-from boxoffice.orders.models import Order, OrderEventKind, Ticket
+from boxoffice.orders import selectors
+from boxoffice.orders.models import Order, Ticket
 
 
 def _refused(request: HttpRequest, order: Order, error: DomainError) -> HttpResponse:
@@ -29,11 +28,10 @@ def _refused(request: HttpRequest, order: Order, error: DomainError) -> HttpResp
 def order_tickets_download(request: HttpRequest, code: str) -> HttpResponse:
     order = _order_or_404(request, code, Action.DOWNLOAD)
     try:
-        content = documents.order_tickets_pdf(order)
+        download = downloads.tickets_download(order=order, actor=_actor(request))
     except DomainError as error:
         return _refused(request, order, error)
-    history.document_downloaded(order, OrderEventKind.TICKETS_DOWNLOADED, _actor(request))
-    return pdf_response(content, f"tickets-{order.code}.pdf")
+    return download.response()
 
 
 @login_required
@@ -41,26 +39,22 @@ def ticket_download(request: HttpRequest, code: str, ticket_id: int) -> HttpResp
     order = _order_or_404(request, code, Action.DOWNLOAD)
     try:
         ticket = selectors.order_ticket(order, ticket_id)
-        content = documents.ticket_pdf(ticket)
+        download = downloads.ticket_download(ticket=ticket, actor=_actor(request))
     except Ticket.DoesNotExist:
         raise Http404 from None
     except DomainError as error:
         return _refused(request, order, error)
-    history.document_downloaded(
-        order, OrderEventKind.TICKETS_DOWNLOADED, _actor(request), ticket=ticket
-    )
-    return pdf_response(content, f"ticket-{order.code}-{ticket.pk}.pdf")
+    return download.response()
 
 
 @login_required
 def receipt_download(request: HttpRequest, code: str) -> HttpResponse:
     order = _order_or_404(request, code, Action.DOWNLOAD)
     try:
-        content = documents.receipt_pdf(order)
+        download = downloads.receipt_download(order=order, actor=_actor(request))
     except DomainError as error:
         return _refused(request, order, error)
-    history.document_downloaded(order, OrderEventKind.RECEIPT_DOWNLOADED, _actor(request))
-    return pdf_response(content, f"receipt-{order.code}.pdf")
+    return download.response()
 
 
 class ResendForm(forms.Form):

@@ -14,12 +14,12 @@ from boxoffice.accounts.permissions import Action, Principal
 from boxoffice.catalog.models import Event, FundsManager
 from boxoffice.common.money import ZERO, format_eur
 from boxoffice.notifications.models import EmailKind
+from boxoffice.orders import rules
 from boxoffice.orders.models import Language, Order, OrderEvent, OrderEventKind, OrderStatus, Ticket
-from boxoffice.orders.states import is_allowed
+from boxoffice.orders.rules import Ledger
 from boxoffice.payments.attention_text import paytrail_cents
-from boxoffice.payments.marking import can_mark_paid_by_hand
 from boxoffice.payments.models import AttentionCode, DiscrepancyKind, Refund
-from boxoffice.payments.services import IN_FLIGHT, refund_method_for
+from boxoffice.payments.services import IN_FLIGHT
 
 FIELD_LABELS = {
     "customer_email": _("Email"),
@@ -160,46 +160,48 @@ class OrderActions:
     last_failed_refund: Refund | None = None
     # Why an action a person may look for is not offered (shown instead of the button).
     refund_hint: str = ""
+    # Why "Refund order" cannot be done now (the refund page says it instead of the button).
+    refund_refusal: str = ""
     # "Accept return" / "Decline return" on an open return request.
     handle_return: bool = False
 
 
 def order_actions(
-    principal: Principal, order: Order, refundable: Decimal, refunds: list[Refund]
+    principal: Principal, order: Order, ledger: Ledger, refunds: list[Refund]
 ) -> OrderActions:
+    """The buttons this person gets on this order now: their role, and the order's rules."""
     org = order.organizer_id
-    can_refund = principal.can(Action.REFUND, org)
-    can_cancel = principal.can(Action.CANCEL, org) and is_allowed(
-        order.status, OrderStatus.CANCELLED
-    )
+
+    def may(action: Action) -> bool:
+        return principal.can(action, org)
+
     in_flight = next((r for r in reversed(refunds) if r.state in IN_FLIGHT), None)
-    # Money to send back, a way to send it, and nothing already on its way.
-    refundable_here = (
-        refundable > ZERO and refund_method_for(order) is not None and in_flight is None
-    )
-    cancelled = order.status == OrderStatus.CANCELLED
+    refund = rules.refund(order, ledger)
     hint = ""
-    if can_refund and cancelled and refundable > ZERO and refund_method_for(order) is None:
-        hint = str(_("This payment method has no refund service: use Mark as refunded."))
-    # Tickets exist to download or send while the order still holds valid tickets.
-    has_tickets = order.status not in (OrderStatus.CANCELLED, OrderStatus.RETURNED)
-    was_paid = order.paid_at is not None
+    if may(Action.REFUND) and order.status == OrderStatus.CANCELLED and ledger.refundable > ZERO:
+        hint = refund.reason  # money to send back, and no service that can
     return OrderActions(
-        download_tickets=principal.can(Action.DOWNLOAD, org) and has_tickets,
-        download_receipt=principal.can(Action.DOWNLOAD, org) and was_paid,
-        resend=principal.can(Action.RESEND, org) and has_tickets,
-        edit=principal.can(Action.EDIT_CUSTOMER, org),
-        mark_paid=principal.can(Action.MARK_PAID, org) and can_mark_paid_by_hand(order),
-        cancel=can_cancel,
-        cancel_and_refund=can_cancel and can_refund and refundable_here,
-        refund=can_refund and cancelled and refundable_here,
-        mark_refunded=can_refund and cancelled and refundable > ZERO and in_flight is None,
+        download_tickets=may(Action.DOWNLOAD) and rules.download_tickets(order).allowed,
+        download_receipt=may(Action.DOWNLOAD) and rules.download_receipt(order).allowed,
+        resend=may(Action.RESEND) and rules.resend_tickets(order).allowed,
+        edit=may(Action.EDIT_CUSTOMER) and rules.edit_customer(order).allowed,
+        mark_paid=may(Action.MARK_PAID) and rules.mark_paid(order).allowed,
+        cancel=may(Action.CANCEL) and rules.cancel(order).allowed,
+        # Offered where there is money to send back; "Cancel order" does the rest.
+        cancel_and_refund=may(Action.CANCEL)
+        and may(Action.REFUND)
+        and rules.cancel_and_refund(order, ledger).allowed
+        and ledger.refundable > ZERO,
+        # A refund on its way is shown instead of the button, even with money left to send.
+        refund=may(Action.REFUND) and refund.allowed and in_flight is None,
+        mark_refunded=may(Action.REFUND) and rules.mark_refunded(order, ledger).allowed,
         refund_in_flight=in_flight,
         last_failed_refund=refunds[-1] if refunds and refunds[-1].state == "failed" else None,
         refund_hint=hint,
-        handle_return=order.status == OrderStatus.RETURN_REQUESTED
-        and principal.can(Action.CANCEL, org)
-        and can_refund,
+        refund_refusal=refund.reason,
+        handle_return=may(Action.CANCEL)
+        and may(Action.REFUND)
+        and rules.answer_return(order).allowed,
     )
 
 

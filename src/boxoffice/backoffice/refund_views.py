@@ -23,6 +23,7 @@ from boxoffice.backoffice.views import (
 )
 from boxoffice.common.errors import DomainError
 from boxoffice.common.money import format_eur
+from boxoffice.orders import rules
 from boxoffice.orders.models import Order, OrderStatus
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments import services
@@ -37,7 +38,7 @@ def _refund_message(refund: Refund | None, order: Order) -> str:
     """What happened to the money, in words, after a refund was asked for."""
     if refund is None:
         if payment_selectors.paid_amount(order.payments.all()) > 0:
-            return str(services.NO_REFUND_SERVICE)
+            return rules.refund(order, payment_selectors.ledger_of(order)).reason
         return _("Nothing was paid, so nothing is refunded.")
     amount = format_eur(refund.amount, get_language() or "fi")
     if refund.state == RefundState.MANUAL_REQUESTED:

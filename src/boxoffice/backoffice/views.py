@@ -147,7 +147,9 @@ def _detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
         "refunds": refunds,
         "paid": paid_amount(payments),
         "refundable": refundable,
-        "actions": presenters.order_actions(principal, order, refundable, refunds),
+        "actions": presenters.order_actions(
+            principal, order, payment_selectors.ledger_of(order, payments, refunds), refunds
+        ),
         "funds_manager": presenters.funds_manager_label(order),
         "payment_url": customer_link(order, request),
         "history": presenters.history_lines(events, {t.pk: t for t in tickets}),

@@ -12,9 +12,9 @@ from django.db.models import Count, Q, QuerySet
 from boxoffice.accounts.permissions import Action, Principal
 from boxoffice.catalog.models import Event
 from boxoffice.checkin.models import CheckinDevice
-from boxoffice.checkin.services import ADMITTED_STATUSES
 from boxoffice.common.secrets import token_hash
 from boxoffice.orders.models import Ticket, TicketState
+from boxoffice.orders.rules import TICKETS_VALID
 
 # Events listed on the check-in page (it stays small for platform staff too); any other
 # event's scanner page is still reachable by its URL.
@@ -64,7 +64,7 @@ def checkin_count(*, principal: Principal, event: Event) -> CheckinCount:
     counts = Ticket.objects.filter(
         product__event_id=event.pk,
         state=TicketState.VALID,
-        order__status__in=ADMITTED_STATUSES,
+        order__status__in=TICKETS_VALID,
     ).aggregate(total=Count("pk"), checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)))
     return CheckinCount(checked_in=counts["checked_in"], total=counts["total"])
 

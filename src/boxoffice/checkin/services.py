@@ -17,14 +17,9 @@ from boxoffice.accounts.models import User
 from boxoffice.catalog.models import Event
 from boxoffice.checkin.models import CheckinDevice, Scan, ScanAnswer
 from boxoffice.common.secrets import token_hash
-from boxoffice.orders import history
+from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import ActorKind, Order, OrderStatus, Ticket, TicketState
-
-# A paid order's tickets get in; a return the organizer has not accepted is still paid.
-ADMITTED_STATUSES = frozenset({OrderStatus.PAID, OrderStatus.RETURN_REQUESTED})
-UNPAID_STATUSES = frozenset({OrderStatus.RESERVED, OrderStatus.INVOICING})
-VOID_STATUSES = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED})
+from boxoffice.orders.models import ActorKind, Order, Ticket
 
 # Ticket secrets are upper-case base32 (orders.codes.new_ticket_secret), printed as they are
 # under the QR code. A person typing one may add spaces or dashes to keep their place, use
@@ -99,17 +94,12 @@ def _answer(ticket: Ticket | None, event: Event, now: datetime) -> tuple[ScanRes
         return ScanResult(ScanAnswer.UNKNOWN), None
     if ticket.order.event_id != event.pk:
         return ScanResult(ScanAnswer.WRONG_EVENT), ticket
-    status = ticket.order.status
-    if ticket.state == TicketState.VOID or status in VOID_STATUSES:
-        return ScanResult(ScanAnswer.VOID, ticket=ticket), ticket
-    if status in UNPAID_STATUSES:
-        return ScanResult(ScanAnswer.UNPAID, ticket=ticket), ticket
-    if ticket.checked_in_at is not None:
-        return ScanResult(ScanAnswer.ALREADY_CHECKED_IN, ticket.checked_in_at, ticket), ticket
-    if status in ADMITTED_STATUSES:
+    verdict = rules.check_in(ticket)
+    if verdict:
         return ScanResult(ScanAnswer.OK, now, ticket), ticket
-    # A status this code does not know of yet: safer to send the person to the desk.
-    return ScanResult(ScanAnswer.UNPAID, ticket=ticket), ticket
+    if verdict.code == "already_checked_in":
+        return ScanResult(ScanAnswer.ALREADY_CHECKED_IN, ticket.checked_in_at, ticket), ticket
+    return ScanResult(ScanAnswer(verdict.code), ticket=ticket), ticket
 
 
 # -- scanner devices ---------------------------------------------------------------------------

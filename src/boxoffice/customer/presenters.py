@@ -3,16 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from boxoffice.orders.models import Order, OrderStatus, PaymentMethod, Ticket, TicketState
-from boxoffice.orders.returns import return_refusal, returns_deadline
-
-# Statuses whose tickets get the customer in: paid, or paid with a return being considered.
-TICKETS_VALID = (OrderStatus.PAID, OrderStatus.RETURN_REQUESTED)
-# Participant details matter while the tickets can still be used.
-EDITABLE = (OrderStatus.RESERVED, OrderStatus.INVOICING, *TICKETS_VALID)
+from boxoffice.orders import rules
+from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
 
 
 @dataclass(frozen=True)
@@ -43,26 +37,14 @@ def status_text(order: Order) -> str:
     return _("Cancelled and refunded. The tickets are no longer valid.")
 
 
-def event_started(order: Order) -> bool:
-    return timezone.now() >= order.event.starts_at
-
-
-def participant_edit_refusal(order: Order, ticket: Ticket) -> str | None:
-    if ticket.state != TicketState.VALID or order.status not in EDITABLE:
-        return _("This ticket is no longer valid, so its details cannot be changed.")
-    if event_started(order):
-        return _("The event has started, so participant details can no longer be changed.")
-    return None
-
-
 def customer_actions(order: Order) -> CustomerActions:
-    deadline = returns_deadline(order)
+    deadline = rules.returns_deadline(order)
     return CustomerActions(
         status_text=status_text(order),
         pay=order.status == OrderStatus.RESERVED and order.payment_method == PaymentMethod.PAYTRAIL,
-        download_tickets=order.status in TICKETS_VALID,
-        download_receipt=order.paid_at is not None,
-        edit_participants=order.status in EDITABLE and not event_started(order),
-        request_return=return_refusal(order) is None,
+        download_tickets=rules.download_tickets(order, customer=True).allowed,
+        download_receipt=rules.download_receipt(order).allowed,
+        edit_participants=rules.edit_participants(order, customer=True).allowed,
+        request_return=rules.request_return(order).allowed,
         returns_until=deadline if order.status == OrderStatus.PAID else None,
     )

@@ -19,12 +19,11 @@ from boxoffice.common.errors import DomainError
 from boxoffice.common.ratelimit import rate_limit
 from boxoffice.customer import presenters
 from boxoffice.customer.selectors import order_by_secret
-from boxoffice.documents import services as documents
-from boxoffice.documents.responses import pdf_response
-from boxoffice.orders import history
+from boxoffice.documents import downloads
+from boxoffice.orders import rules
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import Order, OrderEventKind, Ticket
-from boxoffice.orders.returns import order_request_return, return_refusal, returns_deadline
+from boxoffice.orders.models import Order, Ticket
+from boxoffice.orders.returns import order_request_return
 from boxoffice.orders.selectors import order_ticket, order_tickets
 from boxoffice.orders.services import ticket_update_participant
 from boxoffice.payments.paytrail_payments import payment_start
@@ -80,12 +79,11 @@ def order_pay(request: HttpRequest, code: str, secret: str) -> HttpResponse:
 def tickets_download(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     order = _order(code, secret)
     try:
-        content = documents.order_tickets_pdf(order)
+        download = downloads.tickets_download(order=order, actor=_customer(order))
     except DomainError as error:
         messages.error(request, error.message)
         return _back(order)
-    history.document_downloaded(order, OrderEventKind.TICKETS_DOWNLOADED, _customer(order))
-    return pdf_response(content, _("tickets-%(code)s.pdf") % {"code": order.code})
+    return download.response()
 
 
 @rate_limit("customer_page")
@@ -93,28 +91,24 @@ def ticket_download(request: HttpRequest, code: str, secret: str, ticket_id: int
     order = _order(code, secret)
     try:
         ticket = order_ticket(order, ticket_id)
-        content = documents.ticket_pdf(ticket)
+        download = downloads.ticket_download(ticket=ticket, actor=_customer(order))
     except Ticket.DoesNotExist:
         raise Http404 from None
     except DomainError as error:
         messages.error(request, error.message)
         return _back(order)
-    history.document_downloaded(
-        order, OrderEventKind.TICKETS_DOWNLOADED, _customer(order), ticket=ticket
-    )
-    return pdf_response(content, f"ticket-{order.code}-{ticket.pk}.pdf")
+    return download.response()
 
 
 @rate_limit("customer_page")
 def receipt_download(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     order = _order(code, secret)
     try:
-        content = documents.receipt_pdf(order)
+        download = downloads.receipt_download(order=order, actor=_customer(order))
     except DomainError as error:
         messages.error(request, error.message)
         return _back(order)
-    history.document_downloaded(order, OrderEventKind.RECEIPT_DOWNLOADED, _customer(order))
-    return pdf_response(content, f"receipt-{order.code}.pdf")
+    return download.response()
 
 
 # -- participant details -----------------------------------------------------------------------
@@ -133,7 +127,7 @@ def participant_edit(request: HttpRequest, code: str, secret: str, ticket_id: in
         ticket = order_ticket(order, ticket_id)
     except Ticket.DoesNotExist:
         raise Http404 from None
-    refusal = presenters.participant_edit_refusal(order, ticket)
+    refusal = rules.edit_participant(order, ticket, customer=True).reason or None
     initial = {"name": ticket.participant_name, "email": ticket.participant_email}
     form = ParticipantForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and refusal is None and form.is_valid():
@@ -178,7 +172,7 @@ class ReturnForm(forms.Form):
 def return_request(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     order = _order(code, secret)
     form = ReturnForm(request.POST if request.method == "POST" else None)
-    refusal = return_refusal(order)
+    refusal = rules.request_return(order).reason or None
     if request.method == "POST" and form.is_valid():
         try:
             order_request_return(
@@ -196,6 +190,6 @@ def return_request(request: HttpRequest, code: str, secret: str) -> HttpResponse
         "order": order,
         "form": form,
         "refusal": refusal,
-        "deadline": returns_deadline(order),
+        "deadline": rules.returns_deadline(order),
     }
     return render(request, "customer/return.html", context)

@@ -12,10 +12,11 @@ from django.conf import settings
 from boxoffice.accounts.models import User
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
+from boxoffice.orders.rules import REFUNDED_BY_PLATFORM
 from boxoffice.payments.models import Payment, PaymentState
 from boxoffice.payments.paytrail.client import to_cents
 from boxoffice.payments.paytrail.credentials import merchant_for
-from boxoffice.payments.services import REFUNDED_BY_PLATFORM, refund_request
+from boxoffice.payments.services import refund_request
 from boxoffice.paytrail_sandbox.models import PaymentStatus, SandboxPayment
 
 

@@ -11,17 +11,8 @@ from boxoffice.documents.data import receipt_data_for, ticket_data_for, ticket_d
 from boxoffice.documents.models import Receipt
 from boxoffice.documents.receipts import render_receipt
 from boxoffice.documents.tickets import render_tickets
-from boxoffice.orders.models import Order, OrderStatus, PaymentMethod, Ticket, TicketState
-from boxoffice.payments.models import PaymentState
-
-# Orders whose tickets are no longer good for entry.
-NO_TICKETS = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
-
-
-def _was_paid(order: Order) -> bool:
-    if order.payment_method == PaymentMethod.FREE:
-        return order.paid_at is not None
-    return order.payments.filter(state=PaymentState.CONFIRMED).exists()
+from boxoffice.orders import rules
+from boxoffice.orders.models import Order, Ticket
 
 
 @transaction.atomic
@@ -30,8 +21,7 @@ def receipt_for(order: Order) -> Receipt:
     existing = Receipt.objects.filter(order_id=order.pk).first()
     if existing is not None:
         return existing
-    if not _was_paid(order):
-        raise DomainError(_("A receipt is only issued for an order that has been paid."))
+    rules.download_receipt(order).enforce()
     # The organizer row is the lock that orders number allocation: a second caller waits here
     # until the first one's receipt is committed, then sees its number in the MAX below.
     Organizer.objects.select_for_update().only("pk").get(pk=order.organizer_id)
@@ -52,26 +42,16 @@ def receipt_pdf(order: Order) -> bytes:
     return render_receipt(receipt_data_for(order, receipt), language=order.language)
 
 
-def _check_tickets_available(order: Order) -> None:
-    if order.status in NO_TICKETS:
-        raise DomainError(
-            _("This order is %(status)s: its tickets are no longer valid.")
-            % {"status": order.get_status_display().lower()}
-        )
-
-
-def order_tickets_pdf(order: Order) -> bytes:
-    """All valid tickets of the order in one PDF."""
-    _check_tickets_available(order)
+def order_tickets_pdf(order: Order, *, customer: bool = False) -> bytes:
+    """All valid tickets of the order in one PDF (``customer``: asked on the customer page)."""
+    rules.download_tickets(order, customer=customer).enforce()
     tickets = ticket_data_for(order)
     if not tickets:
         raise DomainError(_("This order has no valid tickets."))
     return render_tickets(tickets, language=order.language)
 
 
-def ticket_pdf(ticket: Ticket) -> bytes:
+def ticket_pdf(ticket: Ticket, *, customer: bool = False) -> bytes:
     """One ticket alone, e.g. to send to the participant it is named for."""
-    _check_tickets_available(ticket.order)
-    if ticket.state != TicketState.VALID:
-        raise DomainError(_("This ticket has been voided."))
+    rules.download_ticket(ticket, customer=customer).enforce()
     return render_tickets([ticket_data_for_ticket(ticket)], language=ticket.order.language)

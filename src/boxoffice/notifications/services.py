@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from boxoffice.common.errors import DomainError
 from boxoffice.notifications.compose import order_links_subject, subject_for
 from boxoffice.notifications.models import EmailKind, EmailMessage, EmailState
-from boxoffice.orders import history
+from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind
+from boxoffice.orders.transitions import lock
 
 
 @transaction.atomic
@@ -33,7 +34,11 @@ def email_order_confirmation(*, order: Order, actor: Actor) -> EmailMessage:
 
 @transaction.atomic
 def email_resend_tickets(*, order: Order, actor: Actor, to: str | None = None) -> EmailMessage:
-    """Send the order's tickets again: to the customer, or to an address the organizer typed."""
+    """Send the order's tickets again: to the customer, or to an address the organizer typed.
+
+    Refused, queueing nothing, once the order's tickets no longer get anyone in.
+    """
+    rules.resend_tickets(lock(order)).enforce()
     recipient = (to or "").strip() or order.customer_email
     return _queue(order, EmailKind.RESEND_TICKETS, actor, to=recipient)
 

@@ -15,9 +15,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError
-from boxoffice.orders import history, search
+from boxoffice.orders import history, rules, search
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import (
+    ActorKind,
     CancelCause,
     Language,
     Order,
@@ -67,7 +68,8 @@ def order_cancel(
     locked = lock(order)
     if locked.status == OrderStatus.CANCELLED:
         sync(order, locked)
-        return order
+        return order  # a repeat (double click) changes nothing
+    rules.cancel(locked).enforce()
     valid = list(
         Ticket.objects.filter(order=locked, state=TicketState.VALID).values_list("pk", flat=True)
     )
@@ -139,8 +141,7 @@ def ticket_update_participant(
     order = lock(ticket.order)
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     locked.order = order
-    if locked.state != TicketState.VALID:
-        raise DomainError(_("This ticket is void, so its participant can no longer be changed."))
+    rules.edit_participant(order, locked, customer=actor.kind == ActorKind.CUSTOMER).enforce()
     new: dict[str, Any] = {"participant_name": name.strip(), "participant_email": email.strip()}
     if fields is not None:
         new["participant_fields"] = fields

@@ -8,23 +8,21 @@ history row, see notifications.subscribers).
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from boxoffice.common.errors import DomainError, TransitionNotAllowed
-from boxoffice.common.money import ZERO
+from boxoffice.common.errors import TransitionNotAllowed
+from boxoffice.orders import rules
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
+from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
 from boxoffice.orders.transitions import lock, order_transition, refusal, sync
 from boxoffice.payments.models import (
     REFUND_STATES_COUNTED,
-    REFUND_STATES_IN_FLIGHT,
     Payment,
     PaymentState,
     Refund,
     RefundSource,
     RefundState,
 )
-from boxoffice.payments.selectors import order_refundable_amount
+from boxoffice.payments.selectors import ledger_of
 
 
 @transaction.atomic
@@ -51,27 +49,15 @@ def order_mark_paid(*, order: Order, actor: Actor, reference: str = "") -> Order
     return order
 
 
-# Money for these arrives outside any payment provider (a bank transfer for an invoice, cash or
-# a deal for a reservation), so a person confirms it. Provider payments confirm themselves.
-PAID_BY_HAND_METHODS = frozenset(
-    {PaymentMethod.INVOICE, PaymentMethod.RESERVED_BY_ORGANIZER, PaymentMethod.RESERVED_BY_PLATFORM}
-)
-
-
-def can_mark_paid_by_hand(order: Order) -> bool:
-    return order.payment_method in PAID_BY_HAND_METHODS and order.status in (
-        OrderStatus.RESERVED,
-        OrderStatus.INVOICING,
-    )
-
-
+@transaction.atomic
 def order_mark_paid_by_hand(*, order: Order, actor: Actor, reference: str = "") -> Order:
     """A person records that an invoice or reservation was paid outside the system."""
-    if order.payment_method not in PAID_BY_HAND_METHODS:
-        raise DomainError(
-            _("%(method)s payments are confirmed by the payment service, not by hand.")
-            % {"method": order.get_payment_method_display()}
-        )
+    locked = lock(order)
+    sync(order, locked)
+    verdict = rules.mark_paid(locked)
+    if locked.status == OrderStatus.PAID and verdict.conflict:
+        return order  # a repeat (double click) changes nothing
+    verdict.enforce()
     return order_mark_paid(order=order, actor=actor, reference=reference.strip())
 
 
@@ -87,15 +73,9 @@ def order_mark_refunded(
         done = locked.refunds.filter(state__in=REFUND_STATES_COUNTED).order_by("-id").first()
         if done is not None:
             return done
-    if locked.status != OrderStatus.CANCELLED:
-        raise TransitionNotAllowed(
-            _("Only a cancelled order can be marked as refunded. Cancel the order first.")
-        )
-    if locked.refunds.filter(state__in=REFUND_STATES_IN_FLIGHT).exists():
-        raise DomainError(_("A refund of this order is already on its way."))
-    amount = order_refundable_amount(locked)
-    if amount <= ZERO:
-        raise DomainError(_("Nothing refundable was paid for this order."))
+    ledger = ledger_of(locked)
+    rules.mark_refunded(locked, ledger).enforce()
+    amount = ledger.refundable
     refund = Refund.objects.create(
         order=locked,
         amount=amount,

@@ -10,8 +10,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from boxoffice.accounts.permissions import Principal
 from boxoffice.common.money import ZERO
 from boxoffice.orders.models import Order
+from boxoffice.orders.rules import Ledger
 from boxoffice.payments.models import (
     REFUND_STATES_COUNTED,
+    REFUND_STATES_IN_FLIGHT,
     AttentionItem,
     AttentionState,
     Payment,
@@ -38,6 +40,22 @@ def refundable_amount(
     if paid <= ZERO:
         return ZERO
     return max(paid - order.service_fee_total - refunded_amount(refunds), ZERO)
+
+
+def ledger_of(
+    order: Order,
+    payments: Iterable[Payment] | None = None,
+    refunds: Iterable[Refund] | None = None,
+) -> Ledger:
+    """What the order's money is now, for the rules (orders.rules): from the rows given, or
+    read here (two queries)."""
+    payments = list(order.payments.all() if payments is None else payments)
+    refunds = list(order.refunds.all() if refunds is None else refunds)
+    return Ledger(
+        paid=paid_amount(payments),
+        refundable=refundable_amount(order, payments, refunds),
+        refund_in_flight=any(r.state in REFUND_STATES_IN_FLIGHT for r in refunds),
+    )
 
 
 def order_refundable_amount(order: Order) -> Decimal:

@@ -10,13 +10,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 
-from boxoffice.common.errors import DomainError, TransitionNotAllowed
+from boxoffice.common.errors import DomainError
 from boxoffice.common.money import ZERO
-from boxoffice.orders import history
+from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import CancelCause, Order, OrderEventKind, OrderStatus, PaymentMethod
+from boxoffice.orders.models import CancelCause, Order, OrderEventKind, OrderStatus
 from boxoffice.orders.services import order_cancel
 from boxoffice.orders.transitions import lock, order_transition, sync
 from boxoffice.payments.models import (
@@ -28,27 +28,10 @@ from boxoffice.payments.models import (
     RefundSource,
     RefundState,
 )
-from boxoffice.payments.selectors import paid_amount, refundable_amount
+from boxoffice.payments.selectors import ledger_of, refundable_amount
 
-# Money that only the platform can send back: no provider API refunds these.
-REFUNDED_BY_PLATFORM = frozenset(
-    {PaymentMethod.EPASSI, PaymentMethod.SMARTUM, PaymentMethod.INVOICE}
-)
 IN_FLIGHT = REFUND_STATES_IN_FLIGHT
 COUNTED = REFUND_STATES_COUNTED
-NO_REFUND_SERVICE = gettext_lazy(
-    "This payment method has no refund service: use Mark as refunded once the money has been "
-    "returned."
-)
-
-
-def refund_method_for(order: Order) -> str | None:
-    """How this order's money goes back: "paytrail", "platform", or None (nothing to refund)."""
-    if order.payment_method == PaymentMethod.PAYTRAIL:
-        return "paytrail"
-    if order.payment_method in REFUNDED_BY_PLATFORM:
-        return "platform"
-    return None
 
 
 @transaction.atomic
@@ -71,16 +54,8 @@ def refund_request(*, order: Order, actor: Actor) -> Refund:
             return in_flight[-1]
         if locked.status == OrderStatus.RETURNED and refunds:
             return refunds[-1]
-    if locked.status != OrderStatus.CANCELLED:
-        raise TransitionNotAllowed(
-            _("Only a cancelled order can be refunded. Cancel the order first.")
-        )
-    if amount <= ZERO:
-        raise DomainError(_("Nothing refundable was paid for this order."))
-    method = refund_method_for(locked)
-    if method is None:
-        raise DomainError(str(NO_REFUND_SERVICE))
-    if method == "paytrail":
+    rules.refund(locked, ledger_of(locked, payments, refunds)).enforce()
+    if rules.refund_service(locked) == "paytrail":
         return _request_paytrail_refunds(locked, payments, refunds, amount, actor)
     refund = Refund.objects.create(
         order=locked,
@@ -154,15 +129,11 @@ def order_cancel_and_refund(
     gone back. Refused, changing nothing, when the method has no way to send money back: a
     silent cancel-without-refund would look like a refund to whoever clicked.
     """
-    if refund_method_for(order) is None:
-        if paid_amount(order.payments.all()) > ZERO:
-            raise DomainError(
-                _(
-                    "This payment method has no refund service: use Cancel order, then Mark as "
-                    "refunded once the money has been returned."
-                )
-            )
-        raise DomainError(_("Nothing was paid for this order: use Cancel order."))
+    locked = lock(order)
+    sync(order, locked)
+    if locked.status != OrderStatus.CANCELLED:
+        rules.cancel_and_refund(locked, ledger_of(locked)).enforce()
+    # else a repeat (double click): the refund below answers with the one under way.
     order_cancel(order=order, actor=actor, reason=reason, notify=notify)
     refundable = refundable_amount(order, order.payments.all(), order.refunds.all())
     if refundable <= ZERO:
@@ -184,13 +155,12 @@ def order_accept_return(*, order: Order, actor: Actor) -> Refund | None:
     """
     locked = lock(order)
     sync(order, locked)
-    if locked.status != OrderStatus.RETURN_REQUESTED:
-        raise TransitionNotAllowed(_("This order has no open return request."))
+    rules.answer_return(locked).enforce()
     # The customer's notice says the return was accepted, in their language.
     order_cancel(
         order=order, actor=actor, reason=RETURN_ACCEPTED, cause=CancelCause.RETURN_ACCEPTED
     )
-    if refund_method_for(order) is None:
+    if rules.refund_service(order) is None:
         return None
     if refundable_amount(order, order.payments.all(), order.refunds.all()) <= ZERO:
         return None

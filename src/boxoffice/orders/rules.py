@@ -1,0 +1,305 @@
+"""What an order allows now, and why not: the one place that says it (DESIGN §2, §4).
+
+Each rule answers for the order's state alone; who may act is accounts.permissions' question.
+The services enforce these rules (``.enforce()``), the back office shows or disables its buttons
+with the reason, the API answers 409 or 422 with it, and the customer pages use them too, so
+the four can never disagree.
+
+The money rules need what the ledger says (paid, refundable, a refund on its way). Orders never
+read the ledger (it lives in payments, above), so the caller passes it in as a ``Ledger``:
+``payments.selectors.ledger_of(order)`` makes one.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+from boxoffice.common.errors import DomainError, TransitionNotAllowed
+from boxoffice.common.money import ZERO
+from boxoffice.orders.models import Order, OrderStatus, PaymentMethod, Ticket, TicketState
+from boxoffice.orders.states import is_allowed
+from boxoffice.orders.transitions import refusal
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Yes, or no with the reason in words for the person who asked (translated now).
+
+    ``conflict``: the order's status is what stands in the way (the API answers 409); otherwise
+    the request itself cannot be met (422). ``code`` names the refusal for machines (the door).
+    """
+
+    reason: str = ""
+    conflict: bool = False
+    code: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reason
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    def enforce(self) -> None:
+        """Raise the refusal (nothing has been written yet, so nothing changes)."""
+        if self.reason:
+            raise (TransitionNotAllowed if self.conflict else DomainError)(self.reason)
+
+
+ALLOWED = Verdict()
+
+
+def _no(reason: str, *, code: str = "") -> Verdict:
+    return Verdict(reason, conflict=False, code=code)
+
+
+def _status(reason: str, *, code: str = "") -> Verdict:
+    return Verdict(reason, conflict=True, code=code)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """What the money of one order is now (payments.selectors.ledger_of)."""
+
+    paid: Decimal  # confirmed payments
+    refundable: Decimal  # paid - service fees - refunds made or on their way
+    refund_in_flight: bool  # a refund is sent or queued and not yet settled
+
+
+# -- payment methods ---------------------------------------------------------------------------
+
+# Money for these arrives outside any payment provider (a bank transfer for an invoice, cash or
+# a deal for a reservation), so a person confirms it. Provider payments confirm themselves.
+PAID_BY_HAND_METHODS = frozenset(
+    {PaymentMethod.INVOICE, PaymentMethod.RESERVED_BY_ORGANIZER, PaymentMethod.RESERVED_BY_PLATFORM}
+)
+# Money that only the platform can send back: no provider API refunds these.
+REFUNDED_BY_PLATFORM = frozenset(
+    {PaymentMethod.EPASSI, PaymentMethod.SMARTUM, PaymentMethod.INVOICE}
+)
+# Statuses whose tickets are no longer good for entry.
+NO_TICKETS = frozenset({OrderStatus.CANCELLED, OrderStatus.RETURNED})
+# Statuses whose tickets get the customer in: paid, or paid with a return being considered.
+TICKETS_VALID = frozenset({OrderStatus.PAID, OrderStatus.RETURN_REQUESTED})
+UNPAID = frozenset({OrderStatus.RESERVED, OrderStatus.INVOICING})
+
+
+def refund_service(order: Order) -> str | None:
+    """How this order's money goes back: "paytrail", "platform", or None (no service can)."""
+    if order.payment_method == PaymentMethod.PAYTRAIL:
+        return "paytrail"
+    if order.payment_method in REFUNDED_BY_PLATFORM:
+        return "platform"
+    return None
+
+
+# -- status changes ----------------------------------------------------------------------------
+
+
+def cancel(order: Order) -> Verdict:
+    if not is_allowed(order.status, OrderStatus.CANCELLED):
+        return _status(refusal(order.status, OrderStatus.CANCELLED))
+    return ALLOWED
+
+
+def mark_paid(order: Order) -> Verdict:
+    """A person records that an invoice or reservation was paid outside the system."""
+    if order.payment_method not in PAID_BY_HAND_METHODS:
+        return _no(
+            _("%(method)s payments are confirmed by the payment service, not by hand.")
+            % {"method": order.get_payment_method_display()}
+        )
+    if order.status not in UNPAID:
+        return _status(refusal(order.status, OrderStatus.PAID))
+    return ALLOWED
+
+
+def refund(order: Order, ledger: Ledger) -> Verdict:
+    """ "Refund order": send back what is refundable of a cancelled order, by its method."""
+    if order.status == OrderStatus.RETURNED:
+        return _status(_("The order is already refunded."))
+    if order.status != OrderStatus.CANCELLED:
+        return _status(_("Only a cancelled order can be refunded. Cancel the order first."))
+    if ledger.refundable <= ZERO:
+        return _nothing_left(ledger)
+    if refund_service(order) is None:
+        return _no(
+            _(
+                "This payment method has no refund service: use Mark as refunded once the money "
+                "has been returned."
+            )
+        )
+    return ALLOWED
+
+
+def _nothing_left(ledger: Ledger) -> Verdict:
+    # What is on its way counts as refunded, so a second click finds nothing left to send.
+    if ledger.refund_in_flight:
+        return _no(_("A refund of this order is already on its way."))
+    return _no(_("Nothing refundable was paid for this order."))
+
+
+def cancel_and_refund(order: Order, ledger: Ledger) -> Verdict:
+    """Cancel and refund in one step, where a service can send the money back: never a cancel
+    that looks like a refund to whoever clicked."""
+    verdict = cancel(order)
+    if not verdict:
+        return verdict
+    if refund_service(order) is None:
+        if ledger.paid > ZERO:
+            return _no(
+                _(
+                    "This payment method has no refund service: use Cancel order, then Mark as "
+                    "refunded once the money has been returned."
+                )
+            )
+        return _no(_("Nothing was paid for this order: use Cancel order."))
+    # With nothing (left) to refund it only cancels: what "Cancel order" does.
+    return ALLOWED
+
+
+def mark_refunded(order: Order, ledger: Ledger) -> Verdict:
+    """Record money returned outside the system; the cancelled order becomes returned."""
+    if order.status != OrderStatus.CANCELLED:
+        return _status(
+            _("Only a cancelled order can be marked as refunded. Cancel the order first.")
+        )
+    # Marking while Paytrail or the platform is still sending money would count it twice.
+    if ledger.refund_in_flight:
+        return _no(_("A refund of this order is already on its way."))
+    if ledger.refundable <= ZERO:
+        return _nothing_left(ledger)
+    return ALLOWED
+
+
+def returns_deadline(order: Order) -> datetime | None:
+    """Until when the customer may ask: the event's return deadline, never past its start."""
+    event = order.event
+    if not event.returns_allowed:
+        return None
+    if event.returns_deadline is None:
+        return event.starts_at
+    return min(event.returns_deadline, event.starts_at)
+
+
+def request_return(order: Order, now: datetime | None = None) -> Verdict:
+    """The customer asks to give the whole order back (in words for the customer)."""
+    now = now or timezone.now()
+    if order.status == OrderStatus.RETURN_REQUESTED:
+        return _no(
+            _("You have already asked to return this order. The organizer will answer by email.")
+        )
+    if order.status != OrderStatus.PAID:
+        return _no(_("Only a paid order can be returned."))
+    deadline = returns_deadline(order)
+    if deadline is None:
+        return _no(_("The organizer of this event does not accept returns."))
+    if now > deadline:
+        return _no(
+            _("Returns for this event closed on %(deadline)s.")
+            % {"deadline": date_format(localtime(deadline), "SHORT_DATETIME_FORMAT")}
+        )
+    return ALLOWED
+
+
+def answer_return(order: Order) -> Verdict:
+    """Accept or decline the customer's return request."""
+    if order.status != OrderStatus.RETURN_REQUESTED:
+        return _status(_("This order has no open return request."))
+    return ALLOWED
+
+
+# -- tickets and documents ---------------------------------------------------------------------
+
+
+def _tickets_gone(order: Order) -> Verdict:
+    return _no(
+        _("This order is %(status)s: its tickets are no longer valid.")
+        % {"status": order.get_status_display().lower()}
+    )
+
+
+def resend_tickets(order: Order) -> Verdict:
+    """Email the tickets again: only while they still get someone in."""
+    return _tickets_gone(order) if order.status in NO_TICKETS else ALLOWED
+
+
+def download_tickets(order: Order, *, customer: bool = False) -> Verdict:
+    """The organizer may print an unpaid order's tickets (to hand over with the invoice); the
+    customer gets them once the order is paid."""
+    if order.status in NO_TICKETS:
+        return _tickets_gone(order)
+    if customer and order.status not in TICKETS_VALID:
+        return _no(_("Your tickets are ready to download once the order is paid."))
+    return ALLOWED
+
+
+def download_ticket(ticket: Ticket, *, customer: bool = False) -> Verdict:
+    verdict = download_tickets(ticket.order, customer=customer)
+    if verdict and ticket.state != TicketState.VALID:
+        return _no(_("This ticket has been voided."))
+    return verdict
+
+
+def download_receipt(order: Order) -> Verdict:
+    if order.paid_at is None:
+        return _no(_("A receipt is only issued for an order that has been paid."))
+    return ALLOWED
+
+
+# -- corrections -------------------------------------------------------------------------------
+
+
+def edit_customer(order: Order) -> Verdict:
+    """The customer's details can always be corrected: the history keeps what they were."""
+    return ALLOWED
+
+
+def edit_participants(order: Order, *, customer: bool = False) -> Verdict:
+    """Whether the order's participants can be changed at all (edit_participant: one ticket).
+
+    The customer may change them only while the tickets can still be used; the organizer may
+    correct a valid ticket's participant whenever, for the record.
+    """
+    if customer:
+        if order.status in NO_TICKETS:
+            return _no(_("This ticket is no longer valid, so its details cannot be changed."))
+        if timezone.now() >= order.event.starts_at:
+            return _no(_("The event has started, so participant details can no longer be changed."))
+    return ALLOWED
+
+
+def edit_participant(order: Order, ticket: Ticket, *, customer: bool = False) -> Verdict:
+    """Who this ticket is for (see edit_participants)."""
+    if customer and ticket.state != TicketState.VALID:
+        return _no(_("This ticket is no longer valid, so its details cannot be changed."))
+    verdict = edit_participants(order, customer=customer)
+    if not verdict:
+        return verdict
+    if ticket.state != TicketState.VALID:
+        return _no(_("This ticket is void, so its participant can no longer be changed."))
+    return ALLOWED
+
+
+# -- the door ----------------------------------------------------------------------------------
+
+
+def check_in(ticket: Ticket) -> Verdict:
+    """Whether this ticket gets in now (the scanner checks it is for the event at hand).
+
+    ``code`` tells the door what to say: "void", "unpaid" or "already_checked_in".
+    """
+    status = ticket.order.status
+    if ticket.state == TicketState.VOID or status in NO_TICKETS:
+        return _status(_("This ticket is not valid."), code="void")
+    if status not in TICKETS_VALID:
+        # Unpaid, or a status this code does not know of yet: the desk sorts it out.
+        return _status(_("This ticket has not been paid for."), code="unpaid")
+    if ticket.checked_in_at is not None:
+        return _status(_("This ticket has already been checked in."), code="already_checked_in")
+    return ALLOWED
