@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from boxoffice.accounts.permissions import Action
 from boxoffice.backoffice.forms import DismissAttentionForm
-from boxoffice.backoffice.views import _actor, _order_or_404
+from boxoffice.backoffice.helpers import actor, order_or_404
 from boxoffice.common.errors import DomainError
 from boxoffice.payments.attention import attention_dismiss
 from boxoffice.payments.models import AttentionItem
@@ -20,7 +20,7 @@ from boxoffice.payments.selectors import attention_item_for
 @login_required
 @require_POST
 def attention_dismiss_view(request: HttpRequest, code: str, item_id: int) -> HttpResponse:
-    order = _order_or_404(request, code, Action.DISMISS_ATTENTION)
+    order = order_or_404(request, code, Action.DISMISS_ATTENTION)
     try:
         item = attention_item_for(order, item_id)
     except AttentionItem.DoesNotExist:
@@ -30,7 +30,7 @@ def attention_dismiss_view(request: HttpRequest, code: str, item_id: int) -> Htt
         messages.error(request, _("Write a note saying why this needs nothing more."))
         return redirect("backoffice:order_detail", code=order.code)
     try:
-        attention_dismiss(item=item, actor=_actor(request), note=form.cleaned_data["note"])
+        attention_dismiss(item=item, actor=actor(request), note=form.cleaned_data["note"])
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from boxoffice.accounts.models import User
 from boxoffice.accounts.permissions import Action
+from boxoffice.backoffice.helpers import actor, posted
 from boxoffice.backoffice.principal import request_principal
-from boxoffice.backoffice.views import _actor, _posted
 from boxoffice.catalog.models import Event
 from boxoffice.checkin import selectors, services
 from boxoffice.checkin.models import CheckinDevice, ScanAnswer
@@ -151,13 +151,13 @@ def _scanner_page(
 @require_http_methods(["GET", "POST"])
 def checkin_event(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _event_or_404(request, event_id)
-    form = ScanForm(_posted(request))
+    form = ScanForm(posted(request))
     if request.method != "POST":
         return _scanner_page(request, event)
     if not form.is_valid():
         return _scanner_page(request, event, scan_form=form, status=400)
     result = services.checkin_scan(
-        secret=form.cleaned_data["code"][:MAX_CODE_LENGTH], event=event, actor=_actor(request)
+        secret=form.cleaned_data["code"][:MAX_CODE_LENGTH], event=event, actor=actor(request)
     )
     # A fresh, empty form: the next code can be scanned straight away.
     return _scanner_page(request, event, result=result)

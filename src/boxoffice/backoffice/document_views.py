@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from boxoffice.accounts.permissions import Action
-from boxoffice.backoffice.views import _actor, _detail_context, _order_or_404, _posted
+from boxoffice.backoffice.helpers import actor, detail_context, order_or_404, posted
 from boxoffice.common.errors import DomainError
 from boxoffice.documents import downloads
 from boxoffice.notifications.services import email_resend_tickets
@@ -26,9 +26,9 @@ def _refused(request: HttpRequest, order: Order, error: DomainError) -> HttpResp
 
 @login_required
 def order_tickets_download(request: HttpRequest, code: str) -> HttpResponse:
-    order = _order_or_404(request, code, Action.DOWNLOAD)
+    order = order_or_404(request, code, Action.DOWNLOAD)
     try:
-        download = downloads.tickets_download(order=order, actor=_actor(request))
+        download = downloads.tickets_download(order=order, actor=actor(request))
     except DomainError as error:
         return _refused(request, order, error)
     return download.response()
@@ -36,10 +36,10 @@ def order_tickets_download(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def ticket_download(request: HttpRequest, code: str, ticket_id: int) -> HttpResponse:
-    order = _order_or_404(request, code, Action.DOWNLOAD)
+    order = order_or_404(request, code, Action.DOWNLOAD)
     try:
         ticket = selectors.order_ticket(order, ticket_id)
-        download = downloads.ticket_download(ticket=ticket, actor=_actor(request))
+        download = downloads.ticket_download(ticket=ticket, actor=actor(request))
     except Ticket.DoesNotExist:
         raise Http404 from None
     except DomainError as error:
@@ -49,9 +49,9 @@ def ticket_download(request: HttpRequest, code: str, ticket_id: int) -> HttpResp
 
 @login_required
 def receipt_download(request: HttpRequest, code: str) -> HttpResponse:
-    order = _order_or_404(request, code, Action.DOWNLOAD)
+    order = order_or_404(request, code, Action.DOWNLOAD)
     try:
-        download = downloads.receipt_download(order=order, actor=_actor(request))
+        download = downloads.receipt_download(order=order, actor=actor(request))
     except DomainError as error:
         return _refused(request, order, error)
     return download.response()
@@ -69,12 +69,12 @@ class ResendForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_resend_tickets(request: HttpRequest, code: str) -> HttpResponse:
-    order = _order_or_404(request, code, Action.RESEND)
-    form = ResendForm(_posted(request))
+    order = order_or_404(request, code, Action.RESEND)
+    form = ResendForm(posted(request))
     if request.method == "POST" and form.is_valid():
         to = form.cleaned_data["to"] or None
         try:
-            email_resend_tickets(order=order, actor=_actor(request), to=to)
+            email_resend_tickets(order=order, actor=actor(request), to=to)
         except DomainError as error:
             return _refused(request, order, error)
         messages.success(
@@ -82,6 +82,6 @@ def order_resend_tickets(request: HttpRequest, code: str) -> HttpResponse:
             _("The tickets are on their way to %(email)s.") % {"email": to or order.customer_email},
         )
         return redirect("backoffice:order_detail", code=order.code)
-    context = _detail_context(request, order)
+    context = detail_context(request, order)
     context["form"] = form
     return render(request, "backoffice/order_resend.html", context)

@@ -17,8 +17,9 @@ from boxoffice.notifications.models import EmailKind
 from boxoffice.orders import rules
 from boxoffice.orders.models import Language, Order, OrderEvent, OrderEventKind, OrderStatus, Ticket
 from boxoffice.orders.rules import Ledger
+from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments.attention_text import paytrail_cents
-from boxoffice.payments.models import AttentionCode, DiscrepancyKind, Refund
+from boxoffice.payments.models import AttentionCode, DiscrepancyKind, Refund, RefundState
 from boxoffice.payments.services import IN_FLIGHT
 
 FIELD_LABELS = {
@@ -223,3 +224,23 @@ def funds_manager_label(order: Order) -> str:
     if order.funds_manager == FundsManager.PLATFORM:
         return settings.PLATFORM_NAME
     return f"{_('Organizer')} ({order.organizer.name})"
+
+
+def refund_message(refund: Refund | None, order: Order) -> str:
+    """What happened to the money, in words, after a refund was asked for."""
+    if refund is None:
+        if payment_selectors.paid_amount(order.payments.all()) > 0:
+            return rules.refund(order, payment_selectors.ledger_of(order)).reason
+        return gettext("Nothing was paid, so nothing is refunded.")
+    amount = format_eur(refund.amount, get_language() or "fi")
+    if refund.state == RefundState.MANUAL_REQUESTED:
+        return gettext(
+            "A refund of %(amount)s is in the platform's refund queue; the platform returns "
+            "the money."
+        ) % {"amount": amount}
+    if refund.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE):
+        return gettext("The order is refunded (%(amount)s).") % {"amount": amount}
+    return gettext(
+        "A refund of %(amount)s is on its way through Paytrail; it reaches the customer in a few "
+        "business days."
+    ) % {"amount": amount}

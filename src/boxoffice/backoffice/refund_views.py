@@ -7,51 +7,30 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from boxoffice.accounts.permissions import Action
+from boxoffice.backoffice import presenters
 from boxoffice.backoffice.forms import CancelForm
-from boxoffice.backoffice.principal import request_principal
-from boxoffice.backoffice.views import (
+from boxoffice.backoffice.helpers import (
     Outcome,
-    _actor,
-    _confirmed_action,
-    _order_or_404,
-    _posted,
+    actor,
+    confirmed_action,
+    order_or_404,
+    posted,
 )
+from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.errors import DomainError
-from boxoffice.common.money import format_eur
-from boxoffice.orders import rules
 from boxoffice.orders.models import Order, OrderStatus
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments import services
-from boxoffice.payments.models import Refund, RefundState
+from boxoffice.payments.models import Refund
 
 
 class RefundForm(forms.Form):
     """No fields: the amount is what is still refundable, computed under the order's lock."""
-
-
-def _refund_message(refund: Refund | None, order: Order) -> str:
-    """What happened to the money, in words, after a refund was asked for."""
-    if refund is None:
-        if payment_selectors.paid_amount(order.payments.all()) > 0:
-            return rules.refund(order, payment_selectors.ledger_of(order)).reason
-        return _("Nothing was paid, so nothing is refunded.")
-    amount = format_eur(refund.amount, get_language() or "fi")
-    if refund.state == RefundState.MANUAL_REQUESTED:
-        return _(
-            "A refund of %(amount)s is in the platform's refund queue; the platform returns "
-            "the money."
-        ) % {"amount": amount}
-    if refund.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE):
-        return _("The order is refunded (%(amount)s).") % {"amount": amount}
-    return _(
-        "A refund of %(amount)s is on its way through Paytrail; it reaches the customer in a few "
-        "business days."
-    ) % {"amount": amount}
 
 
 def _in_flight(order: Order) -> bool:
@@ -61,25 +40,25 @@ def _in_flight(order: Order) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_refund(request: HttpRequest, code: str) -> HttpResponse:
-    order = _order_or_404(request, code, Action.REFUND)
+    order = order_or_404(request, code, Action.REFUND)
 
     def perform(data: dict[str, Any]) -> Outcome:
         if order.status == OrderStatus.RETURNED:
             return messages.INFO, _("The order is already refunded.")
         if _in_flight(order):
             return messages.INFO, _("A refund of this order is already on its way.")
-        refund = services.refund_request(order=order, actor=_actor(request))
-        return messages.SUCCESS, _refund_message(refund, order)
+        refund = services.refund_request(order=order, actor=actor(request))
+        return messages.SUCCESS, presenters.refund_message(refund, order)
 
-    return _confirmed_action(
-        request, order, RefundForm(_posted(request)), "backoffice/order_refund.html", perform
+    return confirmed_action(
+        request, order, RefundForm(posted(request)), "backoffice/order_refund.html", perform
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_cancel_and_refund(request: HttpRequest, code: str) -> HttpResponse:
-    order = _order_or_404(request, code, Action.REFUND)
+    order = order_or_404(request, code, Action.REFUND)
     if not request_principal(request).can(Action.CANCEL, order.organizer_id):
         raise Http404
 
@@ -90,19 +69,19 @@ def order_cancel_and_refund(request: HttpRequest, code: str) -> HttpResponse:
             ) % {"code": order.code}
         refund = services.order_cancel_and_refund(
             order=order,
-            actor=_actor(request),
+            actor=actor(request),
             reason=data["reason"],
             notify=not data["skip_notice"],
         )
         cancelled = _("Order %(code)s is cancelled and its tickets are void.") % {
             "code": order.code
         }
-        return messages.SUCCESS, f"{cancelled} {_refund_message(refund, order)}"
+        return messages.SUCCESS, f"{cancelled} {presenters.refund_message(refund, order)}"
 
-    return _confirmed_action(
+    return confirmed_action(
         request,
         order,
-        CancelForm(_posted(request)),
+        CancelForm(posted(request)),
         "backoffice/order_cancel_and_refund.html",
         perform,
     )
@@ -151,7 +130,7 @@ def platform_refund_complete(request: HttpRequest, refund_id: int) -> HttpRespon
         return redirect("backoffice:platform_refunds")
     try:
         services.refund_complete_manual(
-            refund=refund, actor=_actor(request), reference=form.cleaned_data["reference"]
+            refund=refund, actor=actor(request), reference=form.cleaned_data["reference"]
         )
     except DomainError as error:
         messages.error(request, error.message)

@@ -11,13 +11,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from boxoffice.accounts.permissions import Action
-from boxoffice.backoffice.refund_views import _refund_message
-from boxoffice.backoffice.views import (
+from boxoffice.backoffice import presenters
+from boxoffice.backoffice.helpers import (
     Outcome,
-    _actor,
-    _confirmed_action,
-    _order_or_404,
-    _posted,
+    actor,
+    confirmed_action,
+    order_or_404,
+    posted,
 )
 from boxoffice.orders.models import Order, OrderStatus
 from boxoffice.orders.returns import order_decline_return
@@ -38,8 +38,8 @@ class DeclineReturnForm(forms.Form):
 
 def _return_order(request: HttpRequest, code: str) -> Order:
     # Accepting cancels and refunds, so both rights are needed (DESIGN §6: manager or owner).
-    order = _order_or_404(request, code, Action.CANCEL)
-    _order_or_404(request, code, Action.REFUND)
+    order = order_or_404(request, code, Action.CANCEL)
+    order_or_404(request, code, Action.REFUND)
     return order
 
 
@@ -60,16 +60,16 @@ def order_accept_return_view(request: HttpRequest, code: str) -> HttpResponse:
     def perform(data: dict[str, Any]) -> Outcome:
         if (refused := _not_open(order)) is not None:
             return refused
-        refund = order_accept_return(order=order, actor=_actor(request))
+        refund = order_accept_return(order=order, actor=actor(request))
         accepted = _("Return accepted: order %(code)s is cancelled and its tickets are void.") % {
             "code": order.code
         }
-        return messages.SUCCESS, f"{accepted} {_refund_message(refund, order)}"
+        return messages.SUCCESS, f"{accepted} {presenters.refund_message(refund, order)}"
 
-    return _confirmed_action(
+    return confirmed_action(
         request,
         order,
-        AcceptReturnForm(_posted(request)),
+        AcceptReturnForm(posted(request)),
         "backoffice/order_accept_return.html",
         perform,
     )
@@ -83,15 +83,15 @@ def order_decline_return_view(request: HttpRequest, code: str) -> HttpResponse:
     def perform(data: dict[str, Any]) -> Outcome:
         if (refused := _not_open(order)) is not None:
             return refused
-        order_decline_return(order=order, actor=_actor(request), reason=data["reason"])
+        order_decline_return(order=order, actor=actor(request), reason=data["reason"])
         return messages.SUCCESS, _(
             "Return declined: order %(code)s stays paid and the customer has been emailed."
         ) % {"code": order.code}
 
-    return _confirmed_action(
+    return confirmed_action(
         request,
         order,
-        DeclineReturnForm(_posted(request)),
+        DeclineReturnForm(posted(request)),
         "backoffice/order_decline_return.html",
         perform,
     )

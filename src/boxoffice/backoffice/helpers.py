@@ -1,0 +1,103 @@
+"""What the back office's order pages share: finding the order, who acts, the order page's
+context, and the confirm-then-do pattern of every action page."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+
+from boxoffice.accounts.models import User
+from boxoffice.accounts.permissions import Action
+from boxoffice.backoffice import presenters
+from boxoffice.backoffice.forms import CustomerForm
+from boxoffice.backoffice.principal import request_principal
+from boxoffice.common.errors import DomainError
+from boxoffice.orders import selectors
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.links import customer_link
+from boxoffice.orders.models import Order
+from boxoffice.payments import selectors as payment_selectors
+from boxoffice.payments.attention_text import attention_message
+from boxoffice.payments.selectors import paid_amount, refundable_amount
+
+
+def order_or_404(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Order:
+    """The order if the user may see it and do ``action``; otherwise 404 (never 403)."""
+    principal = request_principal(request)
+    try:
+        order = selectors.order_get(principal=principal, code=code)
+    except Order.DoesNotExist:
+        raise Http404 from None
+    if not principal.can(action, order.organizer_id):
+        # Members without the role get 404 for the action's URL, not a hint that it exists.
+        raise Http404
+    return order
+
+
+def actor(request: HttpRequest) -> Actor:
+    """The logged-in person, as their name will stand in the order's history."""
+    assert isinstance(request.user, User)
+    return Actor.for_user(request.user)
+
+
+def detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
+    principal = request_principal(request)
+    tickets = list(selectors.order_tickets(order))
+    payments = list(order.payments.all())
+    refunds = list(order.refunds.select_related("actor"))
+    refundable = refundable_amount(order, payments, refunds)
+    events = list(selectors.order_history(order))
+    open_items = payment_selectors.attention_open([order.pk]).get(order.pk, [])
+    return {
+        "order": order,
+        "attention": [(item, attention_message(item)) for item in open_items],
+        "can_dismiss": principal.can(Action.DISMISS_ATTENTION, order.organizer_id),
+        "tickets": tickets,
+        "payments": payments,
+        "refunds": refunds,
+        "paid": paid_amount(payments),
+        "refundable": refundable,
+        "actions": presenters.order_actions(
+            principal, order, payment_selectors.ledger_of(order, payments, refunds), refunds
+        ),
+        "funds_manager": presenters.funds_manager_label(order),
+        "payment_url": customer_link(order, request),
+        "history": presenters.history_lines(events, {t.pk: t for t in tickets}),
+        "return_request": presenters.open_return_request(order, events),
+        "customer_form": CustomerForm.for_order(order),
+    }
+
+
+# A message level and text to show once the action is done.
+Outcome = tuple[int, str]
+
+
+def confirmed_action(
+    request: HttpRequest,
+    order: Order,
+    form: forms.Form,
+    template: str,
+    perform: Callable[[dict[str, Any]], Outcome],
+) -> HttpResponse:
+    """GET shows what the action will do; a valid POST does it once and returns to the order.
+
+    A refused action (DomainError) becomes an error message; the service changed nothing.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            level, text = perform(form.cleaned_data)
+        except DomainError as error:
+            level, text = messages.ERROR, error.message
+        messages.add_message(request, level, text)
+        return redirect("backoffice:order_detail", code=order.code)
+    context = detail_context(request, order)
+    context["form"] = form
+    return render(request, template, context)
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    # Bound even when the body is empty (a POST whose CSRF token came in a header).
+    return request.POST if request.method == "POST" else None
