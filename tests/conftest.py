@@ -30,9 +30,10 @@ from boxoffice.orders.services import (
     order_place,
     order_transition,
 )
-from boxoffice.payments import paytrail_payments, paytrail_refunds
 from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
 from boxoffice.payments.models import Payment, Refund
+from boxoffice.payments.paytrail import payments as paytrail_payments
+from boxoffice.payments.paytrail import refunds as paytrail_refunds
 from boxoffice.payments.paytrail.client import PaytrailClient
 from boxoffice.payments.paytrail.credentials import Merchant
 from boxoffice.payments.paytrail.signing import sign, verify

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind, OrderStatus
-from boxoffice.payments import paytrail_refunds
 from boxoffice.payments.attention import attention_dismiss
 from boxoffice.payments.models import (
     AttentionState,
@@ -20,6 +19,7 @@ from boxoffice.payments.models import (
     PaymentState,
     RefundState,
 )
+from boxoffice.payments.paytrail import refunds as paytrail_refunds
 from boxoffice.payments.paytrail.signing import sign
 from boxoffice.payments.reconcile import reconcile_paytrail
 from boxoffice.payments.services import refund_complete_manual, refund_request

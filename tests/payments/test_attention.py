@@ -12,11 +12,11 @@ from django.utils import timezone
 from boxoffice.common.errors import DomainError
 from boxoffice.orders.models import OrderEventKind, OrderStatus, PaymentMethod
 from boxoffice.orders.services import order_cancel
-from boxoffice.payments import paytrail_refunds
 from boxoffice.payments.attention import attention_dismiss, attention_refresh, attention_sweep
 from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
 from boxoffice.payments.models import AttentionItem, AttentionState, RefundState
+from boxoffice.payments.paytrail import refunds as paytrail_refunds
 from boxoffice.payments.selectors import attention_count
 from boxoffice.payments.services import refund_complete_manual, refund_request
 

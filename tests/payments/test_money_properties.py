@@ -42,7 +42,7 @@ from boxoffice.orders.actors import Actor
 from boxoffice.orders.expiry import orders_expire
 from boxoffice.orders.models import Order, OrderEvent, OrderStatus, TicketState
 from boxoffice.orders.services import order_cancel
-from boxoffice.payments import paytrail_payments, paytrail_refunds, views
+from boxoffice.payments import views
 from boxoffice.payments.ledger import money_received, money_refunded
 from boxoffice.payments.marking import order_mark_refunded
 from boxoffice.payments.models import (
@@ -54,6 +54,8 @@ from boxoffice.payments.models import (
     RefundSource,
     RefundState,
 )
+from boxoffice.payments.paytrail import payments as paytrail_payments
+from boxoffice.payments.paytrail import refunds as paytrail_refunds
 from boxoffice.payments.paytrail.client import PaytrailClient
 from boxoffice.payments.paytrail.signing import sign
 from boxoffice.payments.reconcile import reconcile_paytrail

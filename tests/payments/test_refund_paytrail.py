@@ -12,9 +12,9 @@ from django.test import Client
 
 from boxoffice.common.errors import DomainError
 from boxoffice.orders.models import ActorKind, OrderEventKind, OrderStatus
-from boxoffice.payments import paytrail_refunds
 from boxoffice.payments.marking import order_mark_refunded
 from boxoffice.payments.models import Refund, RefundSource, RefundState
+from boxoffice.payments.paytrail import refunds as paytrail_refunds
 from boxoffice.payments.services import order_cancel_and_refund, refund_request
 
 CALLBACK = "/payments/paytrail/refund/{}/"

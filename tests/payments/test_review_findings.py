@@ -14,8 +14,8 @@ from boxoffice.common.money import ZERO
 from boxoffice.orders.expiry import orders_expire
 from boxoffice.orders.models import OrderEventKind, OrderStatus
 from boxoffice.orders.services import order_cancel
-from boxoffice.payments import paytrail_refunds
 from boxoffice.payments.models import Payment, PaymentState, RefundState
+from boxoffice.payments.paytrail import refunds as paytrail_refunds
 from boxoffice.payments.paytrail.client import RefundResult
 from boxoffice.payments.paytrail.signing import sign
 from boxoffice.payments.services import order_cancel_and_refund, refund_request

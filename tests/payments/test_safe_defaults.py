@@ -15,8 +15,8 @@ import pytest
 
 from boxoffice.common.errors import DomainError
 from boxoffice.orders.models import Order, OrderStatus
+from boxoffice.payments.paytrail.payments import payment_start
 from boxoffice.payments.paytrail.signing import sign
-from boxoffice.payments.paytrail_payments import payment_start
 
 BOXOFFICE = [sys.executable, "-m", "boxoffice"]
 # What a deployment sets, plus what other tests leave in this process (Playwright sets the last).

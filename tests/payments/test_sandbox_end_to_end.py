@@ -15,8 +15,8 @@ from sandbox_http import pay_on_hosted_page, paytrail_tid
 
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
-from boxoffice.payments import paytrail_refunds
 from boxoffice.payments.models import Refund, RefundState
+from boxoffice.payments.paytrail import refunds as paytrail_refunds
 from boxoffice.payments.services import order_cancel_and_refund
 from boxoffice.paytrail_sandbox import testing as sandbox
 

@@ -30,8 +30,8 @@ from boxoffice.catalog.models import Product
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
 from boxoffice.orders.services import order_cancel
-from boxoffice.payments import paytrail_payments
 from boxoffice.payments.models import Payment, PaymentState, Refund, RefundState
+from boxoffice.payments.paytrail import payments as paytrail_payments
 from boxoffice.payments.selectors import refundable_amount
 from boxoffice.payments.services import refund_request
 from boxoffice.paytrail_sandbox import testing as sandbox

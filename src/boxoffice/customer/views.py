@@ -26,7 +26,7 @@ from boxoffice.orders.models import Order, Ticket
 from boxoffice.orders.returns import order_request_return
 from boxoffice.orders.selectors import order_ticket, order_tickets
 from boxoffice.orders.services import ticket_update_participant
-from boxoffice.payments.paytrail_payments import payment_start
+from boxoffice.payments.paytrail.payments import payment_start
 
 View = Callable[..., HttpResponse]
 

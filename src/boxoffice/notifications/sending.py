@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from boxoffice.common.errors import DomainError
+from boxoffice.common.tasks import schedule
 from boxoffice.notifications import compose
 from boxoffice.notifications.models import EmailMessage, EmailState
+from boxoffice.notifications.tasks import send_email
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderEventKind, OrderStatus
@@ -114,14 +116,12 @@ def _sent(message: EmailMessage, body: str) -> None:
 
 
 def _retry(message: EmailMessage, reason: str) -> None:
-    from boxoffice.notifications.tasks import schedule_send
-
     logger.warning("email %s attempt %s failed: %s", message.pk, message.attempts, reason)
     with transaction.atomic():
         message.state = EmailState.QUEUED
         message.error = reason
         message.save(update_fields=["state", "error"])
-        schedule_send(message.pk, delay=_backoff(message.attempts))
+        schedule(send_email, EmailMessage, message.pk, delay=_backoff(message.attempts))
 
 
 def _fail(message: EmailMessage, reason: str) -> None:
@@ -149,8 +149,6 @@ def emails_reconcile() -> int:
     died; sending it again risks a duplicate email, which beats a customer never getting their
     tickets. The claim step keeps two live runs from sending the same message.
     """
-    from boxoffice.notifications.tasks import schedule_send
-
     stale = timezone.now() - timedelta(seconds=settings.EMAIL_RECONCILE_STALE_SECONDS)
     overdue = EmailMessage.objects.filter(
         state__in=(EmailState.QUEUED, EmailState.SENDING), next_attempt_at__lt=stale
@@ -160,6 +158,6 @@ def emails_reconcile() -> int:
         EmailMessage.objects.filter(pk=message_id, state=EmailState.SENDING).update(
             state=EmailState.QUEUED
         )
-        schedule_send(message_id)
+        schedule(send_email, EmailMessage, message_id)
         count += 1
     return count

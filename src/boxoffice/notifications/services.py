@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError
+from boxoffice.common.tasks import schedule
 from boxoffice.notifications.compose import order_links_subject, subject_for
 from boxoffice.notifications.models import EmailKind, EmailMessage, EmailState
+from boxoffice.notifications.tasks import send_email
 from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind
@@ -119,8 +121,6 @@ def email_order_links(*, orders: Sequence[Order], actor: Actor, more: bool = Fal
     It belongs to no single order (``order`` is empty; the orders are in its context), and
     each listed order gets the history row. ``more``: the address has older orders too.
     """
-    from boxoffice.notifications.tasks import schedule_send
-
     if not orders:
         raise ValueError("email_order_links needs at least one order")
     newest = orders[0]
@@ -137,7 +137,7 @@ def email_order_links(*, orders: Sequence[Order], actor: Actor, more: bool = Fal
         history.email_event(
             order, OrderEventKind.EMAIL_QUEUED, actor, email_kind=message.kind, to=message.to
         )
-    schedule_send(message.pk)
+    schedule(send_email, EmailMessage, message.pk)
     return message
 
 
@@ -157,8 +157,6 @@ def _queue(
     for a notice that follows an order change (``refuse_bad_address=False``) it is logged as a
     failed message instead, because the change itself must not be undone by it.
     """
-    from boxoffice.notifications.tasks import schedule_send
-
     try:
         validate_email(to)
     except ValidationError:
@@ -176,7 +174,7 @@ def _queue(
         created_at=timezone.now(),
     )
     history.email_event(order, OrderEventKind.EMAIL_QUEUED, actor, email_kind=kind, to=to)
-    schedule_send(message.pk)
+    schedule(send_email, EmailMessage, message.pk)
     return message
 
 

@@ -35,7 +35,6 @@ from django_tasks import task
 from boxoffice.common.schedule import claim_turn
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.transitions import lock
-from boxoffice.payments import paytrail_payments, paytrail_refunds
 from boxoffice.payments.attention import attention_refresh
 from boxoffice.payments.discrepancies import AGREED, DISMISSED, discrepancy_record
 from boxoffice.payments.models import (
@@ -51,6 +50,8 @@ from boxoffice.payments.models import (
     RefundSource,
     RefundState,
 )
+from boxoffice.payments.paytrail import payments as paytrail_payments
+from boxoffice.payments.paytrail import refunds as paytrail_refunds
 from boxoffice.payments.paytrail.client import PaymentStatus, PaytrailClient, to_cents
 from boxoffice.payments.paytrail.credentials import Merchant, merchant_for
 from boxoffice.payments.paytrail.errors import PaytrailError, PaytrailRejected

@@ -9,11 +9,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from boxoffice.orders.transitions import lock
-from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
 from boxoffice.payments.discrepancies import Contradiction, message_contradicts
 from boxoffice.payments.models import DiscrepancyKind, DiscrepancySource, Refund, RefundState
+from boxoffice.payments.paytrail.callbacks import signed_by_merchant_of, stamp_of
 from boxoffice.payments.paytrail.client import to_cents
-from boxoffice.payments.paytrail_refunds import EMAIL_REFUND, refund_settle
+from boxoffice.payments.paytrail.refunds import EMAIL_REFUND, refund_settle
 
 
 def record_callback(params: dict[str, str]) -> bool:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 
 from boxoffice.common.errors import DomainError
 from boxoffice.common.money import ZERO
+from boxoffice.common.tasks import schedule
 from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import CancelCause, Order, OrderEventKind, OrderStatus
@@ -29,6 +30,7 @@ from boxoffice.payments.models import (
     RefundState,
 )
 from boxoffice.payments.selectors import ledger_of, refundable_amount
+from boxoffice.payments.tasks import refund_send
 
 IN_FLIGHT = REFUND_STATES_IN_FLIGHT
 COUNTED = REFUND_STATES_COUNTED
@@ -82,8 +84,6 @@ def _request_paytrail_refunds(
     A customer who paid twice (two tabs) has two payments; each refund must go back through a
     payment that still has that much left, or Paytrail refuses it (remaining balance, §5.1).
     """
-    from boxoffice.payments.tasks import refund_send, schedule  # tasks import this module
-
     created: list[Refund] = []
     left = amount
     for payment in payments:
@@ -108,7 +108,7 @@ def _request_paytrail_refunds(
             order, OrderEventKind.REFUND_REQUESTED, actor, take, via="paytrail", stamp=refund.stamp
         )
         # Enqueued inside this transaction: the task exists if and only if the refund does.
-        schedule(refund_send, refund.pk)
+        schedule(refund_send, Refund, refund.pk)
         created.append(refund)
         left -= take
         if left <= ZERO:

@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from boxoffice.payments import paytrail_payments, refund_callbacks
-from boxoffice.payments.callbacks import verified_params
+from boxoffice.payments import refund_callbacks
 from boxoffice.payments.models import DiscrepancySource, PaymentState
+from boxoffice.payments.paytrail import payments as paytrail_payments
+from boxoffice.payments.paytrail.callbacks import verified_params
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from boxoffice.common.tasks import schedule
 from boxoffice.webhooks import signing
 from boxoffice.webhooks.models import DeliveryState, WebhookDelivery
+from boxoffice.webhooks.tasks import webhook_deliver
 
 logger = logging.getLogger("boxoffice.webhooks")
 
@@ -159,8 +161,6 @@ def deliver(delivery_id: int) -> str:
 
 
 def _record(delivery: WebhookDelivery, status: int | None, excerpt: str, error: str) -> str:
-    from boxoffice.webhooks.tasks import schedule
-
     now = timezone.now()
     fields: dict[str, Any] = {
         "last_status_code": status,
@@ -185,7 +185,9 @@ def _record(delivery: WebhookDelivery, status: int | None, excerpt: str, error: 
         if not mine:
             return "overtaken"
         if outcome == "will retry":
-            schedule(delivery.pk, delay=backoff(delivery.attempts))
+            schedule(
+                webhook_deliver, WebhookDelivery, delivery.pk, delay=backoff(delivery.attempts)
+            )
     log = logger.info if outcome == "delivered" else logger.warning
     log(
         "webhook delivery %s (%s) attempt %s: %s %s",
@@ -208,8 +210,6 @@ def webhooks_reconcile() -> int:
     sending it again (same event id) risks a duplicate, which receivers must tolerate anyway.
     One whose last attempt was its final one is marked failed instead.
     """
-    from boxoffice.webhooks.tasks import schedule
-
     stale = timezone.now() - timedelta(seconds=settings.WEBHOOK_RECONCILE_STALE_SECONDS)
     overdue = WebhookDelivery.objects.filter(
         state__in=(DeliveryState.PENDING, DeliveryState.SENDING), next_attempt_at__lt=stale
@@ -230,6 +230,6 @@ def webhooks_reconcile() -> int:
                 pk=delivery_id, state=state, attempts=attempts
             ).update(**fields)
             if revived:
-                schedule(delivery_id)
+                schedule(webhook_deliver, WebhookDelivery, delivery_id)
                 count += 1
     return count

@@ -20,6 +20,7 @@ from boxoffice.orders.models import OrderEventKind as Kind
 from boxoffice.orders.signals import order_event_recorded
 from boxoffice.webhooks.models import WebhookDelivery, WebhookEndpoint
 from boxoffice.webhooks.models import WebhookEventType as Type
+from boxoffice.webhooks.tasks import webhook_deliver
 
 EVENT_OF_KIND: dict[str, str] = {
     Kind.PLACED: Type.ORDER_PLACED,
@@ -84,8 +85,6 @@ def on_order_event(sender: Any, event: OrderEvent, **kwargs: Any) -> list[Webhoo
         ]
     if not deliveries:
         return []
-    from boxoffice.webhooks.tasks import webhook_deliver
-
     created = WebhookDelivery.objects.bulk_create(deliveries)
     for delivery in created:
         webhook_deliver.enqueue(delivery.pk)

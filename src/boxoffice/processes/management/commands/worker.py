@@ -20,7 +20,7 @@ from boxoffice.notifications.sending import emails_reconcile
 from boxoffice.orders.expiry import orders_expire
 from boxoffice.payments.attention import attention_sweep_hourly
 from boxoffice.payments.checks import require_paytrail_credentials
-from boxoffice.payments.paytrail_refunds import refunds_reconcile
+from boxoffice.payments.paytrail.refunds import refunds_reconcile
 from boxoffice.payments.reconcile import reconcile_paytrail_daily
 from boxoffice.webhooks.delivery import webhooks_reconcile
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from boxoffice.common.tasks import schedule
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind
@@ -49,6 +50,7 @@ from boxoffice.payments.paytrail.errors import (
     PaytrailUnavailable,
 )
 from boxoffice.payments.services import return_if_refunded
+from boxoffice.payments.tasks import refund_check, refund_send
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +102,6 @@ def _claim(refund_id: int) -> Refund | None:
 
 def send(refund_id: int) -> str:
     """Task body: send one pending refund to Paytrail. Safe to run twice."""
-    from boxoffice.payments.tasks import refund_check, refund_send, schedule
-
     refund = _claim(refund_id)
     if refund is None:
         return "nothing to send"
@@ -127,7 +127,7 @@ def send(refund_id: int) -> str:
             # A timeout, a dropped connection, a 500/502/504: Paytrail may have made the refund
             # and does not deduplicate stamps, so never send it again; find out instead.
             _await_outcome(refund_id, reason=error.message)
-            schedule(refund_check, refund_id, delay=_confirm_wait())
+            schedule(refund_check, Refund, refund_id, delay=_confirm_wait())
             return "outcome unknown"
         # Never reached Paytrail (no connection), or 503 (it did not take the request): send
         # again with the same stamp, after a pause.
@@ -136,12 +136,12 @@ def send(refund_id: int) -> str:
             refund_settle(refund_id, succeeded=False, reason=error.message, provider_status="")
             return "gave up"
         if _release(refund_id, reason=error.message):
-            schedule(refund_send, refund_id, delay=_backoff(refund.attempts))
+            schedule(refund_send, Refund, refund_id, delay=_backoff(refund.attempts))
         return "will retry"
     except PaytrailError as error:
         # Paytrail got the request but its answer cannot be trusted: the outcome is unknown.
         _await_outcome(refund_id, reason=error.message)
-        schedule(refund_check, refund_id, delay=_confirm_wait())
+        schedule(refund_check, Refund, refund_id, delay=_confirm_wait())
         return "outcome unknown"
     record_response(refund_id, result)
     return result.status
@@ -176,8 +176,6 @@ def _await_outcome(refund_id: int, *, reason: str) -> None:
 
 
 def record_response(refund_id: int, result: RefundResult) -> None:
-    from boxoffice.payments.tasks import refund_check, schedule
-
     if result.status == "ok" and result.provider != EMAIL_REFUND:
         refund_settle(
             refund_id, succeeded=True, transaction_id=result.transaction_id, provider_status="ok"
@@ -210,7 +208,7 @@ def record_response(refund_id: int, result: RefundResult) -> None:
                     "failure_reason",
                 ]
             )
-        schedule(refund_check, refund_id, delay=_confirm_wait())
+        schedule(refund_check, Refund, refund_id, delay=_confirm_wait())
 
 
 @transaction.atomic
@@ -338,8 +336,6 @@ def _may_finish(refund: Refund, *, succeeded: bool) -> bool:
 
 def check(refund_id: int) -> str:
     """Task body: settle a refund whose outcome we have not heard, by looking it up."""
-    from boxoffice.payments.tasks import refund_check, schedule
-
     refund = Refund.objects.select_related("order", "order__organizer").get(pk=refund_id)
     if refund.state != RefundState.PROCESSING:
         return "already settled"
@@ -362,13 +358,13 @@ def check(refund_id: int) -> str:
             # Paytrail knows it and says it is not finished (approval, email refund): it will
             # finish; keep asking, never give up on a refund that exists.
             Refund.objects.filter(pk=refund_id).update(provider_status=status.status[:20])
-            schedule(refund_check, refund_id, delay=_confirm_wait())
+            schedule(refund_check, Refund, refund_id, delay=_confirm_wait())
             return "still pending at Paytrail"
     waited = timezone.now() - (refund.sent_at or refund.created_at)
     if waited >= timedelta(seconds=settings.PAYTRAIL_REFUND_GIVE_UP_SECONDS):
         _hand_to_platform(refund_id)
         return "handed to a person"
-    schedule(refund_check, refund_id, delay=_confirm_wait())
+    schedule(refund_check, Refund, refund_id, delay=_confirm_wait())
     return "still waiting"
 
 
@@ -435,17 +431,15 @@ def refunds_reconcile() -> int:
     ones are only looked up, never re-sent. Both tasks are no-ops on a settled refund, so an
     extra one is harmless.
     """
-    from boxoffice.payments.tasks import refund_check, refund_send, schedule
-
     stale = timezone.now() - timedelta(seconds=settings.PAYTRAIL_REFUND_STALE_SECONDS)
     overdue = Refund.objects.filter(source="paytrail").filter(
         Q(next_attempt_at__lt=stale) | Q(next_attempt_at__isnull=True, created_at__lt=stale)
     )
     count = 0
     for refund in overdue.filter(state=RefundState.PENDING):
-        schedule(refund_send, refund.pk)
+        schedule(refund_send, Refund, refund.pk)
         count += 1
     for refund in overdue.filter(state=RefundState.PROCESSING):
-        schedule(refund_check, refund.pk)
+        schedule(refund_check, Refund, refund.pk)
         count += 1
     return count

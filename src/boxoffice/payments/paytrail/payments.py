@@ -21,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError
+from boxoffice.common.tasks import schedule
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
 from boxoffice.orders.transitions import lock, order_transition
-from boxoffice.payments.callbacks import signed_by_merchant_of, stamp_of
 from boxoffice.payments.discrepancies import Contradiction, message_contradicts
 from boxoffice.payments.models import (
     DiscrepancyKind,
@@ -36,9 +36,11 @@ from boxoffice.payments.models import (
     RefundSource,
     RefundState,
 )
+from boxoffice.payments.paytrail.callbacks import signed_by_merchant_of, stamp_of
 from boxoffice.payments.paytrail.client import PaymentStatus, PaytrailClient, to_cents
 from boxoffice.payments.paytrail.credentials import merchant_for
 from boxoffice.payments.paytrail.errors import MerchantNotConfigured, PaytrailError
+from boxoffice.payments.tasks import refund_send
 
 logger = logging.getLogger(__name__)
 
@@ -269,8 +271,6 @@ def _confirm(order: Order, payment: Payment, params: dict[str, str]) -> None:
 
 
 def _refund_unwanted_payment(order: Order, payment: Payment) -> None:
-    from boxoffice.payments.tasks import refund_send, schedule
-
     refund = Refund.objects.create(
         order=order,
         payment=payment,
@@ -291,7 +291,7 @@ def _refund_unwanted_payment(order: Order, payment: Payment) -> None:
         stamp=refund.stamp,
         reason=refund.note,
     )
-    schedule(refund_send, refund.pk)
+    schedule(refund_send, Refund, refund.pk)
 
 
 def _fail(order: Order, payment: Payment, params: dict[str, str]) -> None:
