@@ -63,9 +63,6 @@ INSTALLED_APPS = [
     "boxoffice.backoffice",
     "boxoffice.customer",
     "boxoffice.processes",
-    "boxoffice.demo",
-    "boxoffice.benchmark",
-    "boxoffice.paytrail_sandbox",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +197,11 @@ WEBHOOK_ALLOW_LOCAL_URLS = env_bool("WEBHOOK_ALLOW_LOCAL_URLS")
 # (payments/checks.py), and the test credentials are refused wherever they turn up
 # (payments.paytrail.credentials).
 PAYTRAIL_SANDBOX = env_bool("PAYTRAIL_SANDBOX", default=DEBUG)
+if PAYTRAIL_SANDBOX:
+    # The development tools come with the sandbox and only with it: the fake Paytrail (its
+    # tables included), the demo that pays through it, and the benchmark that seeds like the
+    # demo. A production database has none of their tables and no `demo` or `bench` command.
+    INSTALLED_APPS += ["boxoffice.paytrail_sandbox", "boxoffice.demo", "boxoffice.benchmark"]
 PAYTRAIL_API_URL = os.environ.get("PAYTRAIL_API_URL", "").rstrip("/") or (
     f"{SITE_URL}/paytrail-sandbox" if PAYTRAIL_SANDBOX else "https://services.paytrail.com"
 )

@@ -134,7 +134,7 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
         lines.append(
             HistoryLine(
                 event=event,
-                title=event.get_kind_display(),
+                title=event.kind_label,
                 status_from=str(STATUS_LABELS.get(data.get("from", ""), "")),
                 status_to=str(STATUS_LABELS.get(data.get("to", ""), "")),
                 diffs=diffs,

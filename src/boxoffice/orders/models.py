@@ -189,7 +189,8 @@ class OrderEvent(models.Model):
     """One line of an order's history. Append-only: rows are never changed or deleted."""
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="history")
-    kind = models.CharField(max_length=32, choices=OrderEventKind.choices)
+    # One of OrderEventKind. No database choices: a new kind of history entry needs no migration.
+    kind = models.CharField(max_length=32)
     created_at = models.DateTimeField(db_index=False)
     actor_kind = models.CharField(max_length=16, choices=ActorKind.choices)
     actor_user = models.ForeignKey(
@@ -221,3 +222,12 @@ class OrderEvent(models.Model):
         if self.pk is not None and not self._state.adding:
             raise ValueError("OrderEvent rows are append-only")
         super().save(*args, **kwargs)
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in the reader's language (the code itself for a kind this code no longer
+        knows, so old history still shows)."""
+        try:
+            return str(OrderEventKind(self.kind).label)
+        except ValueError:
+            return self.kind
