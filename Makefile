@@ -61,8 +61,8 @@ bench-scale: install
 	$(BIN)/boxoffice bench scale --orders $(BENCH_ORDERS) --requests $(BENCH_REQUESTS) --explain
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 format: install

@@ -16,7 +16,7 @@ PAGE_SIZE = 50
 LIST_COUNT_CAP = 10_000
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(Paginator):  # type: ignore[type-arg]  # pages of any row
     """Counts up to ``cap`` + 1 rows (a LIMITed count), so the count stays cheap at any size."""
 
     counted = True

@@ -18,6 +18,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from boxoffice.benchmark.catalog import EventInfo, ProductInfo
 from boxoffice.benchmark.people import People
@@ -341,7 +342,9 @@ class OrderRows:
         staff_user = NULL if staff_id is None else str(staff_id)
         history = out["orders_orderevent"]
 
-        def record(kind: str, when: float, actor: tuple[str, str, str], data: dict) -> None:
+        def record(
+            kind: str, when: float, actor: tuple[str, str, str], data: dict[str, Any]
+        ) -> None:
             history.append(
                 f"{ids.history}\t{order_id}\t{kind}\t{ts(when)}\t{actor[0]}\t{actor[1]}\t"
                 f"{actor[2]}\t{NULL}\t{json.dumps(data, ensure_ascii=False)}\n"

@@ -24,7 +24,7 @@ def query_replace(context: dict[str, Any], **changes: Any) -> str:
             params.pop(key, None)
         else:
             params[key] = value
-    return params.urlencode()
+    return str(params.urlencode())
 
 
 @register.filter
