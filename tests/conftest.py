@@ -303,14 +303,14 @@ def build_order_in(
     method = PaymentMethod.INVOICE if status == OrderStatus.INVOICING else PaymentMethod.PAYTRAIL
     order = place(product, quantity=quantity, method=method, **kw)
     if status not in (OrderStatus.RESERVED, OrderStatus.INVOICING):
-        order_mark_paid(order=order, actor=actor, reference="PT-1")
+        order = order_mark_paid(order=order, actor=actor, reference="PT-1")
     if status == OrderStatus.RETURN_REQUESTED:
         with transaction.atomic():
             order_transition(
                 order=order, to=OrderStatus.RETURN_REQUESTED, actor=Actor.customer("c@example.com")
             )
     if status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
-        order_cancel(order=order, actor=actor, reason="setup")
+        order = order_cancel(order=order, actor=actor, reason="setup")
     if status == OrderStatus.RETURNED:
         order_mark_refunded(order=order, actor=actor, reference="BANK-1")
     order.refresh_from_db()

@@ -19,7 +19,7 @@ MESSAGE = (
 @pytest.fixture
 def foreign_order(place, make_event, make_product, other_organizer, actor):
     order = place(make_product(make_event(other_organizer)))
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     return order
 
 

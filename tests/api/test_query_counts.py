@@ -35,7 +35,7 @@ def test_detail_queries_do_not_grow_with_tickets(api, place, product, actor):
     one = place(product, quantity=1)
     many = place(product, quantity=4)
     for order in (one, many):
-        order_mark_paid(order=order, actor=actor)
+        order = order_mark_paid(order=order, actor=actor)
     small, _ = queries(api, f"/orders/{one.code}")
     large, sqls = queries(api, f"/orders/{many.code}")
     # token, order (+ organizer, event), tickets (+ products), payments, refunds, attention

@@ -220,8 +220,8 @@ def test_refund_of_an_invoice_order_goes_to_the_platform_queue(api, place, produ
     from boxoffice.payments.marking import order_mark_paid
 
     order = place(product, method=PaymentMethod.INVOICE)
-    order_mark_paid(order=order, actor=actor, reference="INV-1")
-    order_cancel(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor, reference="INV-1")
+    order = order_cancel(order=order, actor=actor)
     response = api.post(f"/orders/{order.code}/refund")
     assert response.status_code == 200
     assert response.json()["refund"]["state"] == RefundState.MANUAL_REQUESTED
@@ -262,7 +262,7 @@ def test_cancel_and_refund_without_a_refund_service_is_refused(
     from boxoffice.payments.marking import order_mark_paid_by_hand
 
     order = place(product, method=PaymentMethod.RESERVED_BY_ORGANIZER)
-    order_mark_paid_by_hand(order=order, actor=actor, reference="cash")
+    order = order_mark_paid_by_hand(order=order, actor=actor, reference="cash")
     before = snapshot(order)
     error = assert_refused(api.post(f"/orders/{order.code}/cancel-and-refund"), 422, "refused")
     assert "no refund service" in error["message"]

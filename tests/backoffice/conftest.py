@@ -39,7 +39,7 @@ def foreign_order(place: Callable[..., Order], other_product: Product) -> Order:
         name="Foreign Buyer",
         phone="+358501112223",
     )
-    order_mark_paid(order=order, actor=Actor.system(), reference="PT-F")
+    order = order_mark_paid(order=order, actor=Actor.system(), reference="PT-F")
     order.refresh_from_db()
     return order
 

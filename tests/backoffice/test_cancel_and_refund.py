@@ -289,7 +289,7 @@ def test_one_step_voids_tickets_and_starts_the_refund(
 
 def test_platform_order_is_cancelled_and_queued(owner_client, place, product, actor):
     order = place(product, method=PaymentMethod.SMARTUM)
-    order_mark_paid(order=order, actor=actor, reference="SM-1")
+    order = order_mark_paid(order=order, actor=actor, reference="SM-1")
 
     response = owner_client.post(url(order), {"reason": ""}, follow=True)
 
@@ -325,7 +325,7 @@ def test_paid_reservation_is_pointed_to_cancel_then_mark_as_refunded(
     owner_client, place, product, actor, snapshot
 ):
     order = place(product, method=PaymentMethod.RESERVED_BY_ORGANIZER)
-    order_mark_paid(order=order, actor=actor, reference="CASH-1")
+    order = order_mark_paid(order=order, actor=actor, reference="CASH-1")
     before = snapshot(order)
 
     response = owner_client.post(url(order), {"reason": ""}, follow=True)

@@ -103,7 +103,7 @@ def test_provider_payments_are_not_marked_paid_by_hand(
 
 def test_cancelled_order_is_not_marked_paid(owner_client, place, product, owner, snapshot):
     order = place(product, method=PaymentMethod.INVOICE)
-    order_cancel(order=order, actor=Actor.for_user(owner))
+    order = order_cancel(order=order, actor=Actor.for_user(owner))
     before = snapshot(order)
 
     response = owner_client.post(url(order), {"reference": "X"}, follow=True)

@@ -73,7 +73,7 @@ def test_confirmation_explains_when_nothing_can_be_marked(
 
 def test_cancelled_unpaid_order_has_nothing_to_mark(owner_client, order_in, actor, snapshot):
     order = order_in(OrderStatus.RESERVED)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     before = snapshot(order)
 
     page = owner_client.get(url(order))

@@ -260,7 +260,7 @@ def test_actions_offered_per_status(owner_client, order_in, status, actions):
 
 def test_cancelled_unpaid_order_offers_no_refund(owner_client, order_in, actor):
     order = order_in(OrderStatus.RESERVED)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
 
     response = detail(owner_client, order)
 
@@ -272,8 +272,8 @@ def test_cancelled_order_without_refund_service_points_to_mark_as_refunded(
     owner_client, place, product, actor
 ):
     order = place(product, method=PaymentMethod.RESERVED_BY_ORGANIZER)
-    order_mark_paid(order=order, actor=actor)
-    order_cancel(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
 
     response = detail(owner_client, order)
 

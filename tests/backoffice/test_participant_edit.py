@@ -22,7 +22,7 @@ def order(place, product, actor):
             ),
         ),
     )
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     return order
 
 

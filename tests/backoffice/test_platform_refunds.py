@@ -56,8 +56,8 @@ def queued(place, actor):
 
     def make(product, method=PaymentMethod.EPASSI, reference="EP-778899", **kw) -> Refund:
         order = place(product, method=method, **kw)
-        order_mark_paid(order=order, actor=actor, reference=reference)
-        order_cancel(order=order, actor=actor)
+        order = order_mark_paid(order=order, actor=actor, reference=reference)
+        order = order_cancel(order=order, actor=actor)
         return refund_request(order=order, actor=actor)
 
     return make

@@ -103,7 +103,7 @@ def busy_order(place, product, actor) -> Callable[[int], Order]:
     def make(n: int) -> Order:
         people = tuple(Participant(name=f"P{i}", fields={"Diet": "none"}) for i in range(n))
         order = place(product, quantity=n, participants=people, email=f"busy{n}@example.com")
-        order_mark_paid(order=order, actor=actor, reference="PT")
+        order = order_mark_paid(order=order, actor=actor, reference="PT")
         order_update_customer(
             order=order,
             actor=actor,
@@ -114,7 +114,7 @@ def busy_order(place, product, actor) -> Callable[[int], Order]:
         )
         for ticket in order.tickets.all():
             ticket_update_participant(ticket=ticket, actor=actor, name=f"Q{ticket.pk}", email="")
-        order_cancel(order=order, actor=actor, reason="busy")
+        order = order_cancel(order=order, actor=actor, reason="busy")
         return order
 
     return make

@@ -120,8 +120,8 @@ def cancelled_by(place, product, actor):
 
     def make(method: str):
         order = place(product, method=method)
-        order_mark_paid(order=order, actor=actor, reference="EP-778899")
-        order_cancel(order=order, actor=actor)
+        order = order_mark_paid(order=order, actor=actor, reference="EP-778899")
+        order = order_cancel(order=order, actor=actor)
         order.refresh_from_db()
         return order
 
@@ -201,7 +201,7 @@ def test_confirmation_of_a_platform_order_says_it_goes_to_the_queue(
 def free_cancelled(place, make_product, event, actor):
     free = make_product(event, name="Free entry", price=Decimal("0"), service_fee=Decimal("0"))
     order = place(free, quantity=2, method=PaymentMethod.FREE)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     order.refresh_from_db()
     return order
 
@@ -256,7 +256,7 @@ def test_refund_is_not_offered_but_explained(
 
 def test_unpaid_cancelled_order_has_nothing_to_refund(owner_client, order_in, actor, snapshot):
     order = order_in(OrderStatus.RESERVED)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     before = snapshot(order)
 
     page = owner_client.get(url(order))
@@ -272,8 +272,8 @@ def test_paid_reservation_refund_page_points_to_mark_as_refunded(
     owner_client, place, product, actor, snapshot
 ):
     order = place(product, method=PaymentMethod.RESERVED_BY_ORGANIZER)
-    order_mark_paid(order=order, actor=actor, reference="CASH-1")
-    order_cancel(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor, reference="CASH-1")
+    order = order_cancel(order=order, actor=actor)
     before = snapshot(order)
 
     page = owner_client.get(url(order))

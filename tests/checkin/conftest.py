@@ -67,7 +67,7 @@ def foreign_ticket(place: Callable[..., Order], foreign_product: Product) -> Tic
         name="Foreign Buyer",
         participants=(Participant(name="Foreign Participant"),),
     )
-    order_mark_paid(order=order, actor=Actor.system(), reference="PT-F")
+    order = order_mark_paid(order=order, actor=Actor.system(), reference="PT-F")
     return first_ticket(order)
 
 

@@ -128,7 +128,7 @@ def test_a_valid_ticket_shows_green_with_the_ticket_and_an_empty_focused_field(
     owner_client, event, place, product, actor
 ):
     order = place(product, quantity=1, participants=(Participant(name="Matti Meikäläinen"),))
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     ticket = first_ticket(order)
 
     response = scan(owner_client, event, ticket.secret)
@@ -185,7 +185,7 @@ def test_rejected_tickets_are_shown_in_plain_words_and_change_nothing(
 def test_a_ticket_cancelled_after_the_page_opened_is_void(owner_client, event, order_in, actor):
     order = order_in(OrderStatus.PAID)
     owner_client.get(page_url(event))
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
 
     response = scan(owner_client, event, first_ticket(order).secret)
 
@@ -196,7 +196,7 @@ def test_another_events_ticket_says_so_and_nothing_more(
     owner_client, event, place, second_product, actor
 ):
     order = place(second_product, quantity=1, participants=(Participant(name="Flow Visitor"),))
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
 
     response = scan(owner_client, event, first_ticket(order).secret)
 

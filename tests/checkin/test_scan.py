@@ -133,7 +133,7 @@ def test_a_cancelled_orders_ticket_is_void_right_after_the_cancel(event, order_i
     ticket = first_ticket(order)
     assert checkin_scan(secret=order.tickets.last().secret, event=event, actor=actor).answer == "ok"
 
-    order_cancel(order=order, actor=actor, reason="sold twice")
+    order = order_cancel(order=order, actor=actor, reason="sold twice")
 
     assert checkin_scan(secret=ticket.secret, event=event, actor=actor).answer == ScanAnswer.VOID
     # A ticket that was already let in is void now too: the door must not admit it again.
@@ -154,7 +154,7 @@ def test_ticket_of_another_event_of_the_organizer_is_wrong_event_and_reveals_not
     event, second_product, place, actor, snapshot, owner
 ):
     order = place(second_product, quantity=1)
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     ticket = first_ticket(order)
     before = snapshot(order)
 

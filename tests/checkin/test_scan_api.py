@@ -36,7 +36,7 @@ def error_of(response) -> dict:
 def test_a_paid_ticket_is_checked_in(api, device, place, product, actor):
     scanner, token = device
     order = place(product, quantity=1, participants=(Participant(name="Matti Meikäläinen"),))
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     ticket = first_ticket(order)
 
     response = api(token, {"secret": ticket.secret})
@@ -100,7 +100,7 @@ def test_another_events_ticket_is_wrong_event_and_says_nothing_more(
 ):
     _scanner, token = device
     order = place(second_product, quantity=1)
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
 
     response = api(token, {"secret": first_ticket(order).secret})
 

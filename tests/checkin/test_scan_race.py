@@ -33,7 +33,7 @@ ROUNDS = 10
 
 def paid_order(place, product, actor) -> Order:
     order = place(product, quantity=1)
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     return order
 
 

@@ -21,7 +21,7 @@ def base(order: Order, secret: str | None = None) -> str:
 @pytest.fixture
 def paid(place, product, actor) -> Order:
     order = place(product, quantity=2, participants=(Participant(name="Liisa Lahtinen"),))
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     return order
 
 

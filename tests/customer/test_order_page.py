@@ -15,7 +15,7 @@ def link(order, code: str | None = None, secret: str | None = None) -> str:
 @pytest.fixture
 def order(place, product, actor):
     order = place(product, quantity=2, participants=(Participant(name="Liisa Lahtinen"),))
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     return order
 
 

@@ -126,7 +126,7 @@ def test_refunds_are_listed(
     event.default_funds_manager = FundsManager.ORGANIZER
     event.save()
     order = order_mark_paid(order=place(product), actor=actor)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     refund = order_mark_refunded(order=order, actor=actor, reference="BANK-1")
     text = english_receipt(order)
     assert re.search(rf"^Refund \d+ \w+ \d{{4}}\n-€{refund.amount}$", text, re.M), text

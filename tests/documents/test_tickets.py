@@ -42,7 +42,7 @@ def order(
     cancelled = place(product, quantity=2)
     order_cancel(order=cancelled, actor=actor)
     order = place(product, quantity=3, participants=tuple(Participant(name=n) for n in NAMES))
-    order_mark_paid(order=order, actor=actor, reference="PT-1")
+    order = order_mark_paid(order=order, actor=actor, reference="PT-1")
     return order
 
 
@@ -77,8 +77,7 @@ def test_a_single_ticket_alone(order: Order) -> None:
 def test_cancelled_order_has_no_ticket_download(
     place: Callable[..., Order], product: Product, actor: Actor
 ) -> None:
-    order = place(product, quantity=1)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=place(product, quantity=1), actor=actor)
     with pytest.raises(DomainError, match="no longer valid"):
         order_tickets_pdf(order)
     with pytest.raises(DomainError):

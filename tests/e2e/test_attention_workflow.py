@@ -53,9 +53,9 @@ def test_a_failed_refund_is_found_read_and_dismissed_on_a_phone(
 ) -> None:
     actor = Actor.for_user(owner)
     order = place(product, quantity=2)
-    order_mark_paid(order=order, actor=actor, reference="PT-1")
+    order = order_mark_paid(order=order, actor=actor, reference="PT-1")
     # Paytrail knows the payment (as if paid on its page), then fails the refund.
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     refund = refund_request(order=order, actor=actor)
     sandbox.set_switches(refund_outcome="fail", refund_outcome_times=1)
     _register_payment(order)

@@ -50,7 +50,7 @@ def _seed_orders(
             order_mark_paid(order=target, actor=actor, reference="PT-TARGET")
         order = place(product, quantity=1 + i % 3, method=method, email=email, name=name)
         if paid:
-            order_mark_paid(order=order, actor=actor, reference=f"PT-{i}")
+            order = order_mark_paid(order=order, actor=actor, reference=f"PT-{i}")
     assert target is not None
     target.refresh_from_db()
     return target

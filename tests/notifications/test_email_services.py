@@ -128,7 +128,7 @@ def test_tickets_email_for_a_cancelled_order_is_skipped_without_retry(
     # Queued while the order was paid; cancelled before the worker sent it.
     order = order_in(OrderStatus.PAID, language="en")
     message = email_resend_tickets(order=order, actor=actor)
-    order_cancel(order=order, actor=actor, notify=False)
+    order = order_cancel(order=order, actor=actor, notify=False)
     run_tasks()
     message.refresh_from_db()
     assert (message.state, message.attempts) == (EmailState.SKIPPED, 1)

@@ -48,7 +48,7 @@ def test_marking_an_invoice_paid_emails_the_tickets(
     order = place(product, quantity=2, method=PaymentMethod.INVOICE, language="fi")
     assert EmailMessage.objects.count() == 0  # placing an unpaid order sends nothing
 
-    order_mark_paid(order=order, actor=actor, reference="BANK-7")
+    order = order_mark_paid(order=order, actor=actor, reference="BANK-7")
     run_tasks()
 
     (received,) = smtp_server.messages
@@ -87,9 +87,9 @@ def test_cancellation_says_why_and_that_a_refund_follows(
 ) -> None:
     order = place(product, quantity=1, language="en")
     with notices_off():
-        order_mark_paid(order=order, actor=actor)
+        order = order_mark_paid(order=order, actor=actor)
 
-    order_cancel(order=order, actor=actor, reason="The event was moved to spring.")
+    order = order_cancel(order=order, actor=actor, reason="The event was moved to spring.")
     run_tasks()
 
     (received,) = smtp_server.messages
@@ -111,7 +111,7 @@ def test_an_unpaid_cancellation_does_not_promise_a_refund(
     run_tasks: Callable[[], None],
 ) -> None:
     order = place(product, quantity=1, language="en")
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     run_tasks()
     text = text_of(smtp_server.messages[0].message)
     assert "Reason:" not in text
@@ -157,8 +157,8 @@ def test_marking_refunded_tells_the_amount(
 ) -> None:
     order = place(product, quantity=2, method=PaymentMethod.INVOICE, language="fi")
     with notices_off():
-        order_mark_paid(order=order, actor=actor)
-        order_cancel(order=order, actor=actor)
+        order = order_mark_paid(order=order, actor=actor)
+        order = order_cancel(order=order, actor=actor)
 
     order_mark_refunded(order=order, actor=actor, reference="BANK-9")
     run_tasks()
@@ -176,9 +176,9 @@ def test_notices_off_queues_nothing_and_switches_back_on(
     with notices_off():
         assert not notices_on()
         order = place(product, quantity=1, method=PaymentMethod.INVOICE)
-        order_mark_paid(order=order, actor=actor)
-        order_cancel(order=order, actor=actor)
-        order_mark_refunded(order=order, actor=actor)
+        order = order_mark_paid(order=order, actor=actor)
+        order = order_cancel(order=order, actor=actor)
+        order = order_mark_refunded(order=order, actor=actor).order
     assert notices_on()
     assert order.status == OrderStatus.RETURNED
     assert EmailMessage.objects.count() == 0
@@ -194,7 +194,7 @@ def test_a_rolled_back_change_queues_no_notice(
         from django.db import transaction
 
         with transaction.atomic():
-            order_cancel(order=order, actor=actor)
+            order = order_cancel(order=order, actor=actor)
             raise RuntimeError("the caller failed after cancelling")
     assert EmailMessage.objects.count() == 0
     assert DBTaskResult.objects.count() == 0
@@ -209,8 +209,8 @@ def test_a_confirmation_overtaken_by_a_cancellation_is_not_sent(
 ) -> None:
     """Paid and cancelled before the worker ran: void tickets are never mailed out."""
     order = place(product, quantity=1, language="en")
-    order_mark_paid(order=order, actor=actor)
-    order_cancel(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
 
     run_tasks()
 
@@ -239,7 +239,7 @@ def test_a_bad_stored_address_never_undoes_the_order_change(
     Order.objects.filter(pk=order.pk).update(customer_email="maija at example")
     order.refresh_from_db()
 
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
 
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID

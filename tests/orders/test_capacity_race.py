@@ -122,8 +122,8 @@ def test_two_concurrent_mark_refunded_record_one_refund(race, make_product, even
     actor = Actor.for_user(owner)
     for _ in range(ROUNDS // 2):
         order = place(make_product(event, capacity=5), quantity=2)
-        order_mark_paid(order=order, actor=actor)
-        order_cancel(order=order, actor=actor)
+        order = order_mark_paid(order=order, actor=actor)
+        order = order_cancel(order=order, actor=actor)
 
         results = race(
             lambda o=order: order_mark_refunded(order=Order.objects.get(pk=o.pk), actor=actor),

@@ -77,7 +77,7 @@ def test_order_before_its_deadline_is_kept(place, product, snapshot):
 
 def test_paid_order_past_its_deadline_is_kept(place, product, actor, snapshot):
     order = place(product)
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     before = snapshot(order)
     assert orders_expire(now=timezone.now() + LATER) == 0
     assert snapshot(order) == before
@@ -87,12 +87,13 @@ def test_payment_landing_after_the_sweep_picked_the_order_wins(place, product, a
     """The sweep read the order as reserved; the payment committed before the sweep's lock."""
     order = place(product)
     stale = Order.objects.get(pk=order.pk)  # what the sweep saw
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     before = snapshot(order)
 
     assert order_expire(order=stale, now=timezone.now() + LATER) is False
 
     assert snapshot(order) == before
+    stale.refresh_from_db()
     assert stale.status == OrderStatus.PAID
 
 

@@ -35,7 +35,8 @@ def test_mark_paid_records_one_confirmed_payment_for_the_total(
 
     result = order_mark_paid(order=order, actor=actor, reference="PT-12345")
 
-    assert result is order
+    # The service answers with the row it locked and wrote; the caller's copy is left alone.
+    assert result is not order and (result.pk, order.status) == (order.pk, from_status)
     after = snapshot(order)
     stored = after["order"]
     assert stored["status"] == "paid"
@@ -45,7 +46,7 @@ def test_mark_paid_records_one_confirmed_payment_for_the_total(
         "paid_at",
         "updated_at",
     }
-    assert (order.status, order.paid_at) == ("paid", stored["paid_at"])
+    assert (result.status, result.paid_at) == ("paid", stored["paid_at"])
 
     assert len(after["payments"]) == 1
     payment = after["payments"][0]
@@ -92,7 +93,7 @@ def test_mark_paid_records_one_confirmed_payment_for_the_total(
 
 def test_mark_paid_by_the_payment_callback_records_the_system(place, product):
     order = place(product, quantity=1)
-    order_mark_paid(order=order, actor=Actor.system("paytrail callback"))
+    order = order_mark_paid(order=order, actor=Actor.system("paytrail callback"))
     row = order.history.get(kind="paid")
     assert (row.kind, row.actor_kind, row.actor_label, row.actor_user_id) == (
         "paid",
@@ -108,7 +109,7 @@ def test_repeat_mark_paid_is_a_no_op(order_in, snapshot, actor):
     before = snapshot(order)
     assert len(before["payments"]) == 1
 
-    assert order_mark_paid(order=order, actor=actor, reference="again") is order
+    assert order_mark_paid(order=order, actor=actor, reference="again").status == S.PAID
 
     assert snapshot(order) == before
 
@@ -116,7 +117,7 @@ def test_repeat_mark_paid_is_a_no_op(order_in, snapshot, actor):
 def test_mark_paid_of_a_free_order_is_a_no_op(place, free_product, snapshot, actor):
     order = place(free_product, quantity=1, method=PaymentMethod.FREE)
     before = snapshot(order)
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     assert snapshot(order) == before
 
 
@@ -135,7 +136,7 @@ def test_mark_paid_is_refused_for_closed_or_returning_orders(
     before = snapshot(order)
 
     with pytest.raises(TransitionNotAllowed) as refused:
-        order_mark_paid(order=order, actor=actor, reference="late")
+        order = order_mark_paid(order=order, actor=actor, reference="late")
 
     assert mentions(refused.value, *names)
     assert snapshot(order) == before
@@ -144,12 +145,12 @@ def test_mark_paid_is_refused_for_closed_or_returning_orders(
 
 def test_mark_paid_is_refused_for_an_unpaid_cancelled_order(order_in, snapshot, actor):
     order = order_in(S.RESERVED)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     before = snapshot(order)
     assert before["payments"] == []
 
     with pytest.raises(TransitionNotAllowed) as refused:
-        order_mark_paid(order=order, actor=actor)
+        order = order_mark_paid(order=order, actor=actor)
     assert mentions(refused.value, "cancelled")
 
     assert snapshot(order) == before
@@ -166,7 +167,7 @@ def test_mark_paid_is_refused_for_an_unpaid_cancelled_order(order_in, snapshot, 
 def test_paid_by_hand_for_money_outside_providers(place, product, actor, method):
     order = place(product, method=method)
 
-    order_mark_paid_by_hand(order=order, actor=actor, reference=" INV-1 ")
+    order = order_mark_paid_by_hand(order=order, actor=actor, reference=" INV-1 ")
 
     assert order.status == OrderStatus.PAID
     assert order.payments.get().provider_reference == "INV-1"
@@ -180,7 +181,7 @@ def test_provider_payments_are_refused_by_hand(place, product, actor, snapshot, 
     before = snapshot(order)
 
     with pytest.raises(DomainError) as error:
-        order_mark_paid_by_hand(order=order, actor=actor)
+        order = order_mark_paid_by_hand(order=order, actor=actor)
 
     assert mentions(error.value, "payment service")
     assert snapshot(order) == before

@@ -272,7 +272,7 @@ def test_order_tickets_and_history_are_in_order(world, actor):
     with pytest.raises(type(tickets[0]).DoesNotExist):
         order_ticket(order, world["matti"].tickets.first().pk)
     assert [e.kind for e in order_history(order)] == ["placed", "paid", "email_queued"]
-    order_cancel(order=order, actor=Actor.system())
+    order = order_cancel(order=order, actor=Actor.system())
     assert [e.kind for e in order_history(order)] == [
         "placed",
         "paid",

@@ -98,8 +98,8 @@ def test_a_manual_refund_waiting_too_long_is_flagged_and_done_clears_it(
     place, product, actor, settings, staff_user
 ):
     order = place(product, method=PaymentMethod.EPASSI)
-    order_mark_paid(order=order, actor=actor)
-    order_cancel(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     refund = refund_request(order=order, actor=actor)
     assert refund.state == RefundState.MANUAL_REQUESTED
     settings.MANUAL_REFUND_WARN_DAYS = 5
@@ -132,7 +132,7 @@ def test_a_cancelled_order_holding_money_is_flagged_after_three_days(cancelled, 
 
 def test_an_expired_reservation_is_not_flagged(place, product, actor):
     order = place(product)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     assert attention_sweep(now=timezone.now() + 30 * DAY) == 0
     assert not AttentionItem.objects.exists()
 

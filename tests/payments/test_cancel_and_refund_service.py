@@ -10,7 +10,7 @@ from boxoffice.payments.services import order_cancel_and_refund
 
 def test_a_method_without_refund_service_is_refused(place, product, actor, snapshot):
     order = place(product, quantity=1, method=PaymentMethod.RESERVED_BY_ORGANIZER)
-    order_mark_paid(order=order, actor=actor)
+    order = order_mark_paid(order=order, actor=actor)
     before = snapshot(order)
     with pytest.raises(DomainError, match="no refund service"):
         order_cancel_and_refund(order=order, actor=actor)

@@ -116,7 +116,7 @@ def test_wrong_amount_then_the_right_amount(site, place, product, manager_api):
 def test_fail_then_marked_refunded_then_ok(site, place, product, owner, run_tasks):
     order = place(product, quantity=2)
     pay_on_hosted_page(site, order)
-    order_cancel(order=order, actor=_actor(owner))
+    order = order_cancel(order=order, actor=_actor(owner))
     sandbox.set_switches(refund_outcome="pending", refund_outcome_times=1)
     refund = refund_request(order=order, actor=_actor(owner))
     run_tasks()
@@ -169,7 +169,7 @@ def test_ok_twice_for_a_payment_and_a_refund(site, place, product, owner, run_ta
     sandbox.set_switches(duplicate_callbacks=True)
     order = place(product, quantity=2)
     pay_on_hosted_page(site, order)
-    order_cancel(order=order, actor=_actor(owner))
+    order = order_cancel(order=order, actor=_actor(owner))
     refund_request(order=order, actor=_actor(owner))
     run_tasks()
     _settle(order)

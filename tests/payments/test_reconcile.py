@@ -73,7 +73,7 @@ def test_a_pending_refund_that_paytrail_reports_ok_becomes_succeeded(
 ):
     order = place(product, quantity=2)
     pay_on_hosted_page(site, order)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     sandbox.set_switches(refund_outcome="pending", refund_outcome_times=1)
     refund = refund_request(order=order, actor=actor)
     run_tasks()
@@ -100,7 +100,7 @@ def test_a_confirmed_payment_paytrail_does_not_know_is_flagged_and_exits_1(
     site, place, product, actor
 ):
     order = place(product, quantity=2)
-    order_mark_paid(order=order, actor=actor, reference="made-up-transaction")  # paytrail
+    order = order_mark_paid(order=order, actor=actor, reference="made-up-transaction")  # paytrail
 
     out, error = run()
 

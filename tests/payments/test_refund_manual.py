@@ -17,8 +17,8 @@ from boxoffice.payments.services import refund_complete_manual, refund_request
 def cancelled_benefit_order(place, product, actor):
     def make(method: str):
         order = place(product, method=method)
-        order_mark_paid(order=order, actor=actor, reference="EP-778899")
-        order_cancel(order=order, actor=actor)
+        order = order_mark_paid(order=order, actor=actor, reference="EP-778899")
+        order = order_cancel(order=order, actor=actor)
         return order
 
     return make
@@ -106,8 +106,8 @@ def test_orders_without_a_refund_service_are_refused(
     free = make_product(event, price=Decimal("0"), service_fee=Decimal("0"))
     order = place(free if method == PaymentMethod.FREE else make_product(event), method=method)
     if order.status != OrderStatus.PAID:
-        order_mark_paid(order=order, actor=actor)
-    order_cancel(order=order, actor=actor)
+        order = order_mark_paid(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     before = snapshot(order)
     with pytest.raises(DomainError):
         refund_request(order=order, actor=actor)

@@ -87,7 +87,7 @@ def paid_and_cancelled(site, place, product, owner):
         tid = paytrail_tid(order)
         from boxoffice.orders.services import order_cancel
 
-        order_cancel(order=order, actor=Actor.for_user(owner))
+        order = order_cancel(order=order, actor=Actor.for_user(owner))
         return order, tid
 
     return make

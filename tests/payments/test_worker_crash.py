@@ -183,7 +183,7 @@ def paid_and_cancelled(
         order.refresh_from_db()
         assert order.status == OrderStatus.PAID
         assert Payment.objects.get(order=order).state == PaymentState.CONFIRMED
-        order_cancel(order=order, actor=Actor.for_user(owner), reason="moved")
+        order = order_cancel(order=order, actor=Actor.for_user(owner), reason="moved")
         return order, tid
 
     return make

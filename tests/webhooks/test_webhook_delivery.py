@@ -59,7 +59,7 @@ def test_run_twice_it_is_sent_once(queued, receiver):
 
 def test_the_worker_delivers_what_services_queue(endpoint, order_in, actor, receiver, run_tasks):
     order = order_in(OrderStatus.PAID)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
     run_tasks()
 
     assert [r.headers["boxoffice-event"] for r in receiver.requests] == [

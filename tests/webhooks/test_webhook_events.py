@@ -63,7 +63,7 @@ def test_a_free_order_is_placed_and_paid_at_once():
 
 def test_without_endpoints_nothing_is_queued(order_in, actor):
     order = order_in(OrderStatus.PAID)
-    order_cancel(order=order, actor=actor, reason="test")
+    order = order_cancel(order=order, actor=actor, reason="test")
     assert WebhookDelivery.objects.count() == 0
     assert delivery_tasks() == []
 
@@ -104,7 +104,7 @@ def test_only_subscribed_types_and_active_endpoints_of_the_orders_organizer(
     make_endpoint(other_organizer)  # another organizer's: never told
 
     order = order_in(OrderStatus.PAID)
-    order_cancel(order=order, actor=actor)
+    order = order_cancel(order=order, actor=actor)
 
     assert [d.event_type for d in deliveries()] == [T.ORDER_CANCELLED]
     assert deliveries()[0].endpoint_id == cancels.pk
@@ -131,7 +131,7 @@ def test_a_rolled_back_change_delivers_nothing(endpoint, order_in, actor, counts
         pass
 
     with pytest.raises(Boom), transaction.atomic():
-        order_cancel(order=order, actor=actor, reason="oops")
+        order = order_cancel(order=order, actor=actor, reason="oops")
         assert WebhookDelivery.objects.count() > before[0]  # queued inside the transaction...
         raise Boom
 
@@ -143,7 +143,7 @@ def test_a_rolled_back_change_delivers_nothing(endpoint, order_in, actor, counts
 
 def test_the_payload(endpoint, place, product, actor):
     order = place(product, quantity=2, method=PaymentMethod.PAYTRAIL)
-    order_mark_paid(order=order, actor=actor, reference="PT-9")
+    order = order_mark_paid(order=order, actor=actor, reference="PT-9")
 
     paid = WebhookDelivery.objects.get(event_type=T.ORDER_PAID)
     row = OrderEvent.objects.get(order=order, kind=K.PAID)
@@ -267,7 +267,7 @@ def test_return_requested_and_declined(endpoint, order_in, actor):
 
 def test_actor_label_is_kept_for_api_tokens(endpoint, order_in):
     order = order_in(OrderStatus.PAID)
-    order_cancel(order=order, actor=Actor(kind="api_token", label="API: shop sync"))
+    order = order_cancel(order=order, actor=Actor(kind="api_token", label="API: shop sync"))
     cancelled = WebhookDelivery.objects.get(event_type=T.ORDER_CANCELLED)
     assert cancelled.payload["data"]["history"]["actor_label"] == "API: shop sync"
     assert cancelled.payload["data"]["history"]["data"]["voided_tickets"] == 2

@@ -103,7 +103,7 @@ def test_a_receiver_verifies_every_delivery(
     inbox.secret = created.json()["secret"]
 
     order = order_in(OrderStatus.PAID)
-    order_cancel(order=order, actor=actor, reason="moved")
+    order = order_cancel(order=order, actor=actor, reason="moved")
     order_mark_refunded(order=order, actor=actor, reference="BANK-7")
     run_tasks()
 

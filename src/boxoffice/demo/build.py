@@ -24,6 +24,7 @@ from boxoffice.orders.services import (
     order_update_customer,
 )
 from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
+from boxoffice.payments.models import Refund
 
 # Every order is at most this many units, and an event takes orders only while one of its
 # admission products can still seat a whole such order.
@@ -200,7 +201,7 @@ class Builder:
             if line.product.pk in self.room:
                 self.room[line.product.pk] -= line.quantity
         for action in plan.scenario.actions:
-            self._act(action, order, plan, demo_event, buyer)
+            order = self._act(action, order, plan, demo_event, buyer)
         opened = self.now - timedelta(days=demo_event.spec.on_sale_days_ago)
         closed = min(self.now, demo_event.event.starts_at)
         return Created(order, plan, timeline(self.rng, plan, opened, closed, self.now))
@@ -214,34 +215,36 @@ class Builder:
 
     def _act(
         self, action: Action, order: Order, plan: Plan, demo_event: DemoEvent, buyer: Person
-    ) -> None:
+    ) -> Order:
+        """Do ``action`` to the order through the services; returns the order as it is now."""
         owner = Actor.for_user(demo_event.owner)
         if action is Action.PAY:
             actor, reference = self._payment_confirmation(plan.method, demo_event)
-            order_mark_paid(order=order, actor=actor, reference=reference)
-        elif action is Action.EXPIRE:
-            order_cancel(
+            return order_mark_paid(order=order, actor=actor, reference=reference)
+        if action is Action.EXPIRE:
+            return order_cancel(
                 order=order,
                 actor=Actor.system("Payment deadline"),
                 reason="Payment deadline passed",
             )
-        elif action is Action.CANCEL:
-            order_cancel(order=order, actor=owner, reason=self._cancel_reason(order))
-        elif action is Action.ACCEPT_RETURN:
-            order_cancel(order=order, actor=owner, reason="Palautuspyyntö hyväksytty.")
-        elif action is Action.REFUND:
-            self._refund(order, owner)
-        elif action is Action.REQUEST_RETURN:
-            order_request_return(
+        if action is Action.CANCEL:
+            return order_cancel(order=order, actor=owner, reason=self._cancel_reason(order))
+        if action is Action.ACCEPT_RETURN:
+            return order_cancel(order=order, actor=owner, reason="Palautuspyyntö hyväksytty.")
+        if action is Action.REFUND:
+            refunded: Order = self._refund(order, owner).order
+            return refunded
+        if action is Action.REQUEST_RETURN:
+            return order_request_return(
                 order=order,
                 actor=Actor.customer(order.customer_email),
                 reason=self.rng.choice(RETURN_REASONS),
             )
-        elif action is Action.DECLINE_RETURN:
-            order_decline_return(
+        if action is Action.DECLINE_RETURN:
+            return order_decline_return(
                 order=order, actor=owner, reason="Palautusaika on päättynyt lipputyypin osalta."
             )
-        elif action is Action.CORRECT_CUSTOMER:
+        if action is Action.CORRECT_CUSTOMER:
             support = self.users.support if demo_event.spec.organizer == "demo-events" else None
             order_update_customer(
                 order=order,
@@ -251,6 +254,8 @@ class Builder:
                 phone=buyer.phone,
                 language=buyer.language,
             )
+            order.refresh_from_db()
+        return order
 
     def _payment_confirmation(self, method: str, demo_event: DemoEvent) -> tuple[Actor, str]:
         """Who confirms a payment of this method, and the provider's reference for it."""
@@ -274,13 +279,12 @@ class Builder:
             return "Varausta ei lunastettu."
         return self.rng.choice(CANCEL_REASONS)
 
-    def _refund(self, order: Order, owner: Actor) -> None:
+    def _refund(self, order: Order, owner: Actor) -> Refund:
         # Paytrail money the organizer refunds; benefit and invoice money the platform does.
         if order.payment_method == PaymentMethod.PAYTRAIL:
             reference = f"Paytrail-palautus {uuid.UUID(int=self.rng.getrandbits(128), version=4)}"
-            order_mark_refunded(order=order, actor=owner, reference=reference)
-            return
-        order_mark_refunded(
+            return order_mark_refunded(order=order, actor=owner, reference=reference)
+        return order_mark_refunded(
             order=order,
             actor=Actor.for_user(self.users.staff),
             reference=f"{order.get_payment_method_display()}-hyvitys",

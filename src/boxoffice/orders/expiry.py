@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import CancelCause, Order, OrderStatus
 from boxoffice.orders.services import order_cancel
-from boxoffice.orders.transitions import lock, sync
+from boxoffice.orders.transitions import lock
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +29,12 @@ def order_expire(*, order: Order, now: datetime | None = None) -> bool:
     """
     now = now or timezone.now()
     locked = lock(order)
-    sync(order, locked)
     if locked.status not in EXPIRABLE or locked.payment_deadline is None:
         return False
     if locked.payment_deadline >= now:
         return False
     # The customer's notice says why in their own language, not the logged English reason.
-    order_cancel(order=order, actor=EXPIRY_ACTOR, reason=EXPIRY_REASON, cause=CancelCause.EXPIRED)
+    order_cancel(order=locked, actor=EXPIRY_ACTOR, reason=EXPIRY_REASON, cause=CancelCause.EXPIRED)
     return True
 
 

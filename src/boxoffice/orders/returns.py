@@ -11,24 +11,23 @@ from boxoffice.common.errors import DomainError
 from boxoffice.orders import rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus
-from boxoffice.orders.transitions import lock, order_transition, sync
+from boxoffice.orders.transitions import lock, order_transition
 
 
 @transaction.atomic
 def order_request_return(*, order: Order, actor: Actor, reason: str = "") -> Order:
     """The customer asks to return the whole order; the organizer is emailed."""
     locked = lock(order)
-    sync(order, locked)
     if locked.status == OrderStatus.RETURN_REQUESTED:
-        return order  # a double click: already asked
+        return locked  # a double click: already asked
     rules.request_return(locked).enforce()
     order_transition(
-        order=order,
+        order=locked,
         to=OrderStatus.RETURN_REQUESTED,
         actor=actor,
         data={"reason": reason.strip()[:1000]},
     )
-    return order
+    return locked
 
 
 @transaction.atomic
@@ -37,7 +36,8 @@ def order_decline_return(*, order: Order, actor: Actor, reason: str) -> Order:
     if not reason.strip():
         raise DomainError(_("Tell the customer why the return is declined."))
     locked = lock(order)
-    sync(order, locked)
     rules.answer_return(locked).enforce()
-    order_transition(order=order, to=OrderStatus.PAID, actor=actor, data={"reason": reason.strip()})
-    return order
+    order_transition(
+        order=locked, to=OrderStatus.PAID, actor=actor, data={"reason": reason.strip()}
+    )
+    return locked

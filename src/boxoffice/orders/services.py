@@ -33,7 +33,7 @@ from boxoffice.orders.placing import (
     Participant,
     order_place,
 )
-from boxoffice.orders.transitions import lock, order_transition, sync
+from boxoffice.orders.transitions import lock, order_transition
 
 __all__ = [
     "ONLINE_METHODS",
@@ -61,20 +61,20 @@ def order_cancel(
 ) -> Order:
     """Cancel the whole order: every ticket is voided and its place released for sale.
 
-    ``notify``: email the customer a cancellation notice (with ``reason``), worded by ``cause``.
-    Off when the organizer chooses not to tell them, e.g. for a test order. The history row
-    keeps both, and the notifications app reads them from there.
+    Returns the order as it is now (the row locked and written here). ``notify``: email the
+    customer a cancellation notice (with ``reason``), worded by ``cause``. Off when the organizer
+    chooses not to tell them, e.g. for a test order. The history row keeps both, and the
+    notifications app reads them from there.
     """
     locked = lock(order)
     if locked.status == OrderStatus.CANCELLED:
-        sync(order, locked)
-        return order  # a repeat (double click) changes nothing
+        return locked  # a repeat (double click) changes nothing
     rules.cancel(locked).enforce()
     valid = list(
         Ticket.objects.filter(order=locked, state=TicketState.VALID).values_list("pk", flat=True)
     )
     order_transition(
-        order=order,
+        order=locked,
         to=OrderStatus.CANCELLED,
         actor=actor,
         data={
@@ -85,8 +85,10 @@ def order_cancel(
         },
     )
     # Capacity is counted from valid tickets, so voiding them is what releases the places.
-    Ticket.objects.filter(pk__in=valid).update(state=TicketState.VOID, voided_at=order.cancelled_at)
-    return order
+    Ticket.objects.filter(pk__in=valid).update(
+        state=TicketState.VOID, voided_at=locked.cancelled_at
+    )
+    return locked
 
 
 # -- corrections -----------------------------------------------------------------------------
@@ -117,7 +119,6 @@ def order_update_customer(
         locked.search_text = search.order_search_text(locked)
         locked.save(update_fields=[*changes, "search_text", "updated_at"])
         history.customer_updated(locked, actor, changes)
-    sync(order, locked)
     return changes
 
 
@@ -152,6 +153,4 @@ def ticket_update_participant(
         locked.save(update_fields=list(changes))
         search.order_refresh_search_text(order)
         history.participant_updated(order, locked, actor, changes)
-        for f, (_before, after) in changes.items():
-            setattr(ticket, f, after)
     return changes

@@ -13,7 +13,7 @@ from boxoffice.common.errors import TransitionNotAllowed
 from boxoffice.orders import rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
-from boxoffice.orders.transitions import lock, order_transition, refusal, sync
+from boxoffice.orders.transitions import lock, order_transition, refusal
 from boxoffice.payments.models import (
     REFUND_STATES_COUNTED,
     Payment,
@@ -27,13 +27,11 @@ from boxoffice.payments.selectors import ledger_of
 
 @transaction.atomic
 def order_mark_paid(*, order: Order, actor: Actor, reference: str = "") -> Order:
-    """Record that a reserved or invoiced order's money arrived."""
+    """Record that a reserved or invoiced order's money arrived; returns the order as it is now."""
     locked = lock(order)
     if locked.status == OrderStatus.PAID:
-        sync(order, locked)
-        return order
+        return locked
     if locked.status not in (OrderStatus.RESERVED, OrderStatus.INVOICING):
-        sync(order, locked)
         raise TransitionNotAllowed(refusal(locked.status, OrderStatus.PAID))
     Payment.objects.create(
         order=locked,
@@ -44,30 +42,31 @@ def order_mark_paid(*, order: Order, actor: Actor, reference: str = "") -> Order
         confirmed_at=timezone.now(),
     )
     order_transition(
-        order=order, to=OrderStatus.PAID, actor=actor, data={"amount": str(locked.total)}
+        order=locked, to=OrderStatus.PAID, actor=actor, data={"amount": str(locked.total)}
     )
-    return order
+    return locked
 
 
 @transaction.atomic
 def order_mark_paid_by_hand(*, order: Order, actor: Actor, reference: str = "") -> Order:
     """A person records that an invoice or reservation was paid outside the system."""
     locked = lock(order)
-    sync(order, locked)
     verdict = rules.mark_paid(locked)
     if locked.status == OrderStatus.PAID and verdict.conflict:
-        return order  # a repeat (double click) changes nothing
+        return locked  # a repeat (double click) changes nothing
     verdict.enforce()
-    return order_mark_paid(order=order, actor=actor, reference=reference.strip())
+    return order_mark_paid(order=locked, actor=actor, reference=reference.strip())
 
 
 @transaction.atomic
 def order_mark_refunded(
     *, order: Order, actor: Actor, reference: str = "", note: str = ""
 ) -> Refund:
-    """Record money returned outside the system; the cancelled order becomes returned."""
+    """Record money returned outside the system; the cancelled order becomes returned.
+
+    Returns the refund row; its ``order`` is the order as it is now.
+    """
     locked = lock(order)
-    sync(order, locked)
     if locked.status == OrderStatus.RETURNED:
         # Already returned: a repeat (double click) answers with the refund that did it.
         done = locked.refunds.filter(state__in=REFUND_STATES_COUNTED).order_by("-id").first()
@@ -87,7 +86,7 @@ def order_mark_refunded(
         completed_at=timezone.now(),
     )
     order_transition(
-        order=order,
+        order=locked,
         to=OrderStatus.RETURNED,
         actor=actor,
         kind=OrderEventKind.MARKED_REFUNDED,

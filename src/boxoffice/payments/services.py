@@ -46,7 +46,6 @@ def refund_request(*, order: Order, actor: Actor) -> Refund:
     lock serializes them).
     """
     locked = lock(order)
-    sync(order, locked)
     refunds = list(locked.refunds.order_by("pk"))
     payments = list(locked.payments.order_by("pk"))
     amount = refundable_amount(locked, payments, refunds)
@@ -130,15 +129,13 @@ def order_cancel_and_refund(
     silent cancel-without-refund would look like a refund to whoever clicked.
     """
     locked = lock(order)
-    sync(order, locked)
     if locked.status != OrderStatus.CANCELLED:
         rules.cancel_and_refund(locked, ledger_of(locked)).enforce()
     # else a repeat (double click): the refund below answers with the one under way.
-    order_cancel(order=order, actor=actor, reason=reason, notify=notify)
-    refundable = refundable_amount(order, order.payments.all(), order.refunds.all())
-    if refundable <= ZERO:
+    locked = order_cancel(order=locked, actor=actor, reason=reason, notify=notify)
+    if ledger_of(locked).refundable <= ZERO:
         return None
-    return refund_request(order=order, actor=actor)
+    return refund_request(order=locked, actor=actor)
 
 
 # Kept in English in the history and translated when shown (backoffice.presenters).
@@ -154,17 +151,16 @@ def order_accept_return(*, order: Order, actor: Actor) -> Refund | None:
     with a message, never a second refund.
     """
     locked = lock(order)
-    sync(order, locked)
     rules.answer_return(locked).enforce()
     # The customer's notice says the return was accepted, in their language.
-    order_cancel(
-        order=order, actor=actor, reason=RETURN_ACCEPTED, cause=CancelCause.RETURN_ACCEPTED
+    locked = order_cancel(
+        order=locked, actor=actor, reason=RETURN_ACCEPTED, cause=CancelCause.RETURN_ACCEPTED
     )
-    if rules.refund_service(order) is None:
+    if rules.refund_service(locked) is None:
         return None
-    if refundable_amount(order, order.payments.all(), order.refunds.all()) <= ZERO:
+    if ledger_of(locked).refundable <= ZERO:
         return None
-    return refund_request(order=order, actor=actor)
+    return refund_request(order=locked, actor=actor)
 
 
 @transaction.atomic
