@@ -73,6 +73,7 @@ def order_cancel_and_refund(request: HttpRequest, code: str) -> HttpResponse:
             reason=data["reason"],
             notify=not data["skip_notice"],
         )
+        order.refresh_from_db()  # the message reads the order as the service left it
         cancelled = _("Order %(code)s is cancelled and its tickets are void.") % {
             "code": order.code
         }

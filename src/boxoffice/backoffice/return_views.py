@@ -61,6 +61,7 @@ def order_accept_return_view(request: HttpRequest, code: str) -> HttpResponse:
         if (refused := _not_open(order)) is not None:
             return refused
         refund = order_accept_return(order=order, actor=actor(request))
+        order.refresh_from_db()  # the message reads the order as the service left it
         accepted = _("Return accepted: order %(code)s is cancelled and its tickets are void.") % {
             "code": order.code
         }

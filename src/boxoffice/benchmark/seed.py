@@ -35,7 +35,7 @@ RESET_TABLES = (
     "catalog_event",
     "catalog_product",
     *TABLES,
-    "api_apitoken",
+    "accounts_apitoken",
 )
 CATALOG_TABLES = ("accounts_organizer", "accounts_user", "catalog_event", "catalog_product")
 
