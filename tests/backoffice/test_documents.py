@@ -111,15 +111,15 @@ def test_resend_of_a_cancelled_or_returned_order_is_refused_and_queues_nothing(
 ):
     order = order_in(status)
     before = snapshot(order)
+    label = "cancelled" if status == OrderStatus.CANCELLED else "returned"
+    reason = f"This order is {label}: its tickets are no longer valid."
     page = owner_client.get(f"/backoffice/orders/{order.code}/")
-    assert "/resend/" not in page.content.decode()  # no button to press
+    assert "/resend/" not in page.content.decode()  # no button to press, and the reason why
+    assert parse(page).find(data_testid="tickets-refusal").text() == reason
     response = owner_client.post(
         f"/backoffice/orders/{order.code}/resend/", {"to": ""}, follow=True
     )
-    label = "cancelled" if status == OrderStatus.CANCELLED else "returned"
-    assert messages(response) == [
-        f"This order is {label}: its tickets are no longer valid.",
-    ]
+    assert messages(response) == [reason]
     assert snapshot(order) == before
 
 

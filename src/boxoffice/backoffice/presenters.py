@@ -163,6 +163,8 @@ class OrderActions:
     refund_hint: str = ""
     # Why "Refund order" cannot be done now (the refund page says it instead of the button).
     refund_refusal: str = ""
+    # Why Resend tickets and Download tickets are not offered, to someone whose role has them.
+    tickets_refusal: str = ""
     # "Accept return" / "Decline return" on an open return request.
     handle_return: bool = False
 
@@ -200,6 +202,9 @@ def order_actions(
         last_failed_refund=refunds[-1] if refunds and refunds[-1].state == "failed" else None,
         refund_hint=hint,
         refund_refusal=refund.reason,
+        tickets_refusal=rules.resend_tickets(order).reason
+        if may(Action.RESEND) or may(Action.DOWNLOAD)
+        else "",
         handle_return=may(Action.CANCEL)
         and may(Action.REFUND)
         and rules.answer_return(order).allowed,
