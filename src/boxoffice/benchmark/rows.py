@@ -281,6 +281,33 @@ class OrderRows:
             return uniform(1 * DAY, 25 * DAY)
         return uniform(1 * HOUR, 3 * DAY)  # refund, decline or accept a return
 
+    def products(self, method: str, event: EventInfo, n: int) -> list[ProductInfo]:
+        """What ``n`` tickets of one order are for: admissions mostly, an extra now and then."""
+        rnd = self.rng.random
+        products: list[ProductInfo] = []
+        for _ in range(n):
+            if method == M.FREE:
+                assert event.free is not None
+                products.append(event.free)
+            elif event.extras and rnd() < 0.15:
+                products.append(event.extras[int(rnd() * len(event.extras))])
+            else:
+                cum = event.admission_cum
+                products.append(event.admissions[bisect.bisect_right(cum, rnd() * cum[-1])])
+        return products
+
+    def times(self, method: str, scenario: Scenario, created: float) -> list[float]:
+        """The story's times: placed, then each step; all of it in the past."""
+        times = [created]
+        for i, step in enumerate(scenario.steps):
+            times.append(times[-1] + self.gap(method, step, i == 0))
+        # A story that would end in the future happened a little earlier instead. (One without
+        # steps is already in the past, and an open reservation must keep its deadline ahead.)
+        late = times[-1] - (self.now - 30 - self.rng.random() * 900)
+        if scenario.steps and late > 0:
+            times = [t - late for t in times]
+        return times
+
     def order(
         self,
         chunk: Chunk,
@@ -299,37 +326,13 @@ class OrderRows:
 
         # Tickets: price, VAT and fee copied from the product.
         n = bisect.bisect_right(TICKET_COUNT_CUM, rnd() * 100) + 1
-        products: list[ProductInfo] = []
-        for _ in range(n):
-            if method == M.FREE:
-                assert event.free is not None
-                products.append(event.free)
-            elif event.extras and rnd() < 0.15:
-                products.append(event.extras[int(rnd() * len(event.extras))])
-            else:
-                cum = event.admission_cum
-                products.append(event.admissions[bisect.bisect_right(cum, rnd() * cum[-1])])
+        products = self.products(method, event, n)
         fees = sum(p.fee for p in products)
         total = sum(p.price for p in products) + fees
 
-        # The story's times: placed, then each step; all of it in the past.
-        times = [created]
-        for i, step in enumerate(scenario.steps):
-            times.append(times[-1] + self.gap(method, step, i == 0))
-        # A story that would end in the future happened a little earlier instead. (One without
-        # steps is already in the past, and an open reservation must keep its deadline ahead.)
-        late = times[-1] - (self.now - 30 - rnd() * 900)
-        if scenario.steps and late > 0:
-            times = [t - late for t in times]
+        times = self.times(method, scenario, created)
         created = times[0]
-        if method in ONLINE_METHODS:
-            status, deadline = "reserved", created + 30 * MINUTE
-        elif method == M.INVOICE:
-            status, deadline = "invoicing", created + 14 * DAY
-        elif method == M.FREE:
-            status, deadline = "paid", None
-        else:
-            status, deadline = "reserved", None
+        status, deadline = _opening(method, created)
         paid_at = created if method == M.FREE else None
         cancelled_at = returned_at = None
 
@@ -353,12 +356,11 @@ class OrderRows:
 
         customer = ("customer", NULL, customer_label)
         staff = ("user", staff_user, staff_label)
-        if method == M.RESERVED_BY_ORGANIZER:
-            placed_by = staff
-        elif method == M.RESERVED_BY_PLATFORM:
-            placed_by = ("user", NULL, "Pia Platform")
-        else:
-            placed_by = customer
+        placers: dict[str, tuple[str, str, str]] = {
+            M.RESERVED_BY_ORGANIZER: staff,
+            M.RESERVED_BY_PLATFORM: ("user", NULL, "Pia Platform"),
+        }
+        placed_by = placers.get(method, customer)
         record(
             "placed",
             created,
@@ -488,3 +490,14 @@ class OrderRows:
             if code not in codes:
                 codes.add(code)
                 return code
+
+
+def _opening(method: str, created: float) -> tuple[str, float | None]:
+    """The status an order of this method is placed in, and its payment deadline."""
+    if method in ONLINE_METHODS:
+        return "reserved", created + 30 * MINUTE
+    if method == M.INVOICE:
+        return "invoicing", created + 14 * DAY
+    if method == M.FREE:
+        return "paid", None
+    return "reserved", None

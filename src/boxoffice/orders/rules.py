@@ -120,7 +120,7 @@ def mark_paid(order: Order) -> Verdict:
 
 
 def refund(order: Order, ledger: Ledger) -> Verdict:
-    """ "Refund order": send back what is refundable of a cancelled order, by its method."""
+    """The "Refund order" button: send back what is refundable of a cancelled order."""
     if order.status == OrderStatus.RETURNED:
         return _status(_("The order is already refunded."))
     if order.status != OrderStatus.CANCELLED:

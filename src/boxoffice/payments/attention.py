@@ -98,23 +98,43 @@ def causes(
     now: datetime,
 ) -> list[Cause]:
     """What needs a person on this order now, by the table in the module docstring."""
-    found: list[Cause] = []
     refundable = refundable_amount(order, payments, refunds)
     in_flight = any(r.state in REFUND_STATES_IN_FLIGHT for r in refunds)
     failed = [r for r in refunds if r.state == RefundState.FAILED]
     owed = refundable > ZERO and order.status != OrderStatus.RETURNED
+    found: list[Cause] = []
     if failed and owed and not in_flight:
-        last = failed[-1]
+        found.append(_refund_failed(failed[-1]))
+    found += _refunds_waiting(refunds, now)
+    found += [_mismatch(d) for d in discrepancies if d.resolved_at is None]
+    found += _over_refunded(payments, refunds, now)
+    waited = order.cancelled_at is not None and (
+        now - order.cancelled_at >= _days(settings.UNREFUNDED_WARN_DAYS)
+    )
+    if order.status == OrderStatus.CANCELLED and owed and not in_flight and not failed and waited:
+        assert order.cancelled_at is not None
         found.append(
             Cause(
-                C.REFUND_FAILED,
-                f"refund:{last.pk}",
-                last.completed_at or last.created_at,
-                {"amount": str(last.amount), "reason": last.failure_reason},
+                C.UNREFUNDED_CANCELLATION, "order", order.cancelled_at, {"amount": str(refundable)}
             )
         )
+    return found
+
+
+def _refund_failed(last: Refund) -> Cause:
+    return Cause(
+        C.REFUND_FAILED,
+        f"refund:{last.pk}",
+        last.completed_at or last.created_at,
+        {"amount": str(last.amount), "reason": last.failure_reason},
+    )
+
+
+def _refunds_waiting(refunds: list[Refund], now: datetime) -> list[Cause]:
+    """Paytrail refunds unconfirmed too long; manual refunds waiting too long in the queue."""
     give_up = timedelta(seconds=settings.PAYTRAIL_REFUND_GIVE_UP_SECONDS)
     manual_warn = _days(settings.MANUAL_REFUND_WARN_DAYS)
+    found: list[Cause] = []
     for refund in refunds:
         detail = {"amount": str(refund.amount)}
         if refund.source == RefundSource.PAYTRAIL and refund.state in (
@@ -130,42 +150,33 @@ def causes(
             found.append(
                 Cause(C.MANUAL_REFUND_WAITING, f"refund:{refund.pk}", refund.created_at, detail)
             )
-    for discrepancy in discrepancies:
-        if discrepancy.resolved_at is None:
-            about = discrepancy.refund or discrepancy.payment
-            found.append(
-                Cause(
-                    C.PAYMENT_MISMATCH,
-                    f"discrepancy:{discrepancy.pk}",
-                    discrepancy.created_at,
-                    {
-                        "about": "refund" if discrepancy.refund_id else "payment",
-                        "amount": str(about.amount) if about is not None else "",
-                        "field": discrepancy.kind,
-                        "expected": discrepancy.expected,
-                        "received": discrepancy.received,
-                    },
-                )
-            )
-    excess = over_refunded_amount(payments, refunds)
-    if excess > ZERO:
-        done = [r.completed_at for r in refunds if r.state in REFUND_STATES_DONE and r.completed_at]
-        found.append(
-            Cause(
-                C.OVER_REFUNDED, f"excess:{excess}", max(done, default=now), {"amount": str(excess)}
-            )
-        )
-    waited = order.cancelled_at is not None and (
-        now - order.cancelled_at >= _days(settings.UNREFUNDED_WARN_DAYS)
-    )
-    if order.status == OrderStatus.CANCELLED and owed and not in_flight and not failed and waited:
-        assert order.cancelled_at is not None
-        found.append(
-            Cause(
-                C.UNREFUNDED_CANCELLATION, "order", order.cancelled_at, {"amount": str(refundable)}
-            )
-        )
     return found
+
+
+def _mismatch(discrepancy: Discrepancy) -> Cause:
+    about = discrepancy.refund or discrepancy.payment
+    return Cause(
+        C.PAYMENT_MISMATCH,
+        f"discrepancy:{discrepancy.pk}",
+        discrepancy.created_at,
+        {
+            "about": "refund" if discrepancy.refund_id else "payment",
+            "amount": str(about.amount) if about is not None else "",
+            "field": discrepancy.kind,
+            "expected": discrepancy.expected,
+            "received": discrepancy.received,
+        },
+    )
+
+
+def _over_refunded(payments: list[Payment], refunds: list[Refund], now: datetime) -> list[Cause]:
+    excess = over_refunded_amount(payments, refunds)
+    if excess <= ZERO:
+        return []
+    done = [r.completed_at for r in refunds if r.state in REFUND_STATES_DONE and r.completed_at]
+    return [
+        Cause(C.OVER_REFUNDED, f"excess:{excess}", max(done, default=now), {"amount": str(excess)})
+    ]
 
 
 def attention_refresh(order: Order, *, now: datetime | None = None) -> list[AttentionItem]:
