@@ -255,6 +255,11 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "checkin_device": (300, 60),  # ... and per scanner device (a scan every 0.2 s)
     "api_token": (600, 60),  # REST API requests per token (api/throttle.py)
 }
+# Password guessing (accounts/login_throttle.py): this many wrong passwords for one account, or
+# from one address, within the window lock it for the window.
+LOGIN_ACCOUNT_FAILURES = int(os.environ.get("LOGIN_ACCOUNT_FAILURES", "10"))
+LOGIN_ADDRESS_FAILURES = int(os.environ.get("LOGIN_ADDRESS_FAILURES", "50"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 # How many reverse proxies in front of us append to X-Forwarded-For. 0: REMOTE_ADDR is the
 # client (a header the client sent is not believed).
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))

@@ -1,9 +1,16 @@
 """Login with email and password."""
 
+import math
+from typing import Any
+
 from django import forms
 from django.contrib.auth import views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from boxoffice.accounts import login_throttle
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -19,6 +26,31 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return str(self.cleaned_data["username"]).strip().lower()
+
+    def clean(self) -> dict[str, Any]:
+        email = str(self.cleaned_data.get("username") or "")
+        if email and self.cleaned_data.get("password"):
+            # Refused before the password is looked at, so a locked guesser learns nothing.
+            wait = login_throttle.locked_for(email, self.request)
+            if wait is not None:
+                minutes = max(1, math.ceil(wait / 60))
+                raise ValidationError(
+                    ngettext(
+                        "Too many failed attempts. Try again in %(minutes)d minute.",
+                        "Too many failed attempts. Try again in %(minutes)d minutes.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                    code="locked",
+                )
+            try:
+                cleaned = super().clean()
+            except ValidationError:
+                login_throttle.record_failure(email, self.request)
+                raise
+            login_throttle.record_success(email)
+            return cleaned
+        return super().clean()
 
 
 class LoginView(views.LoginView):
