@@ -9,6 +9,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:order_list"), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("backoffice/", include("boxoffice.backoffice.urls")),
     path("o/", include("boxoffice.customer.urls")),

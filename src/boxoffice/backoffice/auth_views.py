@@ -4,9 +4,12 @@ import math
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -61,3 +64,22 @@ class LoginView(views.LoginView):
 
 class LogoutView(views.LogoutView):
     pass
+
+
+class PasswordChangeView(views.PasswordChangeView):
+    """The old password, then the new one twice (Django's validators apply).
+
+    Every other session of the user ends: Django checks each session against a hash of the
+    password, and only this one is brought up to date.
+    """
+
+    template_name = "backoffice/password_change.html"
+    success_url = reverse_lazy("backoffice:order_list")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            _("Your password is changed. Your other sessions have been logged out."),
+        )
+        return response
