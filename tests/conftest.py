@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+import fake_dns
 from boxoffice.accounts.models import Membership, Organizer, Role, User
 from boxoffice.catalog.models import Event, FundsManager, Product
 from boxoffice.notifications.models import EmailMessage
@@ -50,6 +51,16 @@ def _test_settings(settings: Any) -> None:
     # Rate-limit counters live in the cache: in memory, and none left over from another test.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fake_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # No DNS here: the webhooks' resolver answers from fake_dns.py.
+    from boxoffice.webhooks import addresses
+
+    monkeypatch.setattr(addresses, "RESOLVER", fake_dns.resolve)
+    yield
+    fake_dns.ANSWERS.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from boxoffice.common.tasks import schedule
 from boxoffice.webhooks import signing
+from boxoffice.webhooks.addresses import PublicOnlyTransport
 from boxoffice.webhooks.models import DeliveryState, WebhookDelivery
 from boxoffice.webhooks.tasks import webhook_deliver
 
@@ -37,7 +38,8 @@ USER_AGENT = "boxoffice-webhooks/1"
 DEACTIVATED = "The endpoint was deactivated before this delivery went out."
 WORKER_LOST = "The worker stopped during the last attempt; its outcome is unknown."
 
-# Tests inject an httpx.MockTransport here; None is httpx's real network transport.
+# Tests inject an httpx.MockTransport here; None: the network, through a transport that
+# connects only to public addresses it checked itself (addresses.PublicOnlyTransport).
 TRANSPORT: httpx.BaseTransport | None = None
 
 
@@ -60,7 +62,7 @@ def http_client() -> httpx.Client:
         # A receiver answers where it was registered; redirects are not followed (a 3xx is a
         # failed attempt), so a URL cannot bounce our POST somewhere else.
         follow_redirects=False,
-        transport=TRANSPORT,
+        transport=TRANSPORT or PublicOnlyTransport(),
     )
 
 

@@ -1,6 +1,5 @@
 """Registering and deactivating webhook endpoints (the writes of this app)."""
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from boxoffice.accounts.models import Organizer
 from boxoffice.common.errors import DomainError
-from boxoffice.webhooks import signing
+from boxoffice.webhooks import addresses, signing
 from boxoffice.webhooks.delivery import DEACTIVATED
 from boxoffice.webhooks.models import (
     DeliveryState,
@@ -21,9 +20,6 @@ from boxoffice.webhooks.models import (
     WebhookEventType,
 )
 
-# Plain http is for a receiver on the same machine (development, tests); elsewhere it would
-# send customers' data and the signature's timestamp in the clear.
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_URL_LENGTH = 500  # WebhookEndpoint.url
 
 
@@ -46,27 +42,26 @@ def clean_url(url: str) -> str:
         raise WebhookInvalid("url", _("Enter a valid URL."))
     if parts.username is not None or parts.password is not None:
         raise WebhookInvalid("url", _("The URL must not contain a user name or password."))
-    local = _is_local(parts.hostname or "")
-    if local and not settings.WEBHOOK_ALLOW_LOCAL_URLS:
+    host = parts.hostname or ""
+    # Plain http is for a receiver on the same machine (development, tests); elsewhere it would
+    # send customers' data and the signature's timestamp in the clear.
+    address = addresses.literal(host)
+    local = addresses.is_local_name(host) or (
+        address is not None and not addresses.is_public(address)
+    )
+    try:
         # The worker would POST into our own network and log the answer: refused unless the
-        # operator allows it (development, tests).
-        raise WebhookInvalid("url", _("The URL must point to a public host."))
+        # operator allows it (development, tests). The delivery checks again at every attempt.
+        addresses.public_addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except addresses.Unresolvable:
+        pass  # not known yet (a new name, DNS down): each delivery resolves it and checks
+    except addresses.UnsafeAddress as refusal:
+        raise WebhookInvalid("url", str(refusal)) from None
     if parts.scheme != "https" and not (settings.DEBUG or local):
         raise WebhookInvalid(
             "url", _("The URL must use https (plain http is allowed only for localhost).")
         )
     return url
-
-
-def _is_local(host: str) -> bool:
-    """localhost, or an IP address of a loopback, private, link-local or reserved network."""
-    if host.lower() in LOCAL_HOSTS or host.lower().endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False  # a name: resolved by the worker (see the README's note on private names)
-    return not address.is_global
 
 
 def clean_events(events: list[str] | None) -> list[str]:
