@@ -3,7 +3,6 @@
 {"error": {"code": "not_found", "message": "...", "fields": {"field": ["..."]}}}
 """
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -38,29 +37,6 @@ def not_found(what: str | None = None) -> ApiError:
 
 def forbidden() -> ApiError:
     return ApiError(403, "forbidden", _("This token's role may not do this."))
-
-
-def require_object_or_no_body(request: HttpRequest) -> None:
-    """An action whose fields are all optional takes a JSON object, or nothing at all.
-
-    Anything else (a list, a string, a number) is refused rather than read as "no body": an
-    integration that sent ``[{"notify": false}]`` must not get the defaults (a customer email
-    it tried to turn off) on an action that cannot be undone.
-    """
-    raw = request.body.strip()
-    if not raw:
-        return
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return  # not JSON at all: the parser answers that
-    if value is not None and not isinstance(value, dict):
-        raise ApiError(
-            422,
-            "invalid",
-            _("The request is not valid."),
-            {"__all__": [_("Send a JSON object, or no body.")]},
-        )
 
 
 def body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:

@@ -181,7 +181,6 @@ def order_cancel(
     Cancelling a cancelled order again changes nothing. Money is not refunded: use /refund
     afterwards, or /cancel-and-refund.
     """
-    errors.require_object_or_no_body(request)
     data = payload or CancelIn()
     order = _order(request, code, Action.CANCEL)
     services.order_cancel(
@@ -213,7 +212,6 @@ def order_cancel_and_refund(
     request: HttpRequest, code: str, payload: Body[CancelIn | None] = None
 ) -> dict[str, object]:
     """Cancel the order and refund it in one step (as /cancel, then /refund)."""
-    errors.require_object_or_no_body(request)
     data = payload or CancelIn()
     order = _order(request, code, Action.REFUND)
     auth.require(request, Action.CANCEL, order.organizer_id)
@@ -231,7 +229,6 @@ def order_mark_refunded(
     request: HttpRequest, code: str, payload: Body[MarkRefundedIn | None] = None
 ) -> dict[str, object]:
     """Record money returned outside the system; the cancelled order becomes returned."""
-    errors.require_object_or_no_body(request)
     data = payload or MarkRefundedIn()
     order = _order(request, code, Action.REFUND)
     refund = marking.order_mark_refunded(
@@ -248,7 +245,6 @@ def order_mark_paid(
     request: HttpRequest, code: str, payload: Body[MarkPaidIn | None] = None
 ) -> dict[str, object]:
     """Record that an invoice or reservation was paid outside the system."""
-    errors.require_object_or_no_body(request)
     data = payload or MarkPaidIn()
     order = _order(request, code, Action.MARK_PAID)
     marking.order_mark_paid_by_hand(
@@ -265,7 +261,6 @@ def order_resend_tickets(
     request: HttpRequest, code: str, payload: Body[ResendIn | None] = None
 ) -> dict[str, object]:
     """Email the tickets again: to the customer, or to ``to``."""
-    errors.require_object_or_no_body(request)
     data = payload or ResendIn()
     order = _order(request, code, Action.RESEND)
     to = (data.to or "").strip() or None
