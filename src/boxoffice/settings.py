@@ -260,6 +260,12 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "checkin_device": (300, 60),  # ... and per scanner device (a scan every 0.2 s)
     "api_token": (600, 60),  # REST API requests per token (api/throttle.py)
 }
+# Retention (processes/retention.py, daily): finished webhook deliveries and the content of
+# sent emails after so many days; the door's scan log so many days after its event ended.
+# Idempotency keys go after 24 hours (api/idempotency.py).
+WEBHOOK_DELIVERY_RETENTION_DAYS = int(os.environ.get("WEBHOOK_DELIVERY_RETENTION_DAYS", "90"))
+EMAIL_RETENTION_DAYS = int(os.environ.get("EMAIL_RETENTION_DAYS", "90"))
+SCAN_RETENTION_DAYS = int(os.environ.get("SCAN_RETENTION_DAYS", "30"))
 # Password guessing (accounts/login_throttle.py): this many wrong passwords for one account, or
 # from one address, within the window lock it for the window.
 LOGIN_ACCOUNT_FAILURES = int(os.environ.get("LOGIN_ACCOUNT_FAILURES", "10"))

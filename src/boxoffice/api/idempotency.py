@@ -42,6 +42,7 @@ from ninja import Header, NinjaAPI, Schema
 from boxoffice.api import auth
 from boxoffice.api.errors import ApiError
 from boxoffice.api.models import IdempotencyKey, IdempotencyState
+from boxoffice.common.retention import delete_in_batches
 
 KEY_LIFETIME = timedelta(hours=24)
 LEASE = timedelta(minutes=5)
@@ -264,3 +265,9 @@ def idempotent(schema: type[Schema], status: int = 200) -> Callable[[Endpoint], 
         return wrapper
 
     return decorator
+
+
+def idempotency_keys_purge(*, now: datetime | None = None) -> int:
+    """Forget keys older than KEY_LIFETIME (retention: they answer nothing any more)."""
+    now = now or timezone.now()
+    return delete_in_batches(IdempotencyKey.objects.filter(created_at__lte=now - KEY_LIFETIME))

@@ -8,14 +8,16 @@ one ticket, and a scan that meets a cancel in progress waits for it and answers 
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from boxoffice.accounts.models import User
 from boxoffice.catalog.models import Event
 from boxoffice.checkin.models import CheckinDevice, Scan, ScanAnswer
+from boxoffice.common.retention import delete_in_batches
 from boxoffice.common.secrets import token_hash
 from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
@@ -136,3 +138,10 @@ def checkin_device_revoke(*, device: CheckinDevice) -> CheckinDevice:
         locked.save(update_fields=["revoked_at"])
     device.revoked_at = locked.revoked_at
     return device
+
+
+def scans_purge(*, now: datetime | None = None) -> int:
+    """Delete the door's scan log of events that ended over SCAN_RETENTION_DAYS ago."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SCAN_RETENTION_DAYS)
+    return delete_in_batches(Scan.objects.filter(event__ends_at__lt=cutoff))

@@ -9,7 +9,7 @@ message back in the queue with a later retry, or marks it failed, with its histo
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -161,3 +161,18 @@ def emails_reconcile() -> int:
         schedule(send_email, EmailMessage, message_id)
         count += 1
     return count
+
+
+def email_bodies_purge(*, now: datetime | None = None) -> int:
+    """Blank what old messages were made of (their context: reasons, amounts, links) after
+    EMAIL_RETENTION_DAYS. The log row stays (kind, recipient, state) for the order's history;
+    a message still waiting to go out keeps its content."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.EMAIL_RETENTION_DAYS)
+    old = EmailMessage.objects.filter(
+        state__in=(EmailState.SENT, EmailState.FAILED, EmailState.SKIPPED), created_at__lt=cutoff
+    ).exclude(context={})
+    blanked = 0
+    while ids := list(old.order_by().values_list("pk", flat=True)[:5_000]):
+        blanked += EmailMessage.objects.filter(pk__in=ids).update(context={})
+    return blanked

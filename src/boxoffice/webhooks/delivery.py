@@ -14,7 +14,7 @@ Delivery is at least once: a worker killed between the POST and step 3 leaves th
 import json
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from boxoffice.common.retention import delete_in_batches
 from boxoffice.common.tasks import schedule
 from boxoffice.webhooks import signing
 from boxoffice.webhooks.addresses import PublicOnlyTransport
@@ -235,3 +236,15 @@ def webhooks_reconcile() -> int:
                 schedule(webhook_deliver, WebhookDelivery, delivery_id)
                 count += 1
     return count
+
+
+def deliveries_purge(*, now: datetime | None = None) -> int:
+    """Delete finished deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS (their payloads
+    hold customers' details); pending ones stay until they are done."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.WEBHOOK_DELIVERY_RETENTION_DAYS)
+    return delete_in_batches(
+        WebhookDelivery.objects.filter(
+            state__in=(DeliveryState.DELIVERED, DeliveryState.FAILED), created_at__lt=cutoff
+        )
+    )

@@ -22,6 +22,7 @@ from boxoffice.payments.attention import attention_sweep_hourly
 from boxoffice.payments.checks import require_paytrail_credentials
 from boxoffice.payments.paytrail.refunds import refunds_reconcile
 from boxoffice.payments.reconcile import reconcile_paytrail_daily
+from boxoffice.processes.retention import retention_daily
 from boxoffice.webhooks.delivery import webhooks_reconcile
 
 logger = logging.getLogger("boxoffice.worker")
@@ -33,6 +34,7 @@ PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
     ("reconcile_webhooks", webhooks_reconcile),
     ("attention_sweep", attention_sweep_hourly),  # hourly, whatever the interval
     ("reconcile_paytrail", reconcile_paytrail_daily),  # daily: queues a task
+    ("retention", retention_daily),  # daily: old personal data goes
 ]
 
 
