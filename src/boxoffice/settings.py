@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "boxoffice.common.middleware.NoStoreMiddleware",
     # Every answer under /api/ in the API's error shape, Django's own included.
     "boxoffice.api.middleware.ApiErrorShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,6 +150,11 @@ SESSION_COOKIE_HTTPONLY = True
 # A back-office session ends after this long without a request (backoffice/middleware.py).
 SESSION_IDLE_TIMEOUT_SECONDS = int(os.environ.get("SESSION_IDLE_TIMEOUT_SECONDS", str(8 * 3600)))
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+# Served over HTTPS (SECURE_COOKIES=1): browsers are told to use nothing else for a year.
+SECURE_HSTS_SECONDS = 31_536_000 if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 EMAIL_BACKEND = os.environ.get(
