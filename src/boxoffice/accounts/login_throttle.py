@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from boxoffice.common.ratelimit import client_ip, digest
+from boxoffice.common.ratelimit import client_ip, digest, incr_counter
 
 logger = logging.getLogger("boxoffice.security")
 
@@ -56,11 +56,8 @@ def record_failure(email: str, request: HttpRequest | None) -> None:
     for kind, who, limit in _subjects(email, request):
         failures_key, lock_key = _keys(kind, who)
         try:
-            # The count lives one window from its first failure (add does not extend it).
-            count = 1 if cache.add(failures_key, 1, window) else int(cache.incr(failures_key))
-        except ValueError:  # expired between add and incr: this failure starts a new count
-            cache.add(failures_key, 1, window)
-            count = 1
+            # The count lives one window from its first failure (adding does not extend it).
+            count = incr_counter(failures_key, timeout=window)
         except Exception as error:  # the cache failed: the password check itself goes on
             logger.warning("login failure not counted, the cache failed: %s", error)
             continue

@@ -50,7 +50,7 @@ def hit(key: str, *, limit: int, window_seconds: int) -> int | None:
     resets_in = max(1, math.ceil((window + 1) * window_seconds - now))
     cache_key = f"{KEY_PREFIX}:{key}:{window_seconds}:{window}"
     try:
-        count = _count(cache_key, timeout=resets_in + 1)
+        count = incr_counter(cache_key, timeout=resets_in + 1)
     except Exception as error:  # the cache itself failed (Redis down): let the request through
         logger.warning(
             "rate limit not checked, the cache failed: %s: %s", type(error).__name__, error
@@ -59,7 +59,8 @@ def hit(key: str, *, limit: int, window_seconds: int) -> int | None:
     return resets_in if count > limit else None
 
 
-def _count(cache_key: str, *, timeout: int) -> int:
+def incr_counter(cache_key: str, *, timeout: int) -> int:
+    """Add one to the counter at ``cache_key`` (made with ``timeout`` if new); the new count."""
     if cache.add(cache_key, 1, timeout):
         return 1
     try:
