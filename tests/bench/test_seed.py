@@ -39,7 +39,7 @@ from boxoffice.orders.models import (
 from boxoffice.orders.search import order_search_text
 from boxoffice.orders.services import Customer, OrderLine, order_place
 from boxoffice.payments.models import Payment, PaymentState, Refund, RefundState
-from boxoffice.payments.selectors import order_refundable_amount
+from boxoffice.payments.selectors import ledger_of
 
 ORDERS = 400
 POSTGRES = connection.vendor == "postgresql"
@@ -195,7 +195,7 @@ def test_payments_and_refunds_match_the_orders(orders: list[Order]) -> None:
     }
     for r in refunds:
         assert r.state == RefundState.SUCCEEDED
-        assert order_refundable_amount(r.order) == Decimal("0.00")
+        assert ledger_of(r.order).refundable == Decimal("0.00")
         assert r.amount == r.order.total - r.order.service_fee_total
     assert not Payment.objects.exclude(state=PaymentState.CONFIRMED).exists()
 

@@ -11,7 +11,7 @@ from boxoffice.orders.models import OrderStatus, PaymentMethod
 from boxoffice.orders.services import order_cancel
 from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
 from boxoffice.payments.models import Refund, RefundSource, RefundState
-from boxoffice.payments.selectors import order_refundable_amount
+from boxoffice.payments.selectors import ledger_of
 
 from .helpers import mentions
 
@@ -113,7 +113,7 @@ def test_mark_refunded_refunds_paid_amount_minus_service_fees(
         emails=before["counts"]["emails"] + 1,
         tasks=before["counts"]["tasks"] + 1,
     )
-    assert order_refundable_amount(order) == Decimal("0.00")
+    assert ledger_of(order).refundable == Decimal("0.00")
 
 
 def test_mark_refunded_by_a_system_actor_has_no_user(cancelled_paid_order):

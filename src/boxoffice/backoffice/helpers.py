@@ -21,7 +21,6 @@ from boxoffice.orders.links import customer_link
 from boxoffice.orders.models import Order
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments.attention_text import attention_message
-from boxoffice.payments.selectors import paid_amount, refundable_amount
 
 
 def order_or_404(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Order:
@@ -48,7 +47,7 @@ def detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
     tickets = list(selectors.order_tickets(order))
     payments = list(order.payments.all())
     refunds = list(order.refunds.select_related("actor"))
-    refundable = refundable_amount(order, payments, refunds)
+    ledger = payment_selectors.ledger_of(order, payments, refunds)
     events = list(selectors.order_history(order))
     open_items = payment_selectors.attention_open([order.pk]).get(order.pk, [])
     return {
@@ -58,11 +57,9 @@ def detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
         "tickets": tickets,
         "payments": payments,
         "refunds": refunds,
-        "paid": paid_amount(payments),
-        "refundable": refundable,
-        "actions": presenters.order_actions(
-            principal, order, payment_selectors.ledger_of(order, payments, refunds), refunds
-        ),
+        "paid": ledger.paid,
+        "refundable": ledger.refundable,
+        "actions": presenters.order_actions(principal, order, ledger, refunds),
         "funds_manager": presenters.funds_manager_label(order),
         "payment_url": customer_link(order, request),
         "history": presenters.history_lines(events, {t.pk: t for t in tickets}),

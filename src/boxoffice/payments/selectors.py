@@ -58,12 +58,6 @@ def ledger_of(
     )
 
 
-def order_refundable_amount(order: Order) -> Decimal:
-    return refundable_amount(
-        order, Payment.objects.filter(order=order), Refund.objects.filter(order=order)
-    )
-
-
 def manual_refund_queue() -> list[Refund]:
     """Refunds waiting for platform staff, oldest first (platform staff only)."""
     return list(

@@ -11,8 +11,10 @@ that is not globally reachable, including the ways of writing an IPv4 address in
 ``settings.WEBHOOK_ALLOW_LOCAL_URLS`` lifts the rule for development and the tests' receiver.
 """
 
+import functools
 import ipaddress
 import socket
+import ssl
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -153,15 +155,21 @@ class PublicOnlyBackend(httpcore.NetworkBackend):
         self._tcp.sleep(seconds)
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes milliseconds: once per process, not once per delivery.
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class PublicOnlyTransport(httpx.HTTPTransport):
     """httpx's transport, connecting through PublicOnlyBackend and never through a proxy from
     the environment (the check must govern the connection that is actually made). TLS still
     checks the certificate against the host name, not the address."""
 
     def __init__(self) -> None:
-        super().__init__(trust_env=False)
+        # Not HTTPTransport.__init__: it would build a pool (and an SSL context) to throw away.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=_ssl_context(),
             max_connections=1,
             network_backend=PublicOnlyBackend(),
         )
