@@ -14,8 +14,9 @@ from boxoffice.accounts.models import Organizer
 from boxoffice.catalog.models import Event, FundsManager, Product
 from boxoffice.common.errors import DomainError
 from boxoffice.documents.data import receipt_data_for
+from boxoffice.documents.models import Receipt
 from boxoffice.documents.receipts import render_receipt
-from boxoffice.documents.services import receipt_for, receipt_pdf
+from boxoffice.documents.services import receipt_issue, receipt_of, receipt_pdf
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, PaymentMethod
 from boxoffice.orders.services import order_cancel
@@ -40,7 +41,7 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def english_receipt(order: Order) -> str:
-    receipt = receipt_for(order)
+    receipt = receipt_of(order)
     return pdf_text(render_receipt(receipt_data_for(order, receipt), language="en"))
 
 
@@ -99,25 +100,43 @@ def test_numbers_are_sequential_per_organizer_and_stable(
     other_organizer: Organizer,
     actor: Actor,
 ) -> None:
-    orders = [order_mark_paid(order=place(product), actor=actor) for _ in range(3)]
-    assert [receipt_for(o).number for o in orders] == [1, 2, 3]
-    assert receipt_for(orders[0]).number == 1  # the same order keeps its number
+    placed = [place(product) for _ in range(3)]
+    # Numbered in the order the payments arrive, not the order the orders were placed.
+    orders = [order_mark_paid(order=o, actor=actor) for o in reversed(placed)]
+    assert [receipt_of(o).number for o in orders] == [1, 2, 3]
+    assert receipt_of(orders[0]).number == 1  # reading it again keeps its number
+    assert receipt_issue(orders[0]).number == 1  # and so does issuing it again
     other = make_product(make_event(other_organizer))
     elsewhere = order_mark_paid(order=place(other), actor=actor)
-    assert receipt_for(elsewhere).number == 1
+    assert receipt_of(elsewhere).number == 1
     free = place(
         make_product(product.event, price=Decimal(0), service_fee=Decimal(0)),
         method=PaymentMethod.FREE,
     )
-    assert receipt_for(free).number == 4
+    assert receipt_of(free).number == 4  # a free order is paid, and numbered, when placed
+    assert Receipt.objects.count() == 5
 
 
 def test_unpaid_order_gets_no_receipt(place: Callable[..., Order], product: Product) -> None:
     order = place(product, method=PaymentMethod.INVOICE)
     with pytest.raises(DomainError, match="paid"):
-        receipt_for(order)
+        receipt_of(order)
+    with pytest.raises(DomainError, match="paid"):
+        receipt_issue(order)
     with pytest.raises(DomainError):
         receipt_pdf(order)
+    assert not Receipt.objects.exists()
+
+
+def test_a_paid_order_without_its_number_is_refused_not_numbered(
+    place: Callable[..., Order], product: Product, actor: Actor
+) -> None:
+    """Reading never numbers: a receipt row deleted around the services is not made up."""
+    order = order_mark_paid(order=place(product), actor=actor)
+    Receipt.objects.filter(order=order).delete()
+    with pytest.raises(DomainError, match="not been issued"):
+        receipt_pdf(order)
+    assert not Receipt.objects.exists()
 
 
 def test_refunds_are_listed(
@@ -137,7 +156,7 @@ def test_receipt_builder_queries_are_bounded(
     place_mixed: Callable[..., Order], actor: Actor
 ) -> None:
     order = order_mark_paid(order=place_mixed(), actor=actor)
-    receipt = receipt_for(order)
+    receipt = receipt_of(order)
     with CaptureQueriesContext(connection) as queries:
         data = receipt_data_for(order, receipt)
     assert len(queries) <= 5 and len(data.lines) == 7

@@ -48,7 +48,7 @@ def ticket_download(*, ticket: Ticket, actor: Actor) -> Download:
 
 
 def receipt_download(*, order: Order, actor: Actor) -> Download:
-    """The order's receipt, numbered on its first download."""
+    """The order's receipt, numbered when the order was paid."""
     content = services.receipt_pdf(order)
     history.document_downloaded(order, OrderEventKind.RECEIPT_DOWNLOADED, actor)
     return Download(content, _("receipt-%(code)s.pdf") % {"code": order.code})

@@ -1,4 +1,8 @@
-"""What the back office and the email tasks call: receipt numbers and finished PDFs."""
+"""Receipt numbers and finished PDFs.
+
+A receipt is numbered when the order is paid (documents.subscribers, in the payment's own
+transaction), never by a download: reading a PDF changes nothing but its audit row.
+"""
 
 from django.db import transaction
 from django.db.models import Max
@@ -16,8 +20,9 @@ from boxoffice.orders.models import Order, Ticket
 
 
 @transaction.atomic
-def receipt_for(order: Order) -> Receipt:
-    """The order's receipt, numbered on first call with the organizer's next number."""
+def receipt_issue(order: Order) -> Receipt:
+    """Number the paid order's receipt with the organizer's next number (once: a repeat
+    returns the receipt it already has)."""
     existing = Receipt.objects.filter(order_id=order.pk).first()
     if existing is not None:
         return existing
@@ -37,8 +42,19 @@ def receipt_for(order: Order) -> Receipt:
     )
 
 
+def receipt_of(order: Order) -> Receipt:
+    """The receipt the order got when it was paid; reading it never numbers one."""
+    rules.download_receipt(order).enforce()
+    receipt = Receipt.objects.filter(order_id=order.pk).first()
+    if receipt is None:
+        # Every paid order is numbered in its payment's transaction (and migration
+        # documents.0002 numbered the older ones), so this is a row written around the services.
+        raise DomainError(_("This order's receipt has not been issued."))
+    return receipt
+
+
 def receipt_pdf(order: Order) -> bytes:
-    receipt = receipt_for(order)
+    receipt = receipt_of(order)
     return render_receipt(receipt_data_for(order, receipt), language=order.language)
 
 
