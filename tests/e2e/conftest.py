@@ -71,7 +71,7 @@ def browser() -> Iterator[Any]:
 def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
     """Open a page in a fresh browser context (own cookies), English unless told otherwise."""
     contexts: list[Any] = []
-    problems: list[str] = []  # failed requests and uncaught script errors, on any page
+    problems: list[str] = []  # failed requests, script errors and CSP refusals, on any page
 
     def make(**context_options: Any) -> Any:
         options: dict[str, Any] = {"locale": "en-US", "viewport": VIEWPORT}
@@ -89,6 +89,16 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        # A style attribute, inline script or handler the CSP refused is a page that is broken
+        # in production: chromium reports each refusal on the console.
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"CSP: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         return page
 
     yield make

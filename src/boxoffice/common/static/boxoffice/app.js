@@ -17,3 +17,8 @@ document.addEventListener("click", (event) => {
     else window.location.href = row.dataset.href;
   }
 });
+
+// The payment link is selected whole when focused, ready to copy.
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches?.("[data-select-on-focus]")) event.target.select();
+});
