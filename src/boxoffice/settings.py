@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "boxoffice.common",
@@ -78,8 +81,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "boxoffice.backoffice.middleware.IdleTimeoutMiddleware",
+    # After the password, the second code where the user has one or must have one.
+    "boxoffice.backoffice.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -189,6 +195,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tickets@boxoffice.loc
 
 # The platform operator (the seed's "Liveto"): shown as funds manager and in support texts.
 PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "Boxoffice")
+# The name an authenticator app shows next to the codes of this site.
+OTP_TOTP_ISSUER = PLATFORM_NAME
 PLATFORM_SUPPORT_EMAIL = os.environ.get("PLATFORM_SUPPORT_EMAIL", "support@boxoffice.localhost")
 # Base of links sent to customers (the payment URL). Empty: taken from the request.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
@@ -299,6 +307,12 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 # How many reverse proxies in front of us append to X-Forwarded-For. 0: REMOTE_ADDR is the
 # client (a header the client sent is not believed).
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+# Behind a proxy that terminates TLS, its X-Forwarded-Proto says whether the client used HTTPS.
+if TRUSTED_PROXY_HOPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Plain-HTTP requests are redirected to HTTPS by the app only when asked for: usually the proxy
+# does it, and an app redirect without a trusted proxy header would loop.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
 
 LOGGING = {
     "version": 1,

@@ -84,6 +84,8 @@ class Organizer(models.Model):
     # organizer. Empty means the organizer has none (its events then use the platform's).
     paytrail_merchant_id = models.CharField(_("Paytrail merchant ID"), max_length=20, blank=True)
     paytrail_secret = models.CharField(_("Paytrail secret key"), max_length=200, blank=True)
+    # The owner's rule: every member logs in with a second factor (accounts.second_factor).
+    require_second_factor = models.BooleanField(_("require two-step verification"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

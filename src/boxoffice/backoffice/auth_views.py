@@ -1,19 +1,20 @@
-"""Login with email and password."""
+"""Login with email and password (then the second code, where the user has one)."""
 
 import math
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.urls import reverse_lazy
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from boxoffice.accounts import login_throttle
+from boxoffice.accounts import login_throttle, second_factor
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -60,6 +61,15 @@ class LoginView(views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "backoffice/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        if second_factor.has_second_factor(user):
+            # The password was right; the session is not verified until the code is.
+            target = urlencode({"next": self.get_success_url()})
+            return HttpResponseRedirect(f"{reverse('second_factor_verify')}?{target}")
+        return response
 
 
 class LogoutView(views.LogoutView):
