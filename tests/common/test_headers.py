@@ -1,6 +1,7 @@
 """Pages with people's data are never stored by a browser or proxy; HTTPS deployments get HSTS."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -64,3 +65,31 @@ def test_static_files_keep_their_caching(client):
     response = client.get("/static/boxoffice/app.css")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_check_deploy_with_production_settings_leaves_only_the_preload_warning(tmp_path):
+    """The README quotes this output; W021 (HSTS preload) is the operator's decision."""
+    env = {
+        **os.environ,
+        "BOXOFFICE_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "k" * 20 + "-production-secret-key-of-fifty-chars+",
+        "SECURE_COOKIES": "1",
+        "SECURE_SSL_REDIRECT": "1",
+        "PAYTRAIL_SANDBOX": "0",
+        "PAYTRAIL_MERCHANT_ID": "123456",
+        "PAYTRAIL_SECRET": "a-real-merchant-secret",
+        "ALLOWED_HOSTS": "tickets.example.com",
+        "PUBLIC_BASE_URL": "https://tickets.example.com",
+        "DEBUG": "0",
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "boxoffice", "check", "--deploy"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert re.findall(r"\((\w+\.[EW]\d+)\)", output) == ["security.W021"], output
