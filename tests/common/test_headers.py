@@ -83,6 +83,8 @@ def test_check_deploy_with_production_settings_leaves_only_the_preload_warning(t
         "DEBUG": "0",
     }
     env.pop("DATABASE_URL", None)
+    # Playwright's browser tests set this in the process; a deployment never does.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "-m", "boxoffice", "check", "--deploy"],
         env=env,
