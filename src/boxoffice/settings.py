@@ -1,5 +1,6 @@
 """Settings, read from environment variables (see README's configuration table)."""
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -37,6 +38,22 @@ def _dev_secret_key() -> str:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret_key()
+
+
+def _dev_field_encryption_key() -> str:
+    # Like the development SECRET_KEY: made once into var/. Production sets FIELD_ENCRYPTION_KEY
+    # (`boxoffice check --deploy` insists), so backups of the database never travel with it.
+    path = VAR_DIR / "field_encryption_key"
+    if not path.exists():
+        # A Fernet key: 32 random bytes, url-safe base64 (cryptography's Fernet.generate_key).
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Encrypts secrets at rest (common.encryption): comma-separated Fernet keys, the first one
+# encrypts, all of them decrypt (so a key can be rotated: `boxoffice rotate-encryption-key`).
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", "") or [_dev_field_encryption_key()]
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

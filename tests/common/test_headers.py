@@ -73,6 +73,7 @@ def test_check_deploy_with_production_settings_leaves_only_the_preload_warning(t
         **os.environ,
         "BOXOFFICE_VAR_DIR": str(tmp_path),
         "SECRET_KEY": "k" * 20 + "-production-secret-key-of-fifty-chars+",
+        "FIELD_ENCRYPTION_KEY": "hDLFmUB5sOK2bIJxEF3wVo2w8DWMm2aZUtMPb_oGGBY=",
         "SECURE_COOKIES": "1",
         "SECURE_SSL_REDIRECT": "1",
         "PAYTRAIL_SANDBOX": "0",

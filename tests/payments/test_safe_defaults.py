@@ -31,7 +31,12 @@ CLEARED = (
 
 def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    clean.update(BOXOFFICE_VAR_DIR=str(tmp_path / "var"), **env)
+    # A production start sets the encryption key too (common.checks, boxoffice.E003).
+    clean.update(
+        BOXOFFICE_VAR_DIR=str(tmp_path / "var"),
+        FIELD_ENCRYPTION_KEY="hDLFmUB5sOK2bIJxEF3wVo2w8DWMm2aZUtMPb_oGGBY=",
+    )
+    clean.update(env)
     return subprocess.run(
         [*BOXOFFICE, *args], env=clean, capture_output=True, text=True, timeout=120
     )

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.fi import ytunnus
 
+from boxoffice.common.encryption import EncryptedTextField
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -80,10 +82,12 @@ class Organizer(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="FI")
     support_email = models.EmailField(_("support email"))
-    # The organizer's own Paytrail merchant account: used for orders whose funds manager is the
-    # organizer. Empty means the organizer has none (its events then use the platform's).
+    # The organizer's own Paytrail merchant account, for events whose funds manager is the
+    # organizer; the owner enters it on the payment settings page (accounts.paytrail_account).
+    # Until both are set such events take no online payments (orders.rules).
     paytrail_merchant_id = models.CharField(_("Paytrail merchant ID"), max_length=20, blank=True)
-    paytrail_secret = models.CharField(_("Paytrail secret key"), max_length=200, blank=True)
+    # Encrypted at rest (common.encryption); never shown again once saved.
+    paytrail_secret = EncryptedTextField(_("Paytrail secret key"), blank=True)
     # The owner's rule: every member logs in with a second factor (accounts.second_factor).
     require_second_factor = models.BooleanField(_("require two-step verification"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,6 +104,11 @@ class Organizer(models.Model):
         super().clean()
         if self.business_id and ytunnus.is_valid(self.business_id):
             self.business_id = ytunnus.format(self.business_id)
+
+    @property
+    def has_paytrail_account(self) -> bool:
+        """Whether its own Paytrail merchant account is set, so its events can take payments."""
+        return bool(self.paytrail_merchant_id and self.paytrail_secret)
 
     @property
     def address(self) -> str:

@@ -5,6 +5,7 @@ from boxoffice.backoffice import (
     attention_views,
     checkin_views,
     document_views,
+    paytrail_account_views,
     refund_views,
     return_views,
     token_views,
@@ -16,6 +17,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:order_list"), name="home"),
     path("orders/", views.order_list, name="order_list"),
     path("api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("payment-account/", paytrail_account_views.paytrail_account, name="paytrail_account"),
     path(
         "api-tokens/<int:token_id>/revoke/",
         token_views.api_token_revoke_view,

@@ -13,6 +13,8 @@ from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
 class CustomerActions:
     status_text: str
     pay: bool
+    # Why a reserved online order cannot be paid now (e.g. the organizer's account is missing).
+    pay_refusal: str
     download_tickets: bool
     download_receipt: bool
     edit_participants: bool
@@ -39,9 +41,14 @@ def status_text(order: Order) -> str:
 
 def customer_actions(order: Order) -> CustomerActions:
     deadline = rules.returns_deadline(order)
+    pay = rules.pay_online(order)
+    unpaid_online = (
+        order.status == OrderStatus.RESERVED and order.payment_method == PaymentMethod.PAYTRAIL
+    )
     return CustomerActions(
         status_text=status_text(order),
-        pay=order.status == OrderStatus.RESERVED and order.payment_method == PaymentMethod.PAYTRAIL,
+        pay=pay.allowed,
+        pay_refusal=pay.reason if unpaid_online else "",
         download_tickets=rules.download_tickets(order, customer=True).allowed,
         download_receipt=rules.download_receipt(order).allowed,
         edit_participants=rules.edit_participants(order, customer=True).allowed,

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from boxoffice.catalog.models import Event, Product
 from boxoffice.common.errors import CapacityExceeded, DomainError
 from boxoffice.common.money import ZERO, quantize
-from boxoffice.orders import codes, history, search
+from boxoffice.orders import codes, history, rules, search
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod, Ticket, TicketState
 
@@ -102,6 +102,7 @@ def order_place(
         raise DomainError(_("An order needs at least one product."))
     if payment_method not in PaymentMethod.values:
         raise DomainError(_("Unknown payment method: %(method)s") % {"method": payment_method})
+    rules.place_online(event, payment_method).enforce()
     try:
         # The customer's tickets, receipt and link all go to this address.
         validate_email(customer.email.strip())

@@ -19,6 +19,8 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from boxoffice.accounts.models import Organizer
+from boxoffice.catalog.models import Event, FundsManager
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.common.money import ZERO
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod, Ticket, TicketState
@@ -96,6 +98,49 @@ def refund_service(order: Order) -> str | None:
     if order.payment_method in REFUNDED_BY_PLATFORM:
         return "platform"
     return None
+
+
+# -- paying online -----------------------------------------------------------------------------
+
+
+def _no_paytrail_account(organizer: Organizer) -> Verdict:
+    # Events whose funds manager is the organizer are paid into its own merchant account, which
+    # its owner enters on the payment settings page: until then nobody could take the money.
+    return _no(
+        _(
+            "Online payment is not available yet: %(organizer)s has not set up its payment "
+            "account. Please contact the organizer."
+        )
+        % {"organizer": organizer.name},
+        code="no_paytrail_account",
+    )
+
+
+def place_online(event: Event, payment_method: str) -> Verdict:
+    """Whether a new order of ``event`` may be paid with ``payment_method`` online."""
+    if payment_method != PaymentMethod.PAYTRAIL:
+        return ALLOWED
+    if (
+        event.default_funds_manager == FundsManager.ORGANIZER
+        and not event.organizer.has_paytrail_account
+    ):
+        return _no_paytrail_account(event.organizer)
+    return ALLOWED
+
+
+def pay_online(order: Order, now: datetime | None = None) -> Verdict:
+    """The customer's "Pay now": send them to Paytrail for this order."""
+    if order.payment_method != PaymentMethod.PAYTRAIL:
+        return _no(_("This order is not paid online."))
+    if order.status == OrderStatus.PAID:
+        return _status(_("This order is already paid."))
+    if order.status != OrderStatus.RESERVED:
+        return _status(_("This order can no longer be paid."))
+    if order.payment_deadline and order.payment_deadline < (now or timezone.now()):
+        return _status(_("The payment deadline has passed; the reservation has ended."))
+    if order.funds_manager == FundsManager.ORGANIZER and not order.organizer.has_paytrail_account:
+        return _no_paytrail_account(order.organizer)
+    return ALLOWED
 
 
 # -- status changes ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from boxoffice.accounts.models import Organizer
+from boxoffice.common.encryption import EncryptedTextField
 from boxoffice.orders.models import Order
 
 
@@ -27,9 +28,10 @@ class WebhookEndpoint(models.Model):
         Organizer, on_delete=models.PROTECT, related_name="webhook_endpoints", db_index=False
     )
     url = models.URLField(_("URL"), max_length=500)
-    # Kept in plaintext, unlike API tokens: every delivery is signed with it (HMAC needs the
-    # key itself). Shown once, when the endpoint is made; never returned by the API again.
-    secret = models.CharField(max_length=100, editable=False)
+    # Not hashed like API tokens: every delivery is signed with it (HMAC needs the key itself),
+    # so it is encrypted at rest instead (common.encryption). Shown once, when the endpoint is
+    # made; never returned by the API again.
+    secret = EncryptedTextField(editable=False)
     # The event types sent to this URL (WebhookEventType values).
     events = models.JSONField(_("events"), default=list)
     description = models.CharField(_("description"), max_length=200, blank=True)

@@ -21,6 +21,14 @@ def manages_api_tokens(request: HttpRequest) -> bool:
     )
 
 
+@register.filter
+def owns_an_organizer(request: HttpRequest) -> bool:
+    """Owners see the payment account page (where their organizer's money goes)."""
+    if not request.user.is_authenticated:
+        return False
+    return Role.OWNER in request_principal(request).roles.values()
+
+
 # Beyond this the badge says "99+": counting on is work for the list page, not every page.
 BADGE_CAP = 99
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from boxoffice.payments.paytrail.credentials import Merchant
 from boxoffice.payments.paytrail.errors import (
     PaytrailError,
+    PaytrailRejected,
     error_for_status,
     signature_error,
     unavailable,
@@ -40,6 +41,10 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _CREATE_REFUSED = gettext_lazy("Paytrail refused the payment: %(message)s")
 _GET_REFUSED = gettext_lazy("Paytrail refused the payment status lookup: %(message)s")
 _REFUND_REFUSED = gettext_lazy("Paytrail refused the refund: %(message)s")
+_CREDENTIALS_REFUSED = gettext_lazy(
+    "Paytrail did not accept this merchant ID and secret key. Check both in Paytrail's "
+    "Merchant Panel."
+)
 
 T = TypeVar("T")
 
@@ -175,6 +180,40 @@ class PaytrailClient:
             refused=_REFUND_REFUSED,
             transaction_id=transaction_id,  # the original payment's id, as the spec insists
             body=body,
+        )
+
+    def check_credentials(self) -> None:
+        """Prove that Paytrail accepts this merchant ID and secret, without creating anything.
+
+        A signed status lookup of a transaction that cannot exist: Paytrail checks the HMAC
+        before it looks anything up, so 404 means "signed correctly, no such payment" and 401
+        "wrong merchant ID or secret" (spec §2.3). Raises PaytrailRejected for the latter,
+        PaytrailUnavailable or PaytrailError when the answer proves nothing either way.
+        """
+        transaction_id = str(uuid.uuid4())
+        response = self._send("GET", _payment_path(transaction_id), transaction_id, None)
+        status = response.status_code
+        request_id = response.headers.get("request-id") or response.headers.get("cof-request-id")
+        logger.info("Paytrail credential check -> %s request-id=%s", status, request_id)
+        text = response.content.decode("utf-8", errors="replace")
+        if status == 404:
+            # A signed 404 must verify; an unsigned one is what Paytrail may send (spec §1.2).
+            error = signature_error(
+                response.headers, text, self.merchant.secret, status=status, request_id=request_id
+            )
+            if error is not None:
+                raise error
+            return
+        if status in (401, 403):
+            raise PaytrailRejected(
+                str(_CREDENTIALS_REFUSED), status_code=status, request_id=request_id
+            )
+        raise error_for_status(
+            status, text, refused=str(_GET_REFUSED), request_id=request_id
+        ) or PaytrailError(
+            _("Paytrail gave an unexpected answer (HTTP %(status)s).") % {"status": status},
+            status_code=status,
+            request_id=request_id,
         )
 
     # -- one signed round trip -------------------------------------------------------------------

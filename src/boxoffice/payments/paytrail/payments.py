@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError
 from boxoffice.common.tasks import schedule
-from boxoffice.orders import history
+from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, PaymentMethod
 from boxoffice.orders.transitions import lock, order_transition
@@ -105,6 +105,9 @@ def payment_body(order: Order, payment: Payment) -> dict[str, Any]:
 
 def payment_start(*, order: Order) -> str:
     """Start paying a reserved Paytrail order; returns Paytrail's hosted payment page."""
+    # The reason in words first (e.g. the organizer's account is not set up); then again below,
+    # under the lock, where it counts.
+    rules.pay_online(order).enforce()
     try:
         merchant = merchant_for(order)
     except MerchantNotConfigured as error:
@@ -115,14 +118,7 @@ def payment_start(*, order: Order) -> str:
         ) from error
     with transaction.atomic():
         locked = lock(order)
-        if locked.payment_method != PaymentMethod.PAYTRAIL:
-            raise DomainError(_("This order is not paid online."))
-        if locked.status == OrderStatus.PAID:
-            raise DomainError(_("This order is already paid."))
-        if locked.status != OrderStatus.RESERVED:
-            raise DomainError(_("This order can no longer be paid."))
-        if locked.payment_deadline and locked.payment_deadline < timezone.now():
-            raise DomainError(_("The payment deadline has passed; the reservation has ended."))
+        rules.pay_online(locked).enforce()
         payment = Payment.objects.create(
             order=locked,
             method=PaymentMethod.PAYTRAIL,
