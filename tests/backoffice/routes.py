@@ -22,6 +22,8 @@ EVENT_URLS: list[tuple[str, str]] = [
 LIST_URLS = ("home", "order_list", "checkin_events")
 # API tokens of the organizers one manages (tests/backoffice/test_api_tokens.py).
 TOKEN_URLS = ("api_tokens", "api_token_revoke")
+# The owner's payment account page: anyone else gets 404 (test_paytrail_account.py).
+OWNER_URLS = ("paytrail_account",)
 # Platform staff only: anyone else gets 404 (tests/backoffice/test_platform_refunds.py).
 STAFF_URLS = ("platform_refunds", "platform_refund_complete")
 

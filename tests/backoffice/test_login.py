@@ -13,6 +13,7 @@ from .routes import (
     EVENT_URLS,
     LIST_URLS,
     ORDER_URLS,
+    OWNER_URLS,
     POST_DATA,
     STAFF_URLS,
     TOKEN_URLS,
@@ -166,6 +167,7 @@ def test_every_backoffice_url_is_classified():
         *LIST_URLS,
         *(name for name, _method in EVENT_URLS),
         *TOKEN_URLS,
+        *OWNER_URLS,
         *STAFF_URLS,
         *(name for name, _, _ in ORDER_URLS),
     }
