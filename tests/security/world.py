@@ -6,6 +6,10 @@ statuses the rows need (one paid order needs attention), an API token, a scanner
 webhook and a refund in the platform's manual queue. Its members have every role. Organizer B
 ("Beta") has its owner and an owner token: the foreign principal. Platform staff and a platform
 token have no organizer.
+
+People are logged in with ``force_login`` and have no authenticator: the second-factor
+middleware lets them through because the tests run with the Paytrail sandbox on (pytest-env),
+where platform staff need no second factor either (accounts.second_factor.staff_must).
 """
 
 from dataclasses import dataclass, field
