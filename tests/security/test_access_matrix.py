@@ -127,6 +127,14 @@ def test_access(
         assert not leaked, f"{row} showed {principal} organizer A's {leaked}"
 
 
+@pytest.mark.parametrize("row", [pytest.param(r, id=str(r)) for r in matrix.api_rows()])
+def test_a_revoked_token_gets_what_no_token_gets(data: World, row: Row) -> None:
+    before = world.snapshot()
+    response = world.api_request(data, row, world.REVOKED)
+    _check_status(response, row, row.expect[ANON])
+    assert world.snapshot() == before
+
+
 GENUINE = [pytest.param(row, id=str(row)) for row in matrix.TABLE if row.genuine is not None]
 
 

@@ -5,7 +5,7 @@ Organizer A ("Alpha") owns everything the URLs name: an event and product, order
 statuses the rows need (one paid order needs attention), an API token, a scanner device, a
 webhook and a refund in the platform's manual queue. Its members have every role. Organizer B
 ("Beta") has its owner and an owner token: the foreign principal. Platform staff and a platform
-token have no organizer.
+token have no organizer. A revoked owner token of A must get what no token gets.
 
 People are logged in with ``force_login`` and have no authenticator: the second-factor
 middleware lets them through because the tests run with the Paytrail sandbox on (pytest-env),
@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from boxoffice.accounts.models import ApiToken, Membership, Organizer, User
-from boxoffice.accounts.tokens import api_token_create
+from boxoffice.accounts.tokens import api_token_create, api_token_revoke
 from boxoffice.catalog.models import Event, FundsManager, Product
 from boxoffice.checkin.models import CheckinDevice
 from boxoffice.checkin.services import checkin_device_create
@@ -50,6 +50,8 @@ ALPHA_EVENT = "Alpha Fest"
 ALPHA_BUYER = "alpha.buyer@example.com"
 FORGED_SECRET = "forged-secret-0000"
 LOGIN_PREFIX = "/accounts/login/?next="
+# Not a column of the table: an API principal checked to get what no token gets.
+REVOKED = "revoked token"
 
 # Fields that change on every use and are not what a refused request could have done.
 VOLATILE_FIELDS = {"last_login", "last_used_at"}
@@ -226,6 +228,11 @@ def build() -> World:
     tokens[STAFF] = api_token_create(
         organizer=None, role=matrix.MANAGER, name="Platform", created_by=None
     )[1]
+    # An owner token of A, revoked: it must open nothing, like no token at all.
+    revoked, tokens[REVOKED] = api_token_create(
+        organizer=alpha, role=matrix.OWNER, name="Alpha old owner", created_by=owner
+    )
+    api_token_revoke(api_token=revoked)
     target_token = api_token_create(
         organizer=alpha, role=matrix.VIEWER, name="Alpha accounting", created_by=owner
     )[0]
