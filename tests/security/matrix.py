@@ -34,12 +34,8 @@ with the outcome for each principal in the column order above. Path parameters a
 from their names (tests/security/world.py ``PARAMETERS``: ``code`` is organizer A's order in
 the row's ``order`` status, ``event_id`` its event, ``token_id`` its API token...); a URL whose
 view takes a new parameter name needs a value there too. POST data: ``POST_DATA`` below.
-For example a settings page for the owner only, with a form:
-
-    url("backoffice:organizer_payments", "GET", 200, LOGIN, NF, OK, NF, NF, NF, OK),
-    url("backoffice:organizer_payments", "POST", 302, LOGIN, NF, OK, NF, NF, NF, OK),
-
-and ``POST_DATA["backoffice:organizer_payments"] = {...}``. A real access-control bug found
+For example the owner's payment account page (``backoffice:paytrail_account``): two rows
+and ``POST_DATA["backoffice:paytrail_account"]``. A real access-control bug found
 here is marked ``xfail={principal: "why"}`` (strict) on its row until the app is fixed.
 
 Counts: ``python tests/security/matrix.py``.
@@ -185,6 +181,11 @@ TABLE: list[Row] = [
     # B's owner may not make a token for A: A is not a choice in the form (400, nothing made).
     url("backoffice:api_tokens",             "POST", 200, L,     BAD,    OK,  OK,  NF,  NF,  OK),
     url("backoffice:api_token_revoke",       "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
+    # Where the organizer's money goes: its owners only (B's owner sees B's account alone).
+    # The POST sends no credentials, so the owner gets the form's errors back (200) and no
+    # Paytrail call is made; anyone else gets 404 before the form is read.
+    url("backoffice:paytrail_account",       "GET",  200, L,     OWN,    OK,  NF,  NF,  NF,  NF),
+    url("backoffice:paytrail_account",       "POST", 200, L,     NF,     OK,  NF,  NF,  NF,  NF),
     # -- back office: one order of organizer A -----------------------------------------------
     url("backoffice:order_detail",           "GET",  200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     url("backoffice:order_customer",         "POST", 302, L,     NF,     OK,  OK,  OK,  NF,  OK),
@@ -314,6 +315,7 @@ POST_DATA: dict[str, dict[str, Any]] = {
     },
     "set_language": {"language": "fi", "next": "/"},
     "backoffice:api_tokens": {"organizer": "{organizer_id}", "name": "Matrix", "role": "viewer"},
+    "backoffice:paytrail_account": {"organizer": "{organizer_id}"},
     "backoffice:checkin_event": {"code": "{ticket_secret}"},
     "backoffice:checkin_device_create": {"name": "Door 9"},
     "backoffice:platform_refund_complete": {"reference": "MATRIX-1"},
