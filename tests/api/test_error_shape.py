@@ -57,6 +57,19 @@ def test_a_patch_with_a_json_body_that_is_not_an_object_is_422(api, order, snaps
     assert snapshot(order) == before
 
 
+def test_json_nested_too_deeply_is_a_shaped_400(api, order, snapshot):
+    before = snapshot(order)
+    response = api.client.post(
+        f"/api/v1/orders/{order.code}/cancel",
+        "[" * 100_000 + "]" * 100_000,
+        content_type="application/json",
+        headers=api.headers,
+    )
+    shaped = error(response, 400)
+    assert shaped["message"] == "The request body is nested too deeply to be read."
+    assert snapshot(order) == before
+
+
 def test_an_unknown_path_is_a_shaped_404(api):
     assert error(api.client.get("/api/v1/no-such-thing", headers=api.headers), 404) == {
         "code": "not_found",

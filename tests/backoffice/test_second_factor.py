@@ -237,6 +237,23 @@ def test_an_owner_requires_it_for_every_member(
     assert TOTPDevice.objects.filter(user=manager, confirmed=True).exists()
 
 
+def test_a_second_owner_without_it_cannot_lift_the_rule(
+    owner: User, organizer: Organizer, make_user: Callable[..., User]
+) -> None:
+    enrol(owner)
+    Organizer.objects.filter(pk=organizer.pk).update(require_second_factor=True)
+    co_owner = make_user("co.owner@example.com", organizer, Role.OWNER)
+    client, _ = log_in(co_owner)  # a password alone: sent to set up a second factor
+
+    response = client.post(SETUP, {"action": "unrequire", "organizer": organizer.pk})
+
+    assert response.status_code == 400
+    assert "Turn on two-step verification for yourself first" in response.content.decode()
+    organizer.refresh_from_db()
+    assert organizer.require_second_factor is True
+    assert client.get(ORDERS)["Location"].startswith(SETUP)
+
+
 def test_another_organizers_owner_cannot_set_its_rule(
     owner: User, other_organizer: Organizer, make_user: Callable[..., User]
 ) -> None:

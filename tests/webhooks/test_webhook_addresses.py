@@ -26,6 +26,8 @@ INSIDE = [
     "https://[2001::1]/x",  # Teredo
     "https://[fd00::1]/x",
     "https://[fe80::1]/x",
+    "https://[fec0::1]/x",  # site-local (deprecated; Python calls it global)
+    "https://[::ffff:0:7f00:1]/x",  # IPv4-translated 127.0.0.1 (SIIT)
     "https://169.254.169.254/latest/meta-data",  # cloud metadata
     "https://100.64.0.1/x",  # carrier-grade NAT
     "https://10.1.2.3/x",
@@ -119,3 +121,9 @@ def test_a_name_that_turns_private_after_registration_is_never_reached(
     assert queued.state == DeliveryState.PENDING  # a failed attempt, retried later
     assert queued.attempts == 1
     assert "The URL must point to a public host." in queued.last_error
+
+
+def test_a_port_out_of_range_is_an_invalid_url(organizer):
+    with pytest.raises(WebhookInvalid, match=r"Enter a valid URL\."):
+        webhook_endpoint_create(organizer=organizer, url="https://example.com:99999/", events=None)
+    assert WebhookEndpoint.objects.count() == 0

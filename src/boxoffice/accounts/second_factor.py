@@ -220,10 +220,31 @@ def verified_device(user: User, code: str) -> Device | None:
     if waits:
         raise DomainError(_throttled_message(max(waits)))
     for device in devices:
-        candidate = _totp_code(code) if isinstance(device, TOTPDevice) else _recovery_code(code)
-        if candidate and device.verify_token(candidate):
-            return device
+        if isinstance(device, TOTPDevice):
+            candidate = _totp_code(code)
+            if candidate and device.verify_token(candidate):
+                return device
+        elif isinstance(device, StaticDevice):
+            candidate = _recovery_code(code)
+            if candidate and _use_recovery_code(device, candidate):
+                return device
     return None
+
+
+def _use_recovery_code(device: StaticDevice, code: str) -> bool:
+    """Use up ``code``: true for exactly one of any number of requests racing with it.
+
+    django-otp's StaticDevice.verify_token reads the code, then deletes it: two sessions sending
+    the same code at once could both pass. The DELETE's row count decides instead.
+    """
+    deleted, _ = StaticToken.objects.filter(device=device, token=code).delete()
+    if deleted:
+        device.throttle_reset(commit=False)
+        device.set_last_used_timestamp(commit=False)
+        device.save()
+        return True
+    device.throttle_increment()
+    return False
 
 
 def _check(device: TOTPDevice, code: str) -> None:
@@ -280,11 +301,13 @@ def owned_organizers(user: User) -> list[Organizer]:
 def organizer_require_second_factor(*, organizer: Organizer, user: User, required: bool) -> None:
     """An owner asks every member of their organizer to use a second factor (or stops asking).
 
-    The owner turns it on for themselves first, so the rule never locks out the person setting it.
+    Either way the owner needs their own second factor (the pages also ask for its code in this
+    session): turning the rule on must not lock out the person setting it, and turning it off
+    must not be possible for another owner who got in with a password alone.
     """
     if not Membership.objects.filter(user=user, organizer=organizer, role=Role.OWNER).exists():
         raise DomainError(_("Only an owner of the organizer can change this."))
-    if required and not has_second_factor(user):
+    if not has_second_factor(user):
         raise DomainError(_("Turn on two-step verification for yourself first."))
     Organizer.objects.filter(pk=organizer.pk).update(require_second_factor=required)
     logger.info(

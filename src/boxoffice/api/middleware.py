@@ -84,6 +84,13 @@ class ApiErrorShapeMiddleware:
         except RequestDataTooBig:  # sent without a length, and longer than the limit
             code, message = _codes()[413]
             return _answer(413, code, message)
+        except RecursionError:
+            # Thousands of nested brackets: json gives up, and so do we, in the API's shape.
+            return _answer(
+                400,
+                "bad_request",
+                _("The request body is nested too deeply to be read."),
+            )
         except ValueError:
             return None  # not JSON: the API's parser answers with its own 400
         if value is not None and not isinstance(value, dict):

@@ -6,8 +6,9 @@ that changes between the check and the connect (DNS rebinding) cannot send our P
 
 Refused: names ending in ``.localhost`` (with or without the trailing dot) and every address
 that is not globally reachable, including the ways of writing an IPv4 address inside IPv6
-(IPv4-mapped ``::ffff:0:0/96``, IPv4-compatible ``::/96``, NAT64 ``64:ff9b::/96`` and
-``64:ff9b:1::/48``, 6to4 ``2002::/16``, Teredo ``2001::/32``): a receiver has a plain address.
+(IPv4-mapped ``::ffff:0:0/96``, IPv4-translated ``::ffff:0:0:0/96``, IPv4-compatible ``::/96``,
+NAT64 ``64:ff9b::/96`` and ``64:ff9b:1::/48``, 6to4 ``2002::/16``, Teredo ``2001::/32``) and
+site-local ``fec0::/10``: a receiver has a plain address.
 ``settings.WEBHOOK_ALLOW_LOCAL_URLS`` lifts the rule for development and the tests' receiver.
 """
 
@@ -27,10 +28,21 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Given a host name and a port, the addresses it resolves to (socket.getaddrinfo by default).
 Resolver = Callable[[str, int], list[str]]
 
-# IPv6 ranges that carry an IPv4 address or tunnel to one: never a webhook receiver's address.
+# IPv6 ranges that carry an IPv4 address or tunnel to one (including SIIT's IPv4-translated
+# ``::ffff:0:0:0/96``), and the deprecated site-local ``fec0::/10`` that Python still calls
+# global: never a webhook receiver's address.
 EMBEDDING_NETWORKS = tuple(
     ipaddress.ip_network(n)
-    for n in ("::ffff:0:0/96", "::/96", "64:ff9b::/96", "64:ff9b:1::/48", "2002::/16", "2001::/32")
+    for n in (
+        "::ffff:0:0/96",
+        "::ffff:0:0:0/96",
+        "::/96",
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",
+        "2002::/16",
+        "2001::/32",
+        "fec0::/10",
+    )
 )
 
 

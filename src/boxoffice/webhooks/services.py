@@ -36,6 +36,7 @@ def clean_url(url: str) -> str:
     try:
         URLValidator(schemes=["http", "https"])(url)
         parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)  # ValueError: 99999
     except (ValidationError, ValueError):
         raise WebhookInvalid("url", _("Enter a valid URL.")) from None
     if len(url) > MAX_URL_LENGTH:
@@ -52,7 +53,7 @@ def clean_url(url: str) -> str:
     try:
         # The worker would POST into our own network and log the answer: refused unless the
         # operator allows it (development, tests). The delivery checks again at every attempt.
-        addresses.public_addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
+        addresses.public_addresses(host, port)
     except addresses.Unresolvable:
         pass  # not known yet (a new name, DNS down): each delivery resolves it and checks
     except addresses.UnsafeAddress as refusal:
