@@ -40,7 +40,7 @@ def _dev_secret_key() -> str:
 SECRET_KEY = os.environ.get("SECRET_KEY") or _dev_secret_key()
 
 
-def _dev_field_encryption_key() -> str:
+def _dev_field_encryption_keys() -> list[str]:
     # Like the development SECRET_KEY: made once into var/. Production sets FIELD_ENCRYPTION_KEY
     # (`boxoffice check --deploy` insists), so backups of the database never travel with it.
     path = VAR_DIR / "field_encryption_key"
@@ -48,12 +48,14 @@ def _dev_field_encryption_key() -> str:
         # A Fernet key: 32 random bytes, url-safe base64 (cryptography's Fernet.generate_key).
         path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
         path.chmod(0o600)
-    return path.read_text().strip()
+    # Comma-separated like the variable: `rotate-encryption-key --demo` keeps NEW,OLD here
+    # until every value is re-encrypted.
+    return [key.strip() for key in path.read_text().split(",") if key.strip()]
 
 
 # Encrypts secrets at rest (common.encryption): comma-separated Fernet keys, the first one
 # encrypts, all of them decrypt (so a key can be rotated: `boxoffice rotate-encryption-key`).
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", "") or [_dev_field_encryption_key()]
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", "") or _dev_field_encryption_keys()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")

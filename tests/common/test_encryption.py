@@ -114,6 +114,18 @@ def test_rotation_without_the_old_key_changes_nothing(organizer, endpoint, setti
     assert raw("accounts_organizer", "paytrail_secret", organizer.pk) == before
 
 
+def test_rotation_with_a_malformed_key_is_a_clean_refusal(organizer, settings):
+    organizer.paytrail_secret = "S3CRET"
+    organizer.save()
+    before = raw("accounts_organizer", "paytrail_secret", organizer.pk)
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_2, "bad"]
+
+    with pytest.raises(CommandError, match="must be comma-separated Fernet keys"):
+        call_command("rotate-encryption-key")
+
+    assert raw("accounts_organizer", "paytrail_secret", organizer.pk) == before
+
+
 def test_new_key_prints_a_usable_key():
     out = io.StringIO()
     call_command("rotate-encryption-key", "--new-key", stdout=out)
@@ -131,9 +143,35 @@ def test_the_demo_key_file_rotates(organizer, settings, tmp_path, monkeypatch):
     call_command("rotate-encryption-key", "--demo", stdout=io.StringIO())
 
     new = (tmp_path / "field_encryption_key").read_text()
-    assert new != KEY_1
+    assert new != KEY_1 and "," not in new  # the old key is gone once all is re-encrypted
     settings.FIELD_ENCRYPTION_KEYS = [new]
     assert Organizer.objects.get(pk=organizer.pk).paytrail_secret == "S3CRET"
+
+
+def test_the_demo_key_file_holds_both_keys_while_values_are_rewritten(
+    organizer, settings, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("FIELD_ENCRYPTION_KEY", raising=False)
+    settings.VAR_DIR = tmp_path
+    key_file = tmp_path / "field_encryption_key"
+    key_file.write_text(KEY_1)
+    organizer.paytrail_secret = "S3CRET"
+    organizer.save()
+    seen: list[str] = []
+    command = importlib.import_module(
+        "boxoffice.common.management.commands.rotate-encryption-key"
+    ).Command
+
+    def crash(self):
+        seen.append(key_file.read_text())
+        raise RuntimeError("the process dies here")
+
+    monkeypatch.setattr(command, "_reencrypt_all", crash)
+    with pytest.raises(RuntimeError):
+        call_command(command(), "--demo", stdout=io.StringIO())
+
+    new, old = seen[0].split(",")
+    assert old == KEY_1 and key_file.read_text() == f"{new},{KEY_1}"
 
 
 def test_a_broken_key_setting_stops_the_process_with_its_name(tmp_path):

@@ -196,3 +196,49 @@ def test_an_organizer_storing_the_test_credentials_cannot_take_payments(
     with pytest.raises(DomainError, match="Online payment is not available for this order"):
         payment_start(order=order)  # refused before anything is written or sent
     assert snapshot(order) == before
+
+
+# An empty DATABASE_URL is the SQLite file in the test's own var/, even in the PostgreSQL run.
+CREDENTIALS = {"PAYTRAIL_MERCHANT_ID": "123456", "PAYTRAIL_SECRET": "s3cret", "DATABASE_URL": ""}
+
+
+@pytest.mark.parametrize(
+    ("key", "check"),
+    [("", "boxoffice.E003"), ("not-a-fernet-key", "boxoffice.E004")],
+    ids=["unset", "malformed"],
+)
+def test_without_a_usable_encryption_key_the_processes_refuse_to_start(
+    tmp_path: Path, key: str, check: str
+) -> None:
+    done = run(tmp_path, "worker", "--batch", FIELD_ENCRYPTION_KEY=key, **CREDENTIALS)
+
+    assert done.returncode == 1
+    assert check in done.stderr
+
+
+def test_a_key_that_does_not_open_the_stored_secrets_stops_the_processes(tmp_path: Path) -> None:
+    first = "hDLFmUB5sOK2bIJxEF3wVo2w8DWMm2aZUtMPb_oGGBY="
+    other = "yW3zJ8jSVyTGqgGl3k1cSgKJ1bqkbx0zpAHf9c5E8RU="
+    own_database = {"DATABASE_URL": ""}
+    assert (
+        run(tmp_path, "migrate", "-v0", FIELD_ENCRYPTION_KEY=first, **own_database).returncode == 0
+    )
+    make = (
+        "from boxoffice.accounts.models import Organizer; Organizer.objects.create(name='X', "
+        "slug='x', business_id='0737546-2', support_email='x@example.com', "
+        "paytrail_merchant_id='1', paytrail_secret='S3CRET')"
+    )
+    made = run(tmp_path, "shell", "-c", make, FIELD_ENCRYPTION_KEY=first, **own_database)
+    assert made.returncode == 0, made.stderr
+
+    done = run(tmp_path, "worker", "--batch", FIELD_ENCRYPTION_KEY=other, **CREDENTIALS)
+
+    assert done.returncode == 1
+    assert "boxoffice.E005" in done.stderr
+    assert "(accounts.Organizer.paytrail_secret)" in done.stderr
+    assert (
+        run(
+            tmp_path, "worker", "--batch", FIELD_ENCRYPTION_KEY=f"{other},{first}", **CREDENTIALS
+        ).returncode
+        == 0
+    )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.management.base import BaseCommand
 
+from boxoffice.common.checks import STARTUP_TAG
 from boxoffice.payments.paytrail.credentials import is_public_test_secret
 
 TAG = "paytrail"
@@ -48,5 +49,6 @@ def paytrail_credentials(app_configs: Any = None, **kwargs: Any) -> list[checks.
 
 
 def require_paytrail_credentials(command: BaseCommand) -> None:
-    """Stop ``command`` with a SystemCheckError unless Paytrail is configured (or the sandbox)."""
-    command.check(tags=[TAG], include_deployment_checks=True)
+    """Stop ``command`` with a SystemCheckError unless Paytrail is configured (or the sandbox),
+    and unless FIELD_ENCRYPTION_KEY opens the stored secrets (common.checks)."""
+    command.check(tags=[TAG, STARTUP_TAG], include_deployment_checks=True)

@@ -12,14 +12,15 @@ The demo keeps its key in var/field_encryption_key; ``--demo`` does steps 1 to 3
 """
 
 import os
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from boxoffice.common.encryption import (
-    DecryptionFailed,
     encrypted_fields,
     new_key,
     reencrypt,
@@ -64,7 +65,7 @@ class Command(BaseCommand):
                     column = model._meta.get_field(name).column  # type: ignore[union-attr]
                     assert column is not None  # a concrete field always has one
                     count += rewrite_column(connection, model._meta.db_table, column, reencrypt)
-        except DecryptionFailed as error:
+        except ImproperlyConfigured as error:  # DecryptionFailed, or a malformed key
             # Nothing was rewritten (one transaction): every value is still readable as before.
             raise CommandError(f"{error} Nothing was changed.") from error
         return count
@@ -76,10 +77,19 @@ class Command(BaseCommand):
                 "--demo rotates var/field_encryption_key, but FIELD_ENCRYPTION_KEY is set: "
                 "follow the steps in `boxoffice rotate-encryption-key --help` instead."
             )
-        old = settings.FIELD_ENCRYPTION_KEYS[0]
-        settings.FIELD_ENCRYPTION_KEYS = [new_key(), old]
+        keys = [new_key(), *settings.FIELD_ENCRYPTION_KEYS]
+        # The new key is on disk before any value depends on it: a crash from here on leaves a
+        # file that opens old and new values alike.
+        self._write(path, keys)
+        settings.FIELD_ENCRYPTION_KEYS = keys
         count = self._reencrypt_all()
-        # Only now that every value opens with the new key does the file forget the old one.
-        path.write_text(settings.FIELD_ENCRYPTION_KEYS[0])
-        path.chmod(0o600)
+        # Only now that every value opens with the new key does the file forget the old ones.
+        self._write(path, keys[:1])
         self.stdout.write(f"{count} secret(s) re-encrypted; var/{DEMO_KEY_FILE} has a new key.")
+
+    @staticmethod
+    def _write(path: Path, keys: list[str]) -> None:
+        temporary = path.with_suffix(".new")
+        temporary.write_text(",".join(keys))
+        temporary.chmod(0o600)
+        temporary.replace(path)  # atomic: never a half-written key file
