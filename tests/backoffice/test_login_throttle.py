@@ -109,3 +109,30 @@ def test_a_failing_cache_never_locks_anyone_out(client, owner, password):
     ):
         attempt(client, "wrong")
         assert attempt(client, password).status_code == 302
+
+
+def test_one_ipv6_network_counts_as_one_address(client, owner, password):
+    for n in range(5):
+        attempt(client, "wrong", email=f"nobody{n}@example.com", ip=f"2001:db8:1:2::{n + 1:x}")
+
+    locked = attempt(client, password, ip="2001:db8:1:2:ffff::1")  # same /64, new address
+    assert "Too many failed attempts" in error(locked)
+    assert attempt(Client(), password, ip="2001:db8:1:3::1").status_code == 302  # next /64
+
+
+def test_guessing_the_old_password_on_the_change_page_locks_like_a_login(
+    login, owner, password, client
+):
+    session = login(owner)
+    change = "/accounts/password/"
+    new = {"new_password1": "a brand new passphrase 1", "new_password2": "a brand new passphrase 1"}
+    for _ in range(3):
+        response = session.post(change, {"old_password": "wrong", **new})
+        assert "Your old password was entered incorrectly" in error(response)
+
+    response = session.post(change, {"old_password": password, **new})
+
+    assert error(response) == "Too many failed attempts. Try again in 15 minutes."
+    owner.refresh_from_db()
+    assert owner.check_password(password)  # unchanged
+    assert "Too many failed attempts" in error(attempt(client, password))  # and the login too

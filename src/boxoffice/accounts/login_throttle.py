@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from boxoffice.common.ratelimit import client_ip, digest, incr_counter
+from boxoffice.common.ratelimit import client_key, digest, incr_counter
 
 logger = logging.getLogger("boxoffice.security")
 
@@ -35,7 +35,9 @@ def _keys(kind: str, who: str) -> tuple[str, str]:
 def _subjects(email: str, request: HttpRequest | None) -> list[tuple[str, str, int]]:
     subjects = [("account", email.strip().lower(), settings.LOGIN_ACCOUNT_FAILURES)]
     if request is not None:
-        subjects.append(("address", client_ip(request), settings.LOGIN_ADDRESS_FAILURES))
+        # An IPv6 client counts by its /64, as the site's other limits do: one subscriber can
+        # spread guesses over 2^64 addresses of it.
+        subjects.append(("address", client_key(request), settings.LOGIN_ADDRESS_FAILURES))
     return subjects
 
 

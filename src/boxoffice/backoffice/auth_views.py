@@ -7,14 +7,46 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from boxoffice.accounts import login_throttle, second_factor
+
+
+def _refuse_if_locked(email: str, request: HttpRequest | None) -> None:
+    """Raise the lockout, before any password is looked at, so a locked guesser learns nothing."""
+    wait = login_throttle.locked_for(email, request)
+    if wait is not None:
+        minutes = max(1, math.ceil(wait / 60))
+        raise ValidationError(
+            ngettext(
+                "Too many failed attempts. Try again in %(minutes)d minute.",
+                "Too many failed attempts. Try again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            code="locked",
+        )
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """The old password is a password guess like a login's: it counts toward the same lock."""
+
+    request: HttpRequest | None = None
+
+    def clean_old_password(self) -> str:
+        email = self.user.email
+        _refuse_if_locked(email, self.request)
+        try:
+            old = str(super().clean_old_password())
+        except ValidationError:
+            login_throttle.record_failure(email, self.request)
+            raise
+        return old
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -35,18 +67,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         email = str(self.cleaned_data.get("username") or "")
         if email and self.cleaned_data.get("password"):
             # Refused before the password is looked at, so a locked guesser learns nothing.
-            wait = login_throttle.locked_for(email, self.request)
-            if wait is not None:
-                minutes = max(1, math.ceil(wait / 60))
-                raise ValidationError(
-                    ngettext(
-                        "Too many failed attempts. Try again in %(minutes)d minute.",
-                        "Too many failed attempts. Try again in %(minutes)d minutes.",
-                        minutes,
-                    )
-                    % {"minutes": minutes},
-                    code="locked",
-                )
+            _refuse_if_locked(email, self.request)
             try:
                 cleaned = super().clean()
             except ValidationError:
@@ -85,6 +106,12 @@ class PasswordChangeView(views.PasswordChangeView):
 
     template_name = "backoffice/password_change.html"
     success_url = reverse_lazy("backoffice:order_list")
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form(self, form_class: Any = None) -> Any:
+        form = super().get_form(form_class)
+        form.request = self.request
+        return form
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)

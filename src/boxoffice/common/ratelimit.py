@@ -103,7 +103,7 @@ def client_ip(request: HttpRequest) -> str:
         return remote
 
 
-def _client_key(request: HttpRequest) -> str:
+def client_key(request: HttpRequest) -> str:
     """The client's address as a rate-limit key; IPv6 by /64 (one subscriber's network)."""
     ip = client_ip(request)
     try:
@@ -169,7 +169,7 @@ def rate_limit(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if counted is None or request.method in counted:
                 allowed, window = limits_for(scope, limit, window_seconds)
-                key = f"{scope}:ip:{_client_key(request)}"
+                key = f"{scope}:ip:{client_key(request)}"
                 retry_after = hit(key, limit=allowed, window_seconds=window)
                 if retry_after is not None:
                     return too_many_requests(request, retry_after)
