@@ -70,6 +70,20 @@ def test_json_nested_too_deeply_is_a_shaped_400(api, order, snapshot):
     assert snapshot(order) == before
 
 
+def test_a_chunked_body_is_refused_not_ignored(api, order, snapshot):
+    before = snapshot(order)
+    # What Django sees of a chunked request: no length, so no body (gunicorn passes it so).
+    response = api.client.generic(
+        "POST",
+        f"/api/v1/orders/{order.code}/cancel",
+        b"",
+        content_type="text/plain",
+        headers={**api.headers, "Transfer-Encoding": "chunked"},
+    )
+    assert error(response, 411)["code"] == "length_required"
+    assert snapshot(order) == before
+
+
 def test_an_unknown_path_is_a_shaped_404(api):
     assert error(api.client.get("/api/v1/no-such-thing", headers=api.headers), 404) == {
         "code": "not_found",

@@ -71,6 +71,13 @@ class ApiErrorShapeMiddleware:
             code, message = _codes()[413]
             return _answer(413, code, message)
         if length == 0:
+            if "chunked" in str(request.META.get("HTTP_TRANSFER_ENCODING", "")).lower():
+                # Django reads no body without a length: the action would run as if none came.
+                return _answer(
+                    411,
+                    "length_required",
+                    _("Send the body with a Content-Length header, not chunked."),
+                )
             return None
         content_type = request.content_type or ""
         if content_type != "application/json":
