@@ -188,6 +188,9 @@ def main() -> int:
         "https://[64:ff9b::7f00:1]/x",
         "https://[2002:7f00:1::]/x",
         "https://[::ffff:127.0.0.1]/x",
+        "https://[::ffff:0:7f00:1]/x",
+        "https://[fec0::1]/x",
+        "https://example.com:99999/x",
         "https://rebind.example/x",
     ):
 
@@ -221,6 +224,18 @@ def main() -> int:
         body = response.content.decode()[:120]
         return f"{response.status_code} {body}", (
             response.status_code == 413 and response["Content-Type"].startswith("application/json")
+        )
+
+    @probe("100,000 nested brackets to the API", "400 in the API's JSON shape")
+    def _() -> tuple[str, bool]:
+        response = Client().post(
+            "/api/v1/webhooks",
+            "[" * 100_000 + "]" * 100_000,
+            content_type="application/json",
+            headers=api_headers,
+        )
+        return f"{response.status_code} {response.content.decode()[:100]}", (
+            response.status_code == 400 and response["Content-Type"].startswith("application/json")
         )
 
     @probe("a JSON array sent to PATCH /orders/{code}", "422 naming the body")
