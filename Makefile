@@ -26,10 +26,13 @@ run: install
 	$(BIN)/boxoffice demo
 	$(BIN)/boxoffice serve --port $(PORT)
 
-## The whole test suite (browser tests included; they install Debian's chromium if missing).
+## The whole test suite (browser tests included; they install Debian's chromium if missing),
+## on one process per core (pytest-xdist; TEST_WORKERS=0 runs it in this process). Work-stealing
+## keeps the other cores busy while one runs the long money state machine.
+TEST_WORKERS ?= auto
 test: install
 	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 ## Everything but the browser tests, for the edit-test loop: the money state machine runs 200
 ## random sequences here instead of the 2,000 of `make test` (set MONEY_PROPERTY_EXAMPLES).
