@@ -11,7 +11,7 @@ A database dump, a backup or a read-only SQL injection thus shows ``gAAAAA...`` 
 secret. The empty string stays empty, so "has no secret" remains a plain ``= ''`` query.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -58,28 +58,26 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(stored: str) -> str:
+    return _open(stored, lambda token: cipher().decrypt(token).decode("utf-8"))
+
+
+def reencrypt(stored: str) -> str:
+    """``stored`` under the first key (MultiFernet.rotate keeps the original timestamp)."""
+    return _open(stored, lambda token: cipher().rotate(token).decode("ascii"))
+
+
+def _open(stored: str, use: Callable[[bytes], str]) -> str:
+    """``use`` applied to the token ``stored`` ("" stays ""), or DecryptionFailed."""
     if stored == "":
         return ""
     try:
-        return cipher().decrypt(stored.encode("ascii")).decode("utf-8")
+        return use(stored.encode("ascii"))
     except (InvalidToken, UnicodeEncodeError) as error:
         # Never fall back to treating the value as plaintext: that would make "encrypted"
         # depend on whether a migration ran. Say which setting to look at instead.
         raise DecryptionFailed(
             "A stored secret could not be decrypted with FIELD_ENCRYPTION_KEY: "
             "the key that encrypted it is missing from the setting."
-        ) from error
-
-
-def reencrypt(stored: str) -> str:
-    """``stored`` under the first key (MultiFernet.rotate keeps the original timestamp)."""
-    if stored == "":
-        return ""
-    try:
-        return cipher().rotate(stored.encode("ascii")).decode("ascii")
-    except (InvalidToken, UnicodeEncodeError) as error:
-        raise DecryptionFailed(
-            "A stored secret could not be decrypted with FIELD_ENCRYPTION_KEY."
         ) from error
 
 

@@ -193,7 +193,7 @@ class PaytrailClient:
         transaction_id = str(uuid.uuid4())
         response = self._send("GET", _payment_path(transaction_id), transaction_id, None)
         status = response.status_code
-        request_id = response.headers.get("request-id") or response.headers.get("cof-request-id")
+        request_id = _request_id(response)
         logger.info("Paytrail credential check -> %s request-id=%s", status, request_id)
         text = response.content.decode("utf-8", errors="replace")
         if status == 404:
@@ -230,8 +230,7 @@ class PaytrailClient:
     ) -> T:
         response = self._send(method, path, transaction_id, body)
         status = response.status_code
-        # Paytrail's support asks for it; "cof-request-id" is its pre-2020 name (spec §1).
-        request_id = response.headers.get("request-id") or response.headers.get("cof-request-id")
+        request_id = _request_id(response)
         logger.info("Paytrail %s %s -> %s request-id=%s", method, path, status, request_id)
         # Paytrail signs the body as UTF-8 text; "replace" keeps a garbled body from crashing
         # us: its signature then fails, or an unsigned error body is reported as unreadable.
@@ -282,6 +281,12 @@ class PaytrailClient:
         if has_body:
             headers["content-type"] = JSON_CONTENT_TYPE
         return headers
+
+
+def _request_id(response: httpx.Response) -> str | None:
+    # Paytrail's support asks for it; "cof-request-id" is its pre-2020 name (spec §1).
+    found: str | None = response.headers.get("request-id") or response.headers.get("cof-request-id")
+    return found
 
 
 def _payment_path(transaction_id: str) -> str:
