@@ -1,22 +1,15 @@
 """One recovery code sent by several sessions at once lets exactly one in (PostgreSQL)."""
 
 import pytest
-from django.db import connection
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from boxoffice.accounts import second_factor
 from boxoffice.accounts.models import User
+from races import RACE_ON_POSTGRESQL
 
 from .test_second_factor import enrol
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL (DATABASE_URL): SQLite serializes writers, so nothing races",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = RACE_ON_POSTGRESQL
 
 
 @pytest.mark.parametrize("round_", range(3))

@@ -7,8 +7,7 @@ tests run whenever DATABASE_URL points at PostgreSQL.
 import threading
 import time
 
-import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from boxoffice.checkin.models import Scan, ScanAnswer
 from boxoffice.checkin.services import checkin_scan
@@ -16,17 +15,11 @@ from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus, TicketState
 from boxoffice.orders.services import order_cancel
 from boxoffice.payments.marking import order_mark_paid
+from races import RACE_ON_POSTGRESQL
 
 from .conftest import first_ticket
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL (DATABASE_URL): SQLite serializes writers, so nothing races",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = RACE_ON_POSTGRESQL
 
 ROUNDS = 10
 

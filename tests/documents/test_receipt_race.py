@@ -3,22 +3,15 @@
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from boxoffice.catalog.models import Product
 from boxoffice.documents.models import Receipt
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order
 from boxoffice.payments.marking import order_mark_paid
+from races import RACE_ON_POSTGRESQL
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL (DATABASE_URL): SQLite serializes writers, so nothing races",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = RACE_ON_POSTGRESQL
 
 
 @pytest.mark.parametrize("round_", range(5))

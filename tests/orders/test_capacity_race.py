@@ -6,26 +6,17 @@ tests run whenever DATABASE_URL points at PostgreSQL.
 
 from collections.abc import Callable
 
-import pytest
-from django.db import connection
-
 from boxoffice.common.errors import CapacityExceeded
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderStatus, Ticket, TicketState
 from boxoffice.orders.services import Customer, OrderLine, order_cancel, order_place
 from boxoffice.payments.marking import order_mark_paid, order_mark_refunded
 from boxoffice.payments.models import Payment, Refund
+from races import RACE_ON_POSTGRESQL
 
 from .helpers import mentions
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL (DATABASE_URL): SQLite serializes writers, so nothing races",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = RACE_ON_POSTGRESQL
 
 ROUNDS = 10
 

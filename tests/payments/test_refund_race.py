@@ -1,19 +1,13 @@
 """Two people press "Refund order" at the same moment: exactly one refund (PostgreSQL)."""
 
 import pytest
-from django.db import connection
 
 from boxoffice.orders.models import OrderStatus
 from boxoffice.payments.models import Refund
 from boxoffice.payments.services import refund_request
+from races import RACE_ON_POSTGRESQL
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL (DATABASE_URL): SQLite serializes writers, so nothing races",
-    ),
-]
+pytestmark = RACE_ON_POSTGRESQL
 
 
 @pytest.mark.parametrize("round_", range(5))

@@ -1,19 +1,13 @@
 """Two workers run the same delivery at the same moment: one POST (PostgreSQL)."""
 
 import pytest
-from django.db import connection
 
 from boxoffice.orders.models import OrderStatus
 from boxoffice.webhooks.delivery import deliver
 from boxoffice.webhooks.models import DeliveryState, WebhookDelivery
+from races import RACE_ON_POSTGRESQL
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL (DATABASE_URL): SQLite serializes writers, so nothing races",
-    ),
-]
+pytestmark = RACE_ON_POSTGRESQL
 
 
 @pytest.mark.parametrize("round_", range(5))
