@@ -179,10 +179,9 @@ def test_payment_url_uses_public_base_url(owner_client, order_in, settings):
 # -- products --------------------------------------------------------------------------------
 
 
-def test_products_table_lists_every_ticket_with_a_participant_link(owner_client, place, product):
-    order = place(
-        product,
-        quantity=2,
+def test_products_table_lists_every_ticket_with_a_participant_link(owner_client, order_in):
+    order = order_in(
+        OrderStatus.PAID,
         participants=(Participant(name="Liisa Lahtinen", email="liisa@example.com"),),
     )
     ticket_a, ticket_b = order.tickets.order_by("pk")
@@ -218,6 +217,24 @@ def test_products_table_lists_every_ticket_with_a_participant_link(owner_client,
     ]
     products = parse(response).find("section", aria_labelledby="products-h")
     assert products.find("tfoot").text() == "Total €103.00"
+
+
+@pytest.mark.parametrize("status", [OrderStatus.RESERVED, OrderStatus.INVOICING])
+def test_unpaid_tickets_await_payment_with_nothing_to_send_or_print(owner_client, order_in, status):
+    order = order_in(status)
+
+    response = detail(owner_client, order)
+
+    rows = table_rows(response, section="products-h")
+    assert [(row[4], row[6]) for row in rows] == [("Awaiting payment", "View participant")] * 2
+    texts = [text for text, href in links(response)]
+    assert "Download ticket" not in texts
+    assert "Download tickets" not in texts
+    assert "Resend tickets" not in texts
+    refusal = parse(response).find(data_testid="tickets-refusal").text()
+    assert refusal == (
+        "Tickets are issued when the order is paid: until then there is nothing to send."
+    )
 
 
 def test_void_tickets_are_shown_as_void(owner_client, order_in):

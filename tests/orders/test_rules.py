@@ -45,8 +45,9 @@ def _order_rules(order: Order) -> dict[str, rules.Verdict]:
 # What each status allows (the event takes no returns, so request_return is never allowed).
 ALLOWED: dict[str, set[str]] = {
     # Cancel and refund of an unpaid order only cancels (the refund service is there).
-    S.RESERVED: {"cancel", "cancel_and_refund", "resend_tickets", "download_tickets"},
-    S.INVOICING: {"cancel", "cancel_and_refund", "mark_paid", "resend_tickets", "download_tickets"},
+    # Unpaid tickets are not issued: nothing to send or print until the money arrives.
+    S.RESERVED: {"cancel", "cancel_and_refund"},
+    S.INVOICING: {"cancel", "cancel_and_refund", "mark_paid"},
     S.PAID: {
         "cancel",
         "cancel_and_refund",
@@ -97,6 +98,42 @@ def test_a_refusal_is_a_sentence_in_the_language_of_the_request(
         finnish = rules.resend_tickets(order).reason
     assert english == "This order is cancelled: its tickets are no longer valid."
     assert finnish and finnish != english
+
+
+@pytest.mark.parametrize("status", [S.RESERVED, S.INVOICING])
+def test_an_unpaid_orders_tickets_await_payment_for_everyone(
+    order_in: Callable[..., Order], status: str
+) -> None:
+    order = order_in(status)
+    ticket = order.tickets.get(pk=order.tickets.first().pk)  # type: ignore[union-attr]
+    assert ticket.state == TicketState.VALID  # stored: valid once paid; shown: not yet
+    with translation.override("en"):
+        assert rules.ticket_standing(ticket, order) == ("awaiting_payment", "Awaiting payment")
+        for verdict in (
+            rules.resend_tickets(order),
+            rules.download_tickets(order),
+            rules.download_ticket(ticket),
+        ):
+            assert (verdict.reason, verdict.code, verdict.conflict) == (
+                "Tickets are issued when the order is paid: until then there is nothing to send.",
+                "awaiting_payment",
+                True,
+            )
+        customer = rules.download_tickets(order, customer=True)
+        assert customer.reason == "Your tickets are issued when the order is paid."
+    assert rules.check_in(ticket).code == "unpaid"
+
+
+@pytest.mark.parametrize(
+    ("status", "standing"),
+    [(S.PAID, "valid"), (S.RETURN_REQUESTED, "valid"), (S.CANCELLED, "void"), (S.RETURNED, "void")],
+)
+def test_a_tickets_standing_follows_its_order(
+    order_in: Callable[..., Order], status: str, standing: str
+) -> None:
+    order = order_in(status)
+    ticket = order.tickets.get(pk=order.tickets.first().pk)  # type: ignore[union-attr]
+    assert rules.ticket_standing(ticket, order)[0] == standing
 
 
 def test_a_void_ticket_has_no_participant_to_change(order_in: Callable[..., Order]) -> None:

@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import Field, field_validator
 
 from boxoffice.checkin.models import ScanAnswer
+from boxoffice.orders import rules
 from boxoffice.orders.models import Language, PaymentMethod
 
 
@@ -64,6 +65,8 @@ class TicketOut(Schema):
     vat_rate: Decimal
     service_fee: Decimal
     state: str
+    # False until the order is paid: the ticket exists but gets nobody in and has no PDF yet.
+    issued: bool = Field(description="the order is paid and the ticket is not void")
     participant_name: str
     participant_email: str
     checked_in_at: datetime | None
@@ -71,6 +74,10 @@ class TicketOut(Schema):
     @staticmethod
     def resolve_product(ticket: Any) -> str:
         return str(ticket.product.name)
+
+    @staticmethod
+    def resolve_issued(ticket: Any) -> bool:
+        return rules.ticket_standing(ticket, ticket.order)[0] == "valid"
 
 
 class PaymentOut(Schema):

@@ -24,9 +24,15 @@ class CustomerActions:
 
 def status_text(order: Order) -> str:
     if order.status == OrderStatus.RESERVED:
-        return _("Waiting for payment. Pay before the deadline, or the order is cancelled.")
+        return _(
+            "Waiting for payment. Pay before the deadline, or the order is cancelled. Your "
+            "tickets are issued and emailed to you when the order is paid."
+        )
     if order.status == OrderStatus.INVOICING:
-        return _("Waiting for payment of the invoice.")
+        return _(
+            "Waiting for payment of the invoice. Your tickets are issued and emailed to you when "
+            "the invoice is paid."
+        )
     if order.status == OrderStatus.PAID:
         return _("Paid. Your tickets are ready: show them at the door on paper or on your phone.")
     if order.status == OrderStatus.RETURN_REQUESTED:

@@ -269,19 +269,41 @@ def _tickets_gone(order: Order) -> Verdict:
     )
 
 
+def tickets_issued(order: Order) -> bool:
+    """Whether the order's tickets exist for the customer: once it is paid (a free order is paid
+    when placed), until it is cancelled or returned. Before that a ticket is a promise, not a
+    pass: nobody gets a PDF with a QR code that the door would refuse."""
+    return order.status in TICKETS_VALID
+
+
+def _awaiting_payment(order: Order, *, customer: bool) -> Verdict:
+    if customer:
+        return _status(
+            _("Your tickets are issued when the order is paid."), code="awaiting_payment"
+        )
+    return _status(
+        _("Tickets are issued when the order is paid: until then there is nothing to send."),
+        code="awaiting_payment",
+    )
+
+
+def _tickets(order: Order, *, customer: bool) -> Verdict:
+    if order.status in NO_TICKETS:
+        return _tickets_gone(order)
+    if not tickets_issued(order):
+        return _awaiting_payment(order, customer=customer)
+    return ALLOWED
+
+
 def resend_tickets(order: Order) -> Verdict:
-    """Email the tickets again: only while they still get someone in."""
-    return _tickets_gone(order) if order.status in NO_TICKETS else ALLOWED
+    """Email the tickets again: only while they get someone in."""
+    return _tickets(order, customer=False)
 
 
 def download_tickets(order: Order, *, customer: bool = False) -> Verdict:
-    """The organizer may print an unpaid order's tickets (to hand over with the invoice); the
-    customer gets them once the order is paid."""
-    if order.status in NO_TICKETS:
-        return _tickets_gone(order)
-    if customer and order.status not in TICKETS_VALID:
-        return _no(_("Your tickets are ready to download once the order is paid."))
-    return ALLOWED
+    """The tickets as a PDF, for the organizer and the customer alike: only once paid. (An
+    invoice goes out without tickets; the payment confirmation email carries them.)"""
+    return _tickets(order, customer=customer)
 
 
 def download_ticket(ticket: Ticket, *, customer: bool = False) -> Verdict:
@@ -289,6 +311,16 @@ def download_ticket(ticket: Ticket, *, customer: bool = False) -> Verdict:
     if verdict and ticket.state != TicketState.VALID:
         return _no(_("This ticket has been voided."))
     return verdict
+
+
+def ticket_standing(ticket: Ticket, order: Order) -> tuple[str, str]:
+    """What a ticket is now, as a code and in words: "valid", "void" or "awaiting_payment" (an
+    unpaid order's ticket is neither valid for entry nor void)."""
+    if ticket.state == TicketState.VOID or order.status in NO_TICKETS:
+        return "void", str(TicketState.VOID.label)
+    if not tickets_issued(order):
+        return "awaiting_payment", _("Awaiting payment")
+    return "valid", str(TicketState.VALID.label)
 
 
 def download_receipt(order: Order) -> Verdict:
