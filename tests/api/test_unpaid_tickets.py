@@ -2,9 +2,9 @@
 and writes nothing (no history row, no email, no task)."""
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
 from boxoffice.orders.models import OrderStatus
-from django_tasks_db.models import DBTaskResult
 
 REASON = "Tickets are issued when the order is paid: until then there is nothing to send."
 

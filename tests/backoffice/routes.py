@@ -64,7 +64,7 @@ POST_DATA: dict[str, dict[str, str]] = {
     },
     "ticket_participant": {"name": "Intruder", "email": "intruder@example.com"},
     "order_mark_paid": {"reference": "INTRUDER"},
-    "order_cancel": {"reason": "intruder"},
+    "order_cancel": {"reason": "intruder", "money": "refund"},
     "order_refund": {},
     "order_resend": {"to": ""},
     "order_cancel_and_refund": {"reason": "intruder"},

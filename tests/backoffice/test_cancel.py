@@ -44,15 +44,24 @@ def test_confirmation_of_a_paid_order_says_what_will_happen(owner_client, order_
         "You cannot cancel just one item. "
         "2 tickets will be voided and cannot be used at the event. "
         "The reserved products are released for sale. "
-        "The customer paid €103.00. After cancelling, refund €98.00; "
-        "service fees (€5.00) are not refunded. "
         "maija.meikalainen@example.com gets an email saying the order is cancelled, "
         "with your reason if you give one. "
         "Cancellation is final: the order cannot be reactivated. "
+        "The customer paid €103.00 (service fees of €5.00 are not refunded). "
+        "What happens to the money? "
+        "Refund €98.00 now Paytrail returns the money to the customer's payment method "
+        "(online bank, card), usually within a few business days. The customer gets an email "
+        "when it is done. "
+        "Cancel without a refund The customer gets nothing back now. The order stays cancelled "
+        "with €98.00 not refunded until someone uses Refund order, or Mark as refunded once the "
+        "money has been returned another way. "
         "Reason (optional; shown to the customer and kept in the order history) "
         "Do not email the customer a cancellation notice Cancel order Keep the order"
     )
-    assert post_forms(response) == {"": ["reason", "skip_notice"]}
+    assert post_forms(response) == {"": ["money", "money", "reason", "skip_notice"]}
+    # The seed's "Process Refund Immediately": the refund is what the page starts with.
+    assert "checked" in parse(response).find("input", data_testid="money-refund").attrs
+    assert "checked" not in parse(response).find("input", data_testid="money-keep").attrs
     assert snapshot(order) == before  # looking is never acting
 
 
@@ -93,7 +102,7 @@ def test_cancel_voids_every_ticket_and_records_who_did_it(owner_client, owner, o
     payments_before = list(Payment.objects.values())
     before_rows = set(OrderEvent.objects.values_list("pk", flat=True))
 
-    response = owner_client.post(url(order), {"reason": "Customer asked by phone"})
+    response = owner_client.post(url(order), {"reason": "Customer asked by phone", "money": "keep"})
 
     assert response.status_code == 302
     assert response["Location"] == f"/backoffice/orders/{order.code}/"
@@ -143,7 +152,9 @@ def test_cancel_without_emailing_the_customer(owner_client, order_in, snapshot):
     order = order_in(OrderStatus.PAID)
     before = snapshot(order)
 
-    response = owner_client.post(url(order), {"reason": "Test order", "skip_notice": "on"})
+    response = owner_client.post(
+        url(order), {"reason": "Test order", "skip_notice": "on", "money": "keep"}
+    )
 
     assert response.status_code == 302
     after = snapshot(order)
@@ -164,9 +175,12 @@ def test_the_confirmation_says_the_customer_is_emailed(owner_client, order_in):
 def test_after_cancelling_the_order_page_confirms_and_offers_the_refund(owner_client, order_in):
     order = order_in(OrderStatus.PAID)
 
-    response = owner_client.post(url(order), {"reason": ""}, follow=True)
+    response = owner_client.post(url(order), {"reason": "", "money": "keep"}, follow=True)
 
-    assert messages(response) == [f"Order {order.code} is cancelled and its tickets are void."]
+    assert messages(response) == [
+        f"Order {order.code} is cancelled and its tickets are void. €98.00 has not been "
+        "refunded: use Refund order or Mark as refunded when the money goes back."
+    ]
     assert parse(response).find(data_testid="order-status").text() == "Cancelled"
     assert "has not been refunded yet" in page_text(response)
 
@@ -206,7 +220,7 @@ def test_cancel_releases_the_places_for_sale(owner_client, place, make_product, 
 def test_every_cancellable_status_can_be_cancelled(owner_client, order_in, status):
     order = order_in(status)
 
-    owner_client.post(url(order), {"reason": ""})
+    owner_client.post(url(order), {"reason": "", "money": "keep"})
 
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
@@ -231,15 +245,17 @@ def test_free_order_cancel(owner_client, place, make_product, event):
 def test_double_post_cancels_once(owner_client, order_in, snapshot):
     order = order_in(OrderStatus.PAID)
 
-    first = owner_client.post(url(order), {"reason": "first"})
+    first = owner_client.post(url(order), {"reason": "first", "money": "keep"})
     after_first = snapshot(order)
-    second = owner_client.post(url(order), {"reason": "second"}, follow=True)
+    second = owner_client.post(url(order), {"reason": "second", "money": "keep"}, follow=True)
 
     assert first.status_code == 302
     assert second.redirect_chain[0][1] == 302
     assert snapshot(order) == after_first
     assert order.history.filter(kind=OrderEventKind.CANCELLED).count() == 1
-    assert messages(second)[-1] == f"Order {order.code} was already cancelled."
+    assert messages(second)[-1] == (
+        f"Order {order.code} was already cancelled. Use Refund order to return the money."
+    )
 
 
 def test_post_on_a_cancelled_order_is_harmless(owner_client, order_in, snapshot):
@@ -289,7 +305,7 @@ def test_post_without_csrf_token_is_403_and_changes_nothing(owner, order_in, sna
     client.force_login(owner)
     before = snapshot(order)
 
-    response = client.post(url(order), {"reason": "forged"})
+    response = client.post(url(order), {"reason": "forged", "money": "keep"})
 
     assert response.status_code == 403
     assert snapshot(order) == before
@@ -297,7 +313,9 @@ def test_post_without_csrf_token_is_403_and_changes_nothing(owner, order_in, sna
     # The same request with the token from the confirmation page goes through.
     page = client.get(url(order))
     token = parse(page).find("main").find("input", name="csrfmiddlewaretoken").get("value")
-    response = client.post(url(order), {"reason": "real", "csrfmiddlewaretoken": token})
+    response = client.post(
+        url(order), {"reason": "real", "money": "keep", "csrfmiddlewaretoken": token}
+    )
 
     assert response.status_code == 302
     order.refresh_from_db()
@@ -312,7 +330,7 @@ def test_confirmation_page_cannot_be_framed(owner_client, order_in):
 
 
 def test_post_with_header_token_and_no_body_cancels(owner, order_in):
-    order = order_in(OrderStatus.PAID)
+    order = order_in(OrderStatus.RESERVED)  # nothing paid: nothing to choose
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
     client.get(url(order))  # sets the csrftoken cookie
@@ -323,3 +341,73 @@ def test_post_with_header_token_and_no_body_cancels(owner, order_in):
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
+
+
+# -- what happens to the money -----------------------------------------------------------------
+
+
+def test_a_paid_order_is_not_cancelled_until_the_money_is_decided(owner_client, order_in, snapshot):
+    order = order_in(OrderStatus.PAID)
+    before = snapshot(order)
+
+    response = owner_client.post(url(order), {"reason": "Event moved"})
+
+    assert response.status_code == 200
+    assert parse(response).find("p", id="money-error").text() == (
+        "Choose whether to refund the money now."
+    )
+    assert snapshot(order) == before
+
+
+def test_refund_now_cancels_and_refunds_through_paytrail(owner_client, order_in, paytrail):
+    order = order_in(OrderStatus.PAID)
+
+    response = owner_client.post(url(order), {"reason": "", "money": "refund"}, follow=True)
+
+    assert messages(response) == [
+        f"Order {order.code} is cancelled and its tickets are void. A refund of €98.00 is on "
+        "its way through Paytrail; it reaches the customer in a few business days."
+    ]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    refund = Refund.objects.get(order=order)
+    assert (refund.amount, refund.source) == (Decimal("98.00"), "paytrail")
+
+
+def test_an_epassi_order_refunds_through_the_platform_queue(owner_client, place, product, actor):
+    from boxoffice.payments.marking import order_mark_paid
+
+    order = place(product, quantity=1, method=PaymentMethod.EPASSI)
+    order = order_mark_paid(order=order, actor=actor, reference="EP-1")
+    text = confirm_text(owner_client.get(url(order)))
+    assert "Epassi payments cannot be refunded automatically" in text
+
+    response = owner_client.post(url(order), {"reason": "", "money": "refund"}, follow=True)
+
+    assert messages(response)[-1].endswith(
+        "A refund of €49.00 is in the platform's refund queue; the platform returns the money."
+    )
+    refund = Refund.objects.get(order=order)
+    assert (refund.state, refund.amount) == ("manual_requested", Decimal("49.00"))
+
+
+def test_a_paid_reservation_offers_no_refund_and_says_why(owner_client, place, product, actor):
+    from boxoffice.payments.marking import order_mark_paid
+
+    order = place(product, quantity=1, method=PaymentMethod.RESERVED_BY_ORGANIZER)
+    order = order_mark_paid(order=order, actor=actor, reference="cash")
+    response = owner_client.get(url(order))
+    refund = parse(response).find("input", data_testid="money-refund")
+    assert "disabled" in refund.attrs
+    assert "checked" in parse(response).find("input", data_testid="money-keep").attrs
+    assert parse(response).find("span", id="refund-refusal").text() == (
+        "No service can refund Reserved by organizer payments: cancel without a refund, then "
+        "use Mark as refunded once you have returned the money."
+    )
+
+    forged = owner_client.post(url(order), {"reason": "", "money": "refund"})
+
+    assert forged.status_code == 200  # refused on the form: nothing changed
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert Refund.objects.count() == 0

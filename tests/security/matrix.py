@@ -205,7 +205,8 @@ TABLE: list[Row] = [
         order=CANCELLED),
     url("backoffice:order_refund",           "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK,
         order=CANCELLED),
-    url("backoffice:order_cancel_and_refund", "GET", 200, L,     NF,     OK,  OK,  NF,  NF,  OK),
+    # The former "Cancel and refund" address: GET opens Cancel order (a redirect).
+    url("backoffice:order_cancel_and_refund", "GET", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
     url("backoffice:order_cancel_and_refund", "POST", 302, L,    NF,     OK,  OK,  NF,  NF,  OK),
     url("backoffice:order_tickets_pdf",      "GET",  200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     url("backoffice:ticket_pdf",             "GET",  200, L,     NF,     OK,  OK,  OK,  OK,  OK),
@@ -317,6 +318,7 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "backoffice:api_tokens": {"organizer": "{organizer_id}", "name": "Matrix", "role": "viewer"},
     "backoffice:paytrail_account": {"organizer": "{organizer_id}"},
     "backoffice:checkin_event": {"code": "{ticket_secret}"},
+    "backoffice:order_cancel": {"reason": "matrix", "money": "refund"},
     "backoffice:checkin_device_create": {"name": "Door 9"},
     "backoffice:platform_refund_complete": {"reference": "MATRIX-1"},
     "customer:links": {"email": "nobody@example.com"},

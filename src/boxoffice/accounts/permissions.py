@@ -37,6 +37,16 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 }
 
 
+# From the least to the most a member may do: the first of these that has an action is what a
+# member lacking it would need ("needs the manager role").
+ROLES_BY_REACH = (Role.VIEWER, Role.SUPPORT, Role.MANAGER, Role.OWNER)
+
+
+def role_needed(action: Action) -> str:
+    """The least role that may take ``action``."""
+    return next(role for role in ROLES_BY_REACH if action in ROLE_ACTIONS[role])
+
+
 @dataclass(frozen=True)
 class Principal:
     """The person acting, with their role in each organizer they belong to."""

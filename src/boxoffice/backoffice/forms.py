@@ -1,14 +1,18 @@
 """Back-office forms: parse and validate input; services do the writing."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db import models
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from boxoffice.orders.models import Language, Order, OrderStatus, PaymentMethod, Ticket
+
+if TYPE_CHECKING:
+    from boxoffice.backoffice.presenters import CancelOffer
 
 SEARCH_MAX = 200
 
@@ -146,7 +150,18 @@ class MarkPaidForm(forms.Form):
     )
 
 
+class MoneyChoice(models.TextChoices):
+    REFUND = "refund", _("Refund now")
+    KEEP = "keep", _("Cancel without a refund")
+
+
 class CancelForm(forms.Form):
+    """Cancel order. When the order holds refundable money the person says what happens to it
+    (the page preselects the refund); otherwise there is nothing to ask."""
+
+    money = forms.ChoiceField(
+        label=_("The money"), choices=MoneyChoice.choices, required=False, widget=forms.RadioSelect
+    )
     reason = forms.CharField(
         label=_("Reason (optional; shown to the customer and kept in the order history)"),
         required=False,
@@ -159,6 +174,25 @@ class CancelForm(forms.Form):
         label=_("Do not email the customer a cancellation notice"),
         required=False,
     )
+
+    def __init__(self, data: Any = None, *, offer: "CancelOffer | None" = None) -> None:
+        super().__init__(data)
+        self.offer = offer
+        if offer is None or not offer.asks:
+            del self.fields["money"]  # nothing paid (or nothing left): nothing to decide
+        else:  # "Process Refund Immediately" unless it cannot be done
+            self.fields["money"].initial = (
+                MoneyChoice.REFUND if offer.refund_allowed else MoneyChoice.KEEP
+            )
+
+    def clean_money(self) -> str:
+        money = str(self.cleaned_data.get("money") or "")
+        assert self.offer is not None
+        if not money:
+            raise forms.ValidationError(_("Choose whether to refund the money now."))
+        if money == MoneyChoice.REFUND and not self.offer.refund_allowed:
+            raise forms.ValidationError(self.offer.refund_refusal)
+        return money
 
 
 class MarkRefundedForm(forms.Form):

@@ -57,6 +57,7 @@ def detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
         "tickets": tickets,
         "payments": payments,
         "refunds": refunds,
+        "ledger": ledger,
         "paid": ledger.paid,
         "refundable": ledger.refundable,
         "actions": presenters.order_actions(principal, order, ledger, refunds),
@@ -78,6 +79,8 @@ def confirmed_action(
     form: forms.Form,
     template: str,
     perform: Callable[[dict[str, Any]], Outcome],
+    extra_context: dict[str, object] | None = None,
+    context: dict[str, object] | None = None,
 ) -> HttpResponse:
     """GET shows what the action will do; a valid POST does it once and returns to the order.
 
@@ -90,8 +93,9 @@ def confirmed_action(
             level, text = messages.ERROR, error.message
         messages.add_message(request, level, text)
         return redirect("backoffice:order_detail", code=order.code)
-    context = detail_context(request, order)
+    context = context if context is not None else detail_context(request, order)
     context["form"] = form
+    context.update(extra_context or {})
     return render(request, template, context)
 
 

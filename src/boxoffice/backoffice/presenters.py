@@ -10,7 +10,8 @@ from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from boxoffice.accounts.permissions import Action, Principal
+from boxoffice.accounts.models import Role
+from boxoffice.accounts.permissions import Action, Principal, role_needed
 from boxoffice.catalog.models import Event, FundsManager
 from boxoffice.common.money import ZERO, format_eur
 from boxoffice.notifications.models import EmailKind
@@ -144,6 +145,71 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
     return list(reversed(lines))  # newest first, like every timeline people know
 
 
+ROLE_NEEDED = {
+    Role.SUPPORT: _("Needs the support role"),
+    Role.MANAGER: _("Needs the manager role"),
+    Role.OWNER: _("Needs the owner role"),
+}
+
+
+def lacks_role(principal: Principal, action: Action, organizer_id: int) -> str:
+    """Why this person may not take ``action`` here ("Needs the manager role"), or ""."""
+    if principal.can(action, organizer_id):
+        return ""
+    return str(ROLE_NEEDED.get(role_needed(action), ""))
+
+
+@dataclass(frozen=True)
+class CancelOffer:
+    """What Cancel order may do with the money: refund it now (by which route) or keep it."""
+
+    paid: Decimal
+    refundable: Decimal
+    # "paytrail", "platform", or None: no service can send this payment method's money back.
+    route: str | None
+    # Refund now is possible for this person and this order; otherwise the reason why not.
+    refund_allowed: bool
+    refund_refusal: str
+    cancellable: bool
+
+    @property
+    def asks(self) -> bool:
+        """Whether the page asks what happens to the money: only when there is some, on an
+        order that can still be cancelled."""
+        return self.cancellable and self.refundable > ZERO
+
+
+def cancel_offer(principal: Principal, order: Order, ledger: Ledger) -> CancelOffer:
+    route = rules.refund_service(order)
+    refusal = lacks_role(principal, Action.REFUND, order.organizer_id)
+    if not refusal and route is None:
+        refusal = gettext(
+            "No service can refund %(method)s payments: cancel without a refund, then use Mark "
+            "as refunded once you have returned the money."
+        ) % {"method": order.get_payment_method_display()}
+    if not refusal and ledger.refundable > ZERO:
+        refusal = rules.cancel_and_refund(order, ledger).reason
+    return CancelOffer(
+        paid=ledger.paid,
+        refundable=max(ledger.refundable, ZERO),
+        route=route,
+        refund_allowed=ledger.refundable > ZERO and not refusal,
+        refund_refusal=refusal,
+        cancellable=rules.cancel(order).allowed,
+    )
+
+
+@dataclass(frozen=True)
+class HeadAction:
+    """A button at the top of the order: a link when the person may use it, otherwise shown
+    disabled with the reason (the role they lack), so nobody hunts for a missing button."""
+
+    label: str
+    url_name: str
+    style: str  # "primary", "secondary" or "danger"
+    refusal: str = ""
+
+
 @dataclass(frozen=True)
 class OrderActions:
     edit: bool
@@ -167,6 +233,11 @@ class OrderActions:
     tickets_refusal: str = ""
     # "Accept return" / "Decline return" on an open return request.
     handle_return: bool = False
+    # The buttons at the top, in order: what the order allows now, for this person or not.
+    head: tuple[HeadAction, ...] = ()
+    # Why this person may not resend the tickets or correct the customer ("Needs the ... role").
+    resend_refusal: str = ""
+    edit_refusal: str = ""
 
 
 def order_actions(
@@ -180,6 +251,7 @@ def order_actions(
 
     in_flight = next((r for r in reversed(refunds) if r.state in IN_FLIGHT), None)
     refund = rules.refund(order, ledger)
+    head = _head_actions(principal, order, ledger, refund_offered=refund.allowed and not in_flight)
     hint = ""
     if may(Action.REFUND) and order.status == OrderStatus.CANCELLED and ledger.refundable > ZERO:
         hint = refund.reason  # money to send back, and no service that can
@@ -208,7 +280,55 @@ def order_actions(
         handle_return=may(Action.CANCEL)
         and may(Action.REFUND)
         and rules.answer_return(order).allowed,
+        head=head,
+        resend_refusal=lacks_role(principal, Action.RESEND, org)
+        if rules.resend_tickets(order)
+        else "",
+        edit_refusal=lacks_role(principal, Action.EDIT_CUSTOMER, org),
     )
+
+
+def _head_actions(
+    principal: Principal, order: Order, ledger: Ledger, *, refund_offered: bool
+) -> tuple[HeadAction, ...]:
+    """The order's next steps, the likely one first and styled as such; destructive ones look
+    destructive. A return request leads with its answer: cancelling is the last resort."""
+    org = order.organizer_id
+
+    def lacks(*needed: Action) -> str:
+        return next((r for r in (lacks_role(principal, a, org) for a in needed) if r), "")
+
+    head: list[HeadAction] = []
+    if rules.answer_return(order):
+        refusal = lacks(Action.CANCEL, Action.REFUND)
+        head.append(HeadAction(gettext("Accept return"), "order_accept_return", "primary", refusal))
+        head.append(
+            HeadAction(gettext("Decline return"), "order_decline_return", "secondary", refusal)
+        )
+    if rules.mark_paid(order):
+        head.append(
+            HeadAction(
+                gettext("Mark as paid"), "order_mark_paid", "primary", lacks(Action.MARK_PAID)
+            )
+        )
+    if refund_offered:
+        head.append(
+            HeadAction(gettext("Refund order"), "order_refund", "primary", lacks(Action.REFUND))
+        )
+    if rules.mark_refunded(order, ledger):
+        head.append(
+            HeadAction(
+                gettext("Mark as refunded"),
+                "order_mark_refunded",
+                "secondary",
+                lacks(Action.REFUND),
+            )
+        )
+    if rules.cancel(order):
+        head.append(
+            HeadAction(gettext("Cancel order"), "order_cancel", "danger", lacks(Action.CANCEL))
+        )
+    return tuple(head)
 
 
 def open_return_request(order: Order, events: list[OrderEvent]) -> OrderEvent | None:

@@ -1,4 +1,5 @@
-"""Refund pages: "Refund order", "Cancel and refund", and the platform's manual refund queue."""
+"""Refund pages: "Refund order" and the platform's manual refund queue (a cancel with its refund:
+cancel_views)."""
 
 from typing import Any
 
@@ -13,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from boxoffice.accounts.permissions import Action
 from boxoffice.backoffice import presenters
-from boxoffice.backoffice.forms import CancelForm
 from boxoffice.backoffice.helpers import (
     Outcome,
     actor,
@@ -52,39 +52,6 @@ def order_refund(request: HttpRequest, code: str) -> HttpResponse:
 
     return confirmed_action(
         request, order, RefundForm(posted(request)), "backoffice/order_refund.html", perform
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def order_cancel_and_refund(request: HttpRequest, code: str) -> HttpResponse:
-    order = order_or_404(request, code, Action.REFUND)
-    if not request_principal(request).can(Action.CANCEL, order.organizer_id):
-        raise Http404
-
-    def perform(data: dict[str, Any]) -> Outcome:
-        if order.status == OrderStatus.CANCELLED:
-            return messages.INFO, _(
-                "Order %(code)s was already cancelled. Use Refund order to return the money."
-            ) % {"code": order.code}
-        refund = services.order_cancel_and_refund(
-            order=order,
-            actor=actor(request),
-            reason=data["reason"],
-            notify=not data["skip_notice"],
-        )
-        order.refresh_from_db()  # the message reads the order as the service left it
-        cancelled = _("Order %(code)s is cancelled and its tickets are void.") % {
-            "code": order.code
-        }
-        return messages.SUCCESS, f"{cancelled} {presenters.refund_message(refund, order)}"
-
-    return confirmed_action(
-        request,
-        order,
-        CancelForm(posted(request)),
-        "backoffice/order_cancel_and_refund.html",
-        perform,
     )
 
 

@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 
 from boxoffice.backoffice import (
     attention_views,
+    cancel_views,
     checkin_views,
     document_views,
     paytrail_account_views,
@@ -31,12 +32,12 @@ urlpatterns = [
         name="ticket_participant",
     ),
     path("orders/<str:code>/mark-paid/", views.order_mark_paid, name="order_mark_paid"),
-    path("orders/<str:code>/cancel/", views.order_cancel, name="order_cancel"),
+    path("orders/<str:code>/cancel/", cancel_views.order_cancel, name="order_cancel"),
     path("orders/<str:code>/mark-refunded/", views.order_mark_refunded, name="order_mark_refunded"),
     path("orders/<str:code>/refund/", refund_views.order_refund, name="order_refund"),
     path(
         "orders/<str:code>/cancel-and-refund/",
-        refund_views.order_cancel_and_refund,
+        cancel_views.order_cancel_and_refund,
         name="order_cancel_and_refund",
     ),
     path(

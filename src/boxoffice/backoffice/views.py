@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from boxoffice.accounts.permissions import Action
 from boxoffice.backoffice import presenters
 from boxoffice.backoffice.forms import (
-    CancelForm,
     CustomerForm,
     MarkPaidForm,
     MarkRefundedForm,
@@ -196,29 +195,6 @@ def order_mark_paid(request: HttpRequest, code: str) -> HttpResponse:
 
     return confirmed_action(
         request, order, MarkPaidForm(posted(request)), "backoffice/order_mark_paid.html", perform
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def order_cancel(request: HttpRequest, code: str) -> HttpResponse:
-    order = order_or_404(request, code, Action.CANCEL)
-
-    def perform(data: dict[str, Any]) -> Outcome:
-        if order.status == OrderStatus.CANCELLED:
-            return messages.INFO, _("Order %(code)s was already cancelled.") % {"code": order.code}
-        services.order_cancel(
-            order=order,
-            actor=actor(request),
-            reason=data["reason"],
-            notify=not data["skip_notice"],
-        )
-        return messages.SUCCESS, _("Order %(code)s is cancelled and its tickets are void.") % {
-            "code": order.code
-        }
-
-    return confirmed_action(
-        request, order, CancelForm(posted(request)), "backoffice/order_cancel.html", perform
     )
 
 
