@@ -15,8 +15,10 @@ from django.conf import settings
 from boxoffice.catalog.models import FundsManager
 from boxoffice.common.money import ZERO, quantize
 from boxoffice.documents.models import Receipt
+from boxoffice.orders import rules
 from boxoffice.orders.models import Order, Ticket, TicketState
-from boxoffice.payments.models import REFUND_STATES_COUNTED, PaymentState
+from boxoffice.payments.ledger import money_received, money_refunded
+from boxoffice.payments.models import REFUND_STATES_DONE, PaymentState
 
 # Paytrail books service fees at the general rate (payments.paytrail_payments.SERVICE_FEE_VAT);
 # repeated here so documents do not import the payment provider module.
@@ -56,15 +58,23 @@ class VatRow:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentLine:
+    method: str  # a PaymentMethod value; the renderer shows its translated label
+    paid_at: datetime  # in the event's time zone
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class RefundLine:
     amount: Decimal
-    date: datetime
+    date: datetime  # when the money went back, in the event's time zone
 
 
 @dataclass(frozen=True, slots=True)
 class ReceiptData:
     number: int
-    issued_at: datetime
+    # The moment the order became paid, in the event's time zone: the receipt's date.
+    paid_at: datetime
     order_code: str
     event_name: str
     seller_name: str
@@ -76,9 +86,9 @@ class ReceiptData:
     lines: tuple[ReceiptLine, ...]
     vat_rows: tuple[VatRow, ...]
     total: Decimal
-    payment_method: str  # a PaymentMethod value; the renderer shows its translated label
-    paid_at: datetime | None
+    payments: tuple[PaymentLine, ...]
     refunds: tuple[RefundLine, ...]
+    net_paid: Decimal  # money received less money refunded
 
 
 def vat_of(gross: Decimal, rate: Decimal) -> Decimal:
@@ -181,17 +191,31 @@ def receipt_data_for(order: Order, receipt: Receipt) -> ReceiptData:
     # Every ticket sold is on the receipt, void ones too: the receipt records the purchase,
     # and money returned later is listed as refunds.
     lines = _lines(sorted(order.tickets.all(), key=lambda t: t.pk))
+    # The receipt is dated when the order became paid (the order keeps that moment), never
+    # when it is printed or when its number row was written: receipts numbered on their first
+    # download before documents.0002, and the demo's backdated orders, have other issued_at.
+    rules.download_receipt(order).enforce()
+    paid_at = order.paid_at
+    assert paid_at is not None  # what the rule just checked
     confirmed = [p for p in order.payments.all() if p.state == PaymentState.CONFIRMED]
-    paid_at = confirmed[0].confirmed_at if confirmed else order.paid_at
-    refunds = tuple(
+    payments = tuple(
+        PaymentLine(
+            method=p.method, paid_at=(p.confirmed_at or paid_at).astimezone(tz), amount=p.amount
+        )
+        for p in confirmed
+    ) or (  # a free order is paid when placed, with no payment row
+        PaymentLine(method=order.payment_method, paid_at=paid_at.astimezone(tz), amount=ZERO),
+    )
+    # Only money that has gone back: a refund still on its way or failed is not on a receipt.
+    refunds = [r for r in order.refunds.all() if r.state in REFUND_STATES_DONE]
+    refund_lines = tuple(
         RefundLine(amount=r.amount, date=(r.completed_at or r.created_at).astimezone(tz))
-        for r in order.refunds.all()
-        if r.state in REFUND_STATES_COUNTED
+        for r in refunds
     )
     platform_collects = order.funds_manager == FundsManager.PLATFORM
     return ReceiptData(
         number=receipt.number,
-        issued_at=receipt.issued_at.astimezone(tz),
+        paid_at=paid_at.astimezone(tz),
         order_code=order.code,
         event_name=order.event.name,
         seller_name=organizer.name,
@@ -203,7 +227,7 @@ def receipt_data_for(order: Order, receipt: Receipt) -> ReceiptData:
         lines=tuple(lines),
         vat_rows=vat_rows(lines),
         total=order.total,
-        payment_method=confirmed[0].method if confirmed else order.payment_method,
-        paid_at=paid_at.astimezone(tz) if paid_at else None,
-        refunds=refunds,
+        payments=payments,
+        refunds=refund_lines,
+        net_paid=money_received(confirmed) - money_refunded(refunds),
     )

@@ -38,7 +38,8 @@ def receipt_issue(order: Order) -> Receipt:
         organizer_id=order.organizer_id,
         number=(last or 0) + 1,
         order=order,
-        issued_at=timezone.now(),
+        # Numbered in the transaction that made the order paid: the same moment.
+        issued_at=order.paid_at or timezone.now(),
     )
 
 
