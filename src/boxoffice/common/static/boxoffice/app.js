@@ -22,3 +22,26 @@ document.addEventListener("click", (event) => {
 document.addEventListener("focusin", (event) => {
   if (event.target.matches?.("[data-select-on-focus]")) event.target.select();
 });
+
+// Phones: the header's menu folds behind its Menu button. Without this script the button stays
+// hidden and the menu open, so every link is still there. Only a signed-in person's menu folds:
+// a customer's header holds just the language switch, which stays in sight.
+(() => {
+  const header = document.querySelector(".topbar");
+  const toggle = header?.querySelector(".nav-toggle");
+  if (!toggle || !header.querySelector(".topbar-menu nav, .topbar-menu .who")) return;
+  header.classList.add("nav-collapsible");
+  toggle.hidden = false;
+  toggle.addEventListener("click", () => {
+    const open = header.classList.toggle("nav-open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+  // Escape closes the open menu and gives the focus back to its button.
+  header.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && header.classList.contains("nav-open")) {
+      header.classList.remove("nav-open");
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.focus();
+    }
+  });
+})();
