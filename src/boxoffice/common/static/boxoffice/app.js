@@ -45,3 +45,25 @@ document.addEventListener("focusin", (event) => {
     }
   });
 })();
+
+// A table wider than its box scrolls inside it; keyboard users scroll it too once it takes the
+// focus (WCAG 2.1.1), and a screen reader names it after its section's heading.
+const makeWideTablesFocusable = () => {
+  for (const wrap of document.querySelectorAll(".table-wrap")) {
+    const wide = wrap.scrollWidth > wrap.clientWidth;
+    if (wide && !wrap.dataset.scrollRegion) {
+      wrap.dataset.scrollRegion = "1";
+      wrap.tabIndex = 0;
+      const heading = wrap.closest("section, .card")?.querySelector("h2, h1");
+      if (heading) {
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", heading.textContent.trim());
+      }
+    } else if (!wide && wrap.dataset.scrollRegion) {
+      delete wrap.dataset.scrollRegion;
+      for (const name of ["tabindex", "role", "aria-label"]) wrap.removeAttribute(name);
+    }
+  }
+};
+makeWideTablesFocusable();
+window.addEventListener("resize", makeWideTablesFocusable);
