@@ -6,9 +6,10 @@ Playwright never downloads a browser here: it launches the system chromium by pa
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -73,7 +74,8 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
     problems: list[str] = []  # failed requests, script errors and CSP refusals, on any page
 
-    def make(**context_options: Any) -> Any:
+    def make(*, expected_errors: Collection[str] = (), **context_options: Any) -> Any:
+        """``expected_errors``: paths whose 4xx is the point of the visit (a 404 page)."""
         options: dict[str, Any] = {"locale": "en-US", "viewport": VIEWPORT}
         options.update(context_options)
         context = browser.new_context(**options)
@@ -82,7 +84,7 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
             "response",
             lambda r: (
                 problems.append(f"{r.status} {r.request.method} {r.url}")
-                if r.status >= 400
+                if r.status >= 400 and urlsplit(r.url).path not in expected_errors
                 else None
             ),
         )

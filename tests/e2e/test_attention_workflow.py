@@ -66,6 +66,7 @@ def test_a_failed_refund_is_found_read_and_dismissed_on_a_phone(
 
     page = new_page(viewport=PHONE, is_mobile=True)
     log_in(page, site, owner.email, password)
+    page.get_by_role("button", name="Menu").click()  # a phone folds the navigation
     attention = page.get_by_test_id("nav-attention")
     expect(attention).to_have_text("Needs attention 1")
     attention.click()

@@ -31,6 +31,7 @@ def test_owner_enters_the_merchant_account_on_a_phone(
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
 
+    page.get_by_role("button", name="Menu").click()  # a phone folds the header's links
     page.get_by_role("link", name="Payment account").click()
     expect(page.get_by_test_id("no-account")).to_contain_text(
         "1 event takes its money into this account and cannot take online payments"

@@ -37,6 +37,7 @@ def test_enrol_on_a_phone_then_log_in_with_a_code(
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{base}/backoffice/orders/")
 
+    page.get_by_role("button", name="Menu").click()  # a phone folds the header's links
     page.get_by_role("link", name="Two-step verification").click()
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     _fits(page)
@@ -51,6 +52,7 @@ def test_enrol_on_a_phone_then_log_in_with_a_code(
     page.get_by_role("link", name="Done").click()
     expect(page).to_have_url(f"{base}/backoffice/orders/")
 
+    page.get_by_role("button", name="Menu").click()
     page.get_by_role("button", name="Log out").click()
     page.goto(f"{base}/backoffice/orders/")
     page.get_by_label("Email").fill(owner.email)
