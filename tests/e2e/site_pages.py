@@ -73,7 +73,7 @@ def back_office_pages(orders: Orders) -> list[SitePage]:
         bo("order-detail-paid", "order_detail", code),
         bo("order-detail-return-requested", "order_detail", orders.return_requested.code),
         bo("cancel", "order_cancel", code),
-        bo("cancel-and-refund", "order_cancel_and_refund", code),
+        bo("cancel-return-requested", "order_cancel", orders.return_requested.code),
         bo("refund", "order_refund", orders.cancelled.code),
         bo("mark-paid", "order_mark_paid", orders.reserved.code),
         bo("resend", "order_resend", code),

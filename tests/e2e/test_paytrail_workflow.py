@@ -148,10 +148,15 @@ def pay_then_cancel_and_refund(
     badge = organizer.get_by_test_id("order-status")
     expect(badge).to_have_text("Paid")
 
-    organizer.get_by_role("link", name="Cancel and refund").click()
-    expect(organizer).to_have_url(f"{detail_url}cancel-and-refund/")
+    # One Cancel order; its page starts from "Refund now" (the seed's "Process Refund
+    # Immediately") and spells out what cancelling without it would mean.
+    organizer.get_by_role("link", name="Cancel order").click()
+    expect(organizer).to_have_url(f"{detail_url}cancel/")
+    expect(organizer.get_by_test_id("money-refund")).to_be_checked()
+    expect(organizer.locator(".money-choice")).to_contain_text("Cancel without a refund")
     organizer.get_by_label(re.compile("^Reason")).fill("The event moved")
-    organizer.locator(".card.confirm form").get_by_role("button", name="Cancel and refund").click()
+    organizer.screenshot(path=str(screenshot_dir / "cancel-refund-preselected.png"), full_page=True)
+    organizer.locator(".card.confirm form").get_by_role("button", name="Cancel order").click()
 
     expect(organizer).to_have_url(detail_url)
     expect(organizer.locator(".messages")).to_contain_text(

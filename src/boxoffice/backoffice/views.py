@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from boxoffice.accounts.permissions import Action
-from boxoffice.backoffice import presenters
+from boxoffice.backoffice import list_place, presenters
 from boxoffice.backoffice.forms import (
     CustomerForm,
     MarkPaidForm,
@@ -46,6 +46,7 @@ from boxoffice.payments.attention_text import attention_message
 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
+    list_place.remember(request)
     principal = request_principal(request)
     # People who work for several organizers (and platform staff) get an organizer filter.
     many = principal.is_platform_staff or len(principal.organizer_ids) > 1

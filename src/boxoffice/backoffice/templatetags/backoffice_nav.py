@@ -4,6 +4,7 @@ from django import template
 from django.http import HttpRequest
 
 from boxoffice.accounts.models import Role
+from boxoffice.backoffice import list_place
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.payments.selectors import attention_count as count_for
 
@@ -43,3 +44,9 @@ def attention_count(request: HttpRequest) -> str:
     if count > BADGE_CAP:
         return f"{BADGE_CAP}+"
     return str(count) if count else ""
+
+
+@register.simple_tag
+def order_list_url(request: HttpRequest) -> str:
+    """The order list with the filters and page this person left it at (list_place)."""
+    return list_place.list_url(request)
