@@ -26,7 +26,9 @@ def test_the_breadcrumb_returns_to_the_filtered_page(owner_client, order_in):
 def test_only_the_lists_own_parameters_come_back(owner_client, order_in):
     order = order_in(OrderStatus.PAID)
 
-    owner_client.get("/backoffice/orders/", {"event": "7", "next": "https://evil.example", "x": "1"})
+    owner_client.get(
+        "/backoffice/orders/", {"event": "7", "next": "https://evil.example", "x": "1"}
+    )
 
     detail = owner_client.get(f"/backoffice/orders/{order.code}/")
     assert back_link(detail) == "/backoffice/orders/?event=7"

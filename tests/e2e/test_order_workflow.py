@@ -142,6 +142,9 @@ def test_organizer_finds_corrects_and_cancels_an_order(
     expect(confirm).to_contain_text(CORRECTED_EMAIL)
     target.refresh_from_db()
     assert target.status == OrderStatus.PAID  # opening the confirmation changed nothing
+    # The money: refund now is preselected; this organizer returns it another way.
+    expect(confirm.get_by_role("radio", name=re.compile("^Refund"))).to_be_checked()
+    confirm.get_by_role("radio", name=re.compile("^Cancel without a refund")).check()
     page.screenshot(path=screenshot_dir / "order-cancel-confirm.png", full_page=True)
     confirm.get_by_role("button", name="Cancel order").click()
 
@@ -149,7 +152,8 @@ def test_organizer_finds_corrects_and_cancels_an_order(
     expect(status).to_have_text("Cancelled")
     expect(status).to_have_class(re.compile(r"\bbadge-cancelled\b"))
     expect(page.locator(".messages")).to_have_text(
-        f"Order {target.code} is cancelled and its tickets are void."
+        f"Order {target.code} is cancelled and its tickets are void. €147.00 has not been "
+        "refunded: use Refund order or Mark as refunded when the money goes back."
     )
     expect(page.get_by_role("link", name="Cancel order")).to_have_count(0)
     ticket_badges = page.locator("#products-h ~ .table-wrap tbody .badge")
@@ -226,12 +230,13 @@ def test_language_switch_and_no_javascript(
     expect(page).to_have_url(f"{base}/backoffice/orders/{target.code}/cancel/")
     expect(page.locator("html")).to_have_attribute("lang", "fi")
     page.locator("textarea[name='reason']").fill("Asiakas perui puhelimitse")
+    page.locator("input[name='money'][value='keep']").check()
     page.locator(".card.confirm form button[type='submit']").click()
 
     expect(page).to_have_url(detail_url)
     expect(page.locator("html")).to_have_attribute("lang", "fi")
     expect(page.get_by_test_id("order-status")).to_have_class(re.compile(r"\bbadge-cancelled\b"))
-    expect(page.locator(".messages .msg-success")).to_have_count(1)
+    expect(page.locator(".messages .msg-warning")).to_have_count(1)
     expect(page.locator(f"a[href='/backoffice/orders/{target.code}/cancel/']")).to_have_count(0)
 
     target.refresh_from_db()
