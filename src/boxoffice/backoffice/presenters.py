@@ -156,7 +156,8 @@ def lacks_role(principal: Principal, action: Action, organizer_id: int) -> str:
     """Why this person may not take ``action`` here ("Needs the manager role"), or ""."""
     if principal.can(action, organizer_id):
         return ""
-    return str(ROLE_NEEDED.get(role_needed(action), ""))
+    needed = ROLE_NEEDED.get(Role(role_needed(action)))
+    return str(needed) if needed is not None else ""
 
 
 @dataclass(frozen=True)
