@@ -20,6 +20,7 @@ from boxoffice.orders.rules import Ledger
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments.attention_text import paytrail_cents
 from boxoffice.payments.models import AttentionCode, DiscrepancyKind, Refund, RefundState
+from boxoffice.payments.reasons import reason_text
 from boxoffice.payments.services import IN_FLIGHT
 
 FIELD_LABELS = {
@@ -125,9 +126,10 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
             if key == "email_kind":
                 value = EMAIL_KIND_LABELS.get(value, value)
             if key == "reason":
-                # System reasons are stored in English and are in the catalog; a reason an
-                # organizer typed is not, and comes back unchanged.
-                value = gettext(value)
+                # A system reason is a code (payments.reasons; older rows: an English or Finnish
+                # sentence), shown in the reader's language; a reason a person typed is not
+                # one, and comes back unchanged.
+                value = reason_text(value, data.get("reason_params"))
             if key in MONEY_KEYS:
                 value = format_eur(Decimal(value), get_language() or "fi")
             details.append((str(label), str(value)))
