@@ -74,6 +74,13 @@ def _shown(field_name: str, value: Any) -> Any:
     return value
 
 
+def _formatted(msgid: str, params: dict[str, Any]) -> str:
+    try:
+        return gettext(msgid) % params
+    except (KeyError, TypeError, ValueError):
+        return msgid
+
+
 def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[HistoryLine]:
     lines = []
     for event in events:
@@ -130,6 +137,10 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
                 # sentence), shown in the reader's language; a reason a person typed is not
                 # one, and comes back unchanged.
                 value = reason_text(value, data.get("reason_params"))
+            if key == "error" and isinstance(data.get("error_params"), dict):
+                # Our own sentence (a msgid and its values): in the reader's language. Other
+                # errors (a mail server's own words) are shown as they came.
+                value = _formatted(str(value), data["error_params"])
             if key in MONEY_KEYS:
                 value = format_eur(Decimal(value), get_language() or "fi")
             details.append((str(label), str(value)))
