@@ -391,7 +391,8 @@ class OrderRows:
                 told = "ok" if method == M.PAYTRAIL else ""
                 out["payments_payment"].append(
                     f"{payment_id}\t{order_id}\t{method}\t{total_text}\tconfirmed\t{next(stamps)}"
-                    f"\t{self.reference(method, order_id)}\t\t{told}\t\t{{}}\t{ts(started)}\t{ts(when)}\n"
+                    f"\t{self.reference(method, order_id)}\t\t{told}\t\t{{}}"
+                    f"\t{ts(started)}\t{ts(when)}\n"
                 )
             elif step in ("expire", "cancel", "accept_return"):
                 cancelled_at = cancelled_at or when
