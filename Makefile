@@ -75,7 +75,7 @@ format: install
 
 ## Recompile translations after editing src/boxoffice/locale/*/LC_MESSAGES/django.po
 messages: install
-	cd src/boxoffice && ../../$(BIN)/boxoffice makemessages -l fi -l en --no-obsolete
+	cd src/boxoffice && ../../$(BIN)/boxoffice makemessages -l fi -l sv -l en --no-obsolete
 	cd src/boxoffice && ../../$(BIN)/boxoffice compilemessages
 
 clean:

@@ -548,7 +548,7 @@ def test_failed_refund_shows_paytrails_reason_and_offers_refund_again(
     owner_client.post(url(cancelled))
     run_tasks()
     failed = Refund.objects.get()
-    assert (failed.state, failed.failure_reason) == (
+    assert (failed.state, failed.failure_text) == (
         RefundState.FAILED,
         "Paytrail refused the refund: HTTP 400",
     )

@@ -57,6 +57,7 @@ def test_mark_refunded_refunds_paid_amount_minus_service_fees(
             "provider_status": "",
             "provider": "",
             "failure_reason": "",
+            "failure_params": {},
             "attempts": 0,
             "sent_at": None,
             "next_attempt_at": None,

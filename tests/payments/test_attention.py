@@ -55,7 +55,7 @@ def test_a_failed_refund_opens_an_item_and_a_successful_retry_clears_it(
         "refund_failed",
         f"refund:{failed_refund.pk}",
         "open",
-        {"amount": "98.00", "reason": "Paytrail could not make the refund."},
+        {"amount": "98.00", "reason": "refund_failed"},
     )
     assert item.organizer_id == cancelled.organizer_id
     assert attention_message(item) == (

@@ -187,7 +187,9 @@ def test_fail_callback_marks_failed_and_offers_retry(cancelled, actor, paytrail,
     refund.refresh_from_db()
     cancelled.refresh_from_db()
     assert refund.state == RefundState.FAILED
-    assert refund.failure_reason == "Paytrail could not make the refund."
+    # Stored as a code, shown as a sentence in the reader's language.
+    assert (refund.failure_reason, refund.failure_params) == ("refund_failed", {})
+    assert refund.failure_text == "Paytrail could not make the refund."
     assert cancelled.status == OrderStatus.CANCELLED
     # A failed refund does not count: "Refund order" again sends a new one with a new stamp.
     retry = refund_request(order=cancelled, actor=actor)
@@ -209,7 +211,8 @@ def test_low_balance_cancel_callback_without_transaction_id(
 
     refund.refresh_from_db()
     assert refund.state == RefundState.FAILED
-    assert "balance is too low" in refund.failure_reason
+    assert refund.failure_reason == "refund_low_balance"
+    assert "balance is too low" in refund.failure_text
 
 
 def test_forged_callback_is_rejected_and_changes_nothing(
@@ -234,7 +237,8 @@ def test_paytrail_rejection_is_shown_with_its_reason(cancelled, actor, paytrail,
     run_tasks()
     refund.refresh_from_db()
     assert refund.state == RefundState.FAILED
-    assert "HTTP 400" in refund.failure_reason
+    assert refund.failure_reason == "refund_refused"
+    assert "HTTP 400" in refund.failure_text
     assert len(paytrail.refunds) == 0
 
 
@@ -304,7 +308,8 @@ def test_unconfirmed_refund_is_handed_to_a_person(cancelled, actor, paytrail, ru
     refund.refresh_from_db()
     # The platform's queue: still counted as on its way, so nobody refunds the order twice.
     assert refund.state == RefundState.MANUAL_REQUESTED
-    assert "check the Paytrail Merchant Panel" in refund.failure_reason
+    assert refund.failure_params == {"stamp": str(refund.stamp)}
+    assert "check the Paytrail Merchant Panel" in refund.failure_text
     with pytest.raises(DomainError, match="already on its way"):
         order_mark_refunded(order=cancelled, actor=actor)
     assert refund_request(order=cancelled, actor=actor).pk == refund.pk

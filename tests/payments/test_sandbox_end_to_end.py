@@ -170,7 +170,7 @@ def test_refund_outcomes_from_the_sandbox(
 
     refund = refund_once(order, owner, run_tasks)
 
-    assert (refund.state, refund.failure_reason) == (state, reason)
+    assert (refund.state, refund.failure_text) == (state, reason)
     assert len(sandbox.refund_calls(tid)) == 1
     events = order.history.filter(
         kind__in=[OrderEventKind.REFUND_SUCCEEDED, OrderEventKind.REFUND_FAILED]

@@ -382,7 +382,7 @@ def test_refund_lost_with_the_worker_is_never_resent_and_goes_to_a_person(
     refund.refresh_from_db()
     order.refresh_from_db()
     assert refund.state == RefundState.MANUAL_REQUESTED
-    assert "Merchant Panel" in refund.failure_reason
+    assert "Merchant Panel" in refund.failure_text
     assert order.status == OrderStatus.CANCELLED
     assert refundable_amount(order, order.payments.all(), order.refunds.all()) == 0
     assert sandbox.refund_calls(tid) == []

@@ -96,9 +96,14 @@ class RefundOut(Schema):
     state: str
     source: str
     reference: str
-    failure_reason: str
+    failure_reason: str = Field(description="why it failed, in the request's language")
     created_at: datetime
     completed_at: datetime | None
+
+    @staticmethod
+    def resolve_failure_reason(refund: Any) -> str:
+        # Stored as a code (payments.reasons); the sentence is made for this request.
+        return str(refund.failure_text)
 
 
 class OrderOut(Schema):

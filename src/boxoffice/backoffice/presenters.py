@@ -21,6 +21,7 @@ from boxoffice.orders.rules import Ledger
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments.attention_text import paytrail_cents
 from boxoffice.payments.models import AttentionCode, DiscrepancyKind, Refund, RefundState
+from boxoffice.payments.reasons import reason_text
 from boxoffice.payments.services import IN_FLIGHT
 
 FIELD_LABELS = {
@@ -72,6 +73,13 @@ def _shown(field_name: str, value: Any) -> Any:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
     return value
+
+
+def _formatted(msgid: str, params: dict[str, Any]) -> str:
+    try:
+        return gettext(msgid) % params
+    except (KeyError, TypeError, ValueError):
+        return msgid
 
 
 def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[HistoryLine]:
@@ -126,9 +134,14 @@ def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[
             if key == "email_kind":
                 value = EMAIL_KIND_LABELS.get(value, value)
             if key == "reason":
-                # System reasons are stored in English and are in the catalog; a reason an
-                # organizer typed is not, and comes back unchanged.
-                value = gettext(value)
+                # A system reason is a code (payments.reasons; older rows: an English or Finnish
+                # sentence), shown in the reader's language; a reason a person typed is not
+                # one, and comes back unchanged.
+                value = reason_text(value, data.get("reason_params"))
+            if key == "error" and isinstance(data.get("error_params"), dict):
+                # Our own sentence (a msgid and its values): in the reader's language. Other
+                # errors (a mail server's own words) are shown as they came.
+                value = _formatted(str(value), data["error_params"])
             if key in MONEY_KEYS:
                 value = format_eur(Decimal(value), get_language() or "fi")
             details.append((str(label), str(value)))

@@ -49,12 +49,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "payments_payment": (
         "id", "order_id", "method", "amount", "state", "stamp", "provider_reference", "href",
-        "provider_status", "failure_reason", "created_at", "confirmed_at",
+        "provider_status", "failure_reason", "failure_params", "created_at", "confirmed_at",
     ),
     "payments_refund": (
         "id", "order_id", "payment_id", "amount", "state", "source", "stamp", "reference",
-        "provider_transaction_id", "provider_status", "provider", "failure_reason", "attempts",
-        "sent_at", "next_attempt_at", "note", "actor_id", "created_at", "completed_at",
+        "provider_transaction_id", "provider_status", "provider", "failure_reason",
+        "failure_params", "attempts", "sent_at", "next_attempt_at", "note", "actor_id",
+        "created_at", "completed_at",
     ),
 }  # fmt: skip
 TABLES = tuple(COLUMNS)
@@ -390,7 +391,8 @@ class OrderRows:
                 told = "ok" if method == M.PAYTRAIL else ""
                 out["payments_payment"].append(
                     f"{payment_id}\t{order_id}\t{method}\t{total_text}\tconfirmed\t{next(stamps)}"
-                    f"\t{self.reference(method, order_id)}\t\t{told}\t\t{ts(started)}\t{ts(when)}\n"
+                    f"\t{self.reference(method, order_id)}\t\t{told}\t\t{{}}"
+                    f"\t{ts(started)}\t{ts(when)}\n"
                 )
             elif step in ("expire", "cancel", "accept_return"):
                 cancelled_at = cancelled_at or when
@@ -469,7 +471,7 @@ class OrderRows:
         chunk.text["payments_refund"].append(
             f"{self.ids.refund}\t{order_id}\t{NULL if payment_id is None else payment_id}\t"
             f"{money(cents)}\tsucceeded\t{source}\t{next(stamps)}\t{reference}\t{transaction}\t"
-            f"{'ok' if paytrail else ''}\t{'osuuspankki' if paytrail else ''}\t\t"
+            f"{'ok' if paytrail else ''}\t{'osuuspankki' if paytrail else ''}\t\t{{}}\t"
             f"{1 if paytrail else 0}\t{sent}\t{NULL}\t\t{NULL}\t{ts(when - 60)}\t{ts(when)}\n"
         )
         self.ids.refund += 1

@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from boxoffice.common.errors import DomainError
 from boxoffice.common.tasks import schedule
@@ -25,6 +26,8 @@ from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind
 from boxoffice.orders.transitions import lock
+
+INVALID_ADDRESS = gettext_noop("“%(address)s” is not a valid email address.")
 
 
 @transaction.atomic
@@ -160,10 +163,9 @@ def _queue(
     try:
         validate_email(to)
     except ValidationError:
-        error = _("“%(address)s” is not a valid email address.") % {"address": to}
         if refuse_bad_address:
-            raise DomainError(error) from None
-        return _log_failed(order, kind, actor, to=to, context=context, error=error)
+            raise DomainError(_(INVALID_ADDRESS) % {"address": to}) from None
+        return _log_failed(order, kind, actor, to=to, context=context)
     message = EmailMessage.objects.create(
         order=order,
         kind=kind,
@@ -179,8 +181,12 @@ def _queue(
 
 
 def _log_failed(
-    order: Order, kind: str, actor: Actor, *, to: str, context: dict[str, Any] | None, error: str
+    order: Order, kind: str, actor: Actor, *, to: str, context: dict[str, Any] | None
 ) -> EmailMessage:
+    # The message row keeps the English sentence (for logs and support); history keeps the msgid
+    # and its value, so each reader sees it in their language, not in the one of whoever (or
+    # whichever worker) made the change that queued it.
+    error = INVALID_ADDRESS % {"address": to}
     message = EmailMessage.objects.create(
         order=order,
         kind=kind,
@@ -193,6 +199,12 @@ def _log_failed(
         created_at=timezone.now(),
     )
     history.email_event(
-        order, OrderEventKind.EMAIL_FAILED, actor, email_kind=kind, to=to[:254], error=error
+        order,
+        OrderEventKind.EMAIL_FAILED,
+        actor,
+        email_kind=kind,
+        to=to[:254],
+        error=INVALID_ADDRESS,
+        error_params={"address": to[:254]},
     )
     return message

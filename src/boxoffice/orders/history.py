@@ -65,7 +65,14 @@ def money_event(
 ) -> OrderEvent:
     """A payment or refund step: its amount and whatever identifies it (stamp, reason...)."""
     data: dict[str, Any] = {"amount": str(amount)}
-    data.update({key: str(value) for key, value in details.items() if value not in (None, "")})
+    # A dict stays one (a reason's values, shown in the reader's language); the rest is text.
+    data.update(
+        {
+            key: value if isinstance(value, dict) else str(value)
+            for key, value in details.items()
+            if value not in (None, "", {})
+        }
+    )
     return _record(order, kind, actor, data)
 
 
@@ -88,7 +95,14 @@ def email_event(
 ) -> OrderEvent:
     """An email queued, sent or failed: which message (kind, recipient) and e.g. the error."""
     data: dict[str, Any] = {"email_kind": email_kind, "to": to}
-    data.update({key: str(value) for key, value in details.items() if value not in (None, "")})
+    # A dict stays one (a reason's values, shown in the reader's language); the rest is text.
+    data.update(
+        {
+            key: value if isinstance(value, dict) else str(value)
+            for key, value in details.items()
+            if value not in (None, "", {})
+        }
+    )
     return _record(order, kind, actor, data)
 
 

@@ -126,7 +126,9 @@ def _refund_failed(last: Refund) -> Cause:
         C.REFUND_FAILED,
         f"refund:{last.pk}",
         last.completed_at or last.created_at,
-        {"amount": str(last.amount), "reason": last.failure_reason},
+        # The reason's code and values: the item is read in each reader's language.
+        {"amount": str(last.amount), "reason": last.failure_reason}
+        | ({"reason_params": last.failure_params} if last.failure_params else {}),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from boxoffice.common.money import format_eur
 from boxoffice.payments.models import AttentionCode, AttentionItem, DiscrepancyKind
+from boxoffice.payments.reasons import reason_text
 
 C = AttentionCode
 
@@ -41,11 +42,12 @@ def attention_message(item: AttentionItem) -> str:
         amount = str(detail.get("amount"))
     date = date_format(localtime(item.since), "SHORT_DATE_FORMAT")
     if item.code == C.REFUND_FAILED and detail.get("reason"):
-        # The reason is Paytrail's or ours, as it was recorded with the refund.
+        # The reason as recorded with the refund: a code (older items: a sentence).
+        reason = reason_text(detail["reason"], detail.get("reason_params"))
         return _(
             "The refund of %(amount)s failed: %(reason)s Refund the order again, or mark it as "
             "refunded once the money is back."
-        ) % {"amount": amount, "reason": detail["reason"].rstrip(".") + "."}
+        ) % {"amount": amount, "reason": reason.rstrip(".") + "."}
     if item.code == C.REFUND_FAILED:
         return _(
             "The refund of %(amount)s failed. Refund the order again, or mark it as refunded "

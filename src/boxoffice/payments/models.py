@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from boxoffice.accounts.models import Organizer
 from boxoffice.orders.models import Order, PaymentMethod
+from boxoffice.payments.reasons import reason_text
 
 
 class PaymentState(models.TextChoices):
@@ -30,7 +31,10 @@ class Payment(models.Model):
     # The last status Paytrail gave for this transaction in an API answer (a lookup): ok,
     # fail, pending... Reconciliation skips what is final here and there alike.
     provider_status = models.CharField(max_length=20, blank=True)
+    # Why it failed: a code of payments.reasons with its values, made into a sentence when shown
+    # (in rows from before codes: the sentence itself, which reason_text still recognises).
     failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
+    failure_params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -42,6 +46,11 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.amount} ({self.state})"
+
+    @property
+    def failure_text(self) -> str:
+        """Why it failed, in the reader's language."""
+        return reason_text(self.failure_reason, self.failure_params)
 
 
 class RefundState(models.TextChoices):
@@ -99,8 +108,10 @@ class Refund(models.Model):
     # How Paytrail refunds it, from its answer: the payment's provider, or "email refund" when
     # the customer finishes it by giving a bank account (then only a lookup says it is done).
     provider = models.CharField(max_length=40, blank=True)
-    # Why it failed, in Paytrail's words where it gave any: shown on the order.
+    # Why it failed (or what it waits for): a code of payments.reasons and its values, among them
+    # Paytrail's own words where it gave any; made into a sentence when shown on the order.
     failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True)
+    failure_params = models.JSONField(default=dict, blank=True)
     # Sending to Paytrail: how many times, and when first. A refund that was sent once is never
     # sent blindly again (Paytrail does not deduplicate refundStamp); its outcome is looked up.
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -123,6 +134,16 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} ({self.state})"
+
+    @property
+    def failure_text(self) -> str:
+        """Why it failed, in the reader's language."""
+        return reason_text(self.failure_reason, self.failure_params)
+
+    @property
+    def note_text(self) -> str:
+        """The note: a system note (a reason code) in the reader's language, a person's as typed."""
+        return reason_text(self.note)
 
 
 class DiscrepancyKind(models.TextChoices):

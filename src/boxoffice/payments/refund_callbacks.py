@@ -6,7 +6,6 @@ transaction, a failure of a refund Paytrail confirmed) is kept as a discrepancy,
 """
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from boxoffice.orders.transitions import lock
 from boxoffice.payments.discrepancies import Contradiction, message_contradicts
@@ -14,6 +13,7 @@ from boxoffice.payments.models import DiscrepancyKind, DiscrepancySource, Refund
 from boxoffice.payments.paytrail.callbacks import signed_by_merchant_of, stamp_of
 from boxoffice.payments.paytrail.client import to_cents
 from boxoffice.payments.paytrail.refunds import EMAIL_REFUND, refund_settle
+from boxoffice.payments.reasons import Reason
 
 
 def record_callback(params: dict[str, str]) -> bool:
@@ -55,10 +55,10 @@ def _apply_callback(refund_id: int, params: dict[str, str]) -> None:
         refund_settle(refund.pk, succeeded=True, transaction_id=transaction_id)
     elif status == "fail":
         reason = (
-            _("Paytrail could not make the refund.")
+            Reason("refund_failed")
             if transaction_id
             # The refund transaction never existed: the merchant's balance was too low (§5.1).
-            else _("Paytrail could not make the refund: the merchant account balance is too low.")
+            else Reason("refund_low_balance")
         )
         refund_settle(refund.pk, succeeded=False, transaction_id=transaction_id, reason=reason)
 

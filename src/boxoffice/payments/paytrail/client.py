@@ -17,9 +17,6 @@ from urllib.parse import quote
 
 import httpx
 from django.conf import settings
-from django.utils.functional import Promise
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from boxoffice.payments.paytrail.credentials import Merchant
 from boxoffice.payments.paytrail.errors import (
@@ -30,21 +27,17 @@ from boxoffice.payments.paytrail.errors import (
     unavailable,
 )
 from boxoffice.payments.paytrail.signing import sign
+from boxoffice.payments.reasons import Reason
 
 logger = logging.getLogger(__name__)
 
 ALGORITHM = "sha256"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
-# Full sentences per call, so translators never glue fragments together. Lazy, because they are
-# defined at import time and translated when an error is raised, in the active language.
-_CREATE_REFUSED = gettext_lazy("Paytrail refused the payment: %(message)s")
-_GET_REFUSED = gettext_lazy("Paytrail refused the payment status lookup: %(message)s")
-_REFUND_REFUSED = gettext_lazy("Paytrail refused the refund: %(message)s")
-_CREDENTIALS_REFUSED = gettext_lazy(
-    "Paytrail did not accept this merchant ID and secret key. Check both in Paytrail's "
-    "Merchant Panel."
-)
+# A full sentence per call (payments.reasons), so translators never glue fragments together.
+_CREATE_REFUSED = "payment_refused"
+_GET_REFUSED = "lookup_refused"
+_REFUND_REFUSED = "refund_refused"
 
 T = TypeVar("T")
 
@@ -206,12 +199,12 @@ class PaytrailClient:
             return
         if status in (401, 403):
             raise PaytrailRejected(
-                str(_CREDENTIALS_REFUSED), status_code=status, request_id=request_id
+                Reason("credentials_refused"), status_code=status, request_id=request_id
             )
         raise error_for_status(
-            status, text, refused=str(_GET_REFUSED), request_id=request_id
+            status, text, refused=_GET_REFUSED, request_id=request_id
         ) or PaytrailError(
-            _("Paytrail gave an unexpected answer (HTTP %(status)s).") % {"status": status},
+            Reason("unexpected_answer", {"status": status}),
             status_code=status,
             request_id=request_id,
         )
@@ -224,7 +217,7 @@ class PaytrailClient:
         path: str,
         parse: Callable[[dict[str, Any]], T],
         *,
-        refused: Promise,
+        refused: str,
         transaction_id: str | None = None,
         body: dict[str, Any] | None = None,
     ) -> T:
@@ -237,7 +230,7 @@ class PaytrailClient:
         text = response.content.decode("utf-8", errors="replace")
         error = signature_error(
             response.headers, text, self.merchant.secret, status=status, request_id=request_id
-        ) or error_for_status(status, text, refused=str(refused), request_id=request_id)
+        ) or error_for_status(status, text, refused=refused, request_id=request_id)
         if error is not None:
             logger.warning("Paytrail %s %s -> %s: %s", method, path, status, text[:500])
             raise error
@@ -246,7 +239,7 @@ class PaytrailClient:
         except _Malformed as exc:
             logger.error("Paytrail %s %s -> unreadable answer: %s", method, path, exc)
             raise PaytrailError(
-                _("Paytrail's answer could not be read (HTTP %(status)s).") % {"status": status},
+                Reason("unreadable_answer", {"status": status}),
                 status_code=status,
                 request_id=request_id,
             ) from exc

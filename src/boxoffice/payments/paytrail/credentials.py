@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from boxoffice.accounts.models import Organizer
 from boxoffice.catalog.models import FundsManager
 from boxoffice.payments.paytrail.errors import MerchantNotConfigured
+from boxoffice.payments.reasons import Reason
 
 if TYPE_CHECKING:
     from boxoffice.orders.models import Order
@@ -65,19 +65,13 @@ def merchant_for(order: "Order") -> Merchant:
     if order.funds_manager == FundsManager.PLATFORM:
         platform = platform_merchant()
         if not _trusted(platform):
-            raise MerchantNotConfigured(
-                _("The platform's Paytrail merchant account is not configured.")
-            )
+            raise MerchantNotConfigured(Reason("platform_merchant_missing"))
         return platform
     organizer = order.organizer
     merchant = Merchant(account=organizer.paytrail_merchant_id, secret=organizer.paytrail_secret)
     if not _trusted(merchant):
         raise MerchantNotConfigured(
-            _(
-                "Order %(code)s is paid to %(organizer)s's own Paytrail account, but "
-                "%(organizer)s has no Paytrail merchant ID and secret key configured."
-            )
-            % {"code": order.code, "organizer": organizer.name}
+            Reason("organizer_merchant_missing", {"code": order.code, "organizer": organizer.name})
         )
     return merchant
 

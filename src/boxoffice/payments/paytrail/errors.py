@@ -1,5 +1,8 @@
 """Errors of the Paytrail integration, each with a message fit for a person (DomainError).
 
+Each carries its ``reason`` (payments.reasons): the code a refund or payment row stores, so the
+message is shown later in the reader's language, not in the one active when it was raised.
+
 Callers choose what to do by class:
 
 - ``PaytrailUnavailable``: transient (timeout, connection error, 5xx); retry with backoff. Its
@@ -21,10 +24,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError
 from boxoffice.payments.paytrail.signing import SignatureError, verify
+from boxoffice.payments.reasons import Reason
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +36,10 @@ class PaytrailError(DomainError):
     """Paytrail could not do what we asked, or we could not trust or read its answer."""
 
     def __init__(
-        self, message: str, *, status_code: int | None = None, request_id: str | None = None
+        self, reason: Reason, *, status_code: int | None = None, request_id: str | None = None
     ) -> None:
-        super().__init__(message)
+        super().__init__(reason.text())
+        self.reason = reason
         # Paytrail's support asks for the request-id; keep it with the error for the logs.
         self.status_code = status_code
         self.request_id = request_id
@@ -50,13 +54,13 @@ class PaytrailUnavailable(PaytrailError):
 
     def __init__(
         self,
-        message: str,
+        reason: Reason,
         *,
         maybe_delivered: bool,
         status_code: int | None = None,
         request_id: str | None = None,
     ) -> None:
-        super().__init__(message, status_code=status_code, request_id=request_id)
+        super().__init__(reason, status_code=status_code, request_id=request_id)
         # False only when the request provably never left us (no connection was made).
         self.maybe_delivered = maybe_delivered
 
@@ -68,14 +72,14 @@ class PaytrailRejected(PaytrailError):
 
     def __init__(
         self,
-        message: str,
+        reason: Reason,
         *,
         status_code: int,
         paytrail_message: str = "",
         meta: Any = None,
         request_id: str | None = None,
     ) -> None:
-        super().__init__(message, status_code=status_code, request_id=request_id)
+        super().__init__(reason, status_code=status_code, request_id=request_id)
         # ``message`` (from DomainError) is ours, for people; these are Paytrail's own words.
         self.paytrail_message = paytrail_message
         # A list of strings per the OpenAPI file, but an object in the refund-balance error (§5.1).
@@ -96,12 +100,12 @@ def unavailable(exc: httpx.TransportError) -> PaytrailUnavailable:
     """The error for a request that got no HTTP answer at all."""
     if isinstance(exc, _NOT_SENT):
         return PaytrailUnavailable(
-            _("Could not connect to Paytrail; nothing was sent. Try again later."),
+            Reason("connect_failed"),
             maybe_delivered=False,
         )
     # A read timeout or a dropped connection after sending: Paytrail may have acted on it.
     return PaytrailUnavailable(
-        _("Paytrail did not answer in time; the request may still have reached it."),
+        Reason("timeout"),
         maybe_delivered=True,
     )
 
@@ -117,15 +121,15 @@ def signature_error(
         if not 200 <= status < 300:
             return None
         logger.error("Paytrail answer not signed, request-id=%s", request_id)
-        message = _("Paytrail's answer was not signed, so it was not used.")
+        reason = Reason("unsigned")
     else:
         try:
             verify(headers, body, secret, signature)
             return None
         except SignatureError as exc:
             logger.error("Paytrail answer: %s, request-id=%s", exc, request_id)
-            message = _("Paytrail's answer failed the signature check, so it was not used.")
-    return PaytrailBadSignature(message, status_code=status, request_id=request_id)
+            reason = Reason("bad_signature")
+    return PaytrailBadSignature(reason, status_code=status, request_id=request_id)
 
 
 def error_for_status(
@@ -133,23 +137,23 @@ def error_for_status(
 ) -> PaytrailError | None:
     """The error a non-2xx answer means, or None for a 2xx.
 
-    ``refused`` names the call for people, e.g. "Paytrail refused the refund: %(message)s".
+    ``refused`` is the reason code naming the call, e.g. "refund_refused" ("Paytrail refused
+    the refund: %(message)s").
     """
     if 200 <= status_code < 300:
         return None
     if status_code >= 500:
         return PaytrailUnavailable(
-            _("Paytrail had an internal error (HTTP %(status)s); the request may have reached it.")
-            % {"status": status_code},
+            Reason("server_error", {"status": status_code}),
             maybe_delivered=True,
             status_code=status_code,
             request_id=request_id,
         )
     if status_code >= 400:
         message, meta = _error_body(body)
-        reason = message or _("no reason given (HTTP %(status)s)") % {"status": status_code}
+        # Paytrail's own words stay as they came; an empty one reads "no reason given".
         return PaytrailRejected(
-            refused % {"message": reason},
+            Reason(refused, {"message": message[:300], "status": status_code}),
             status_code=status_code,
             paytrail_message=message,
             meta=meta,
@@ -157,7 +161,7 @@ def error_for_status(
         )
     # 1xx/3xx: Paytrail never answers so (and redirects are not followed), so nothing to trust.
     return PaytrailError(
-        _("Paytrail gave an unexpected answer (HTTP %(status)s).") % {"status": status_code},
+        Reason("unexpected_answer", {"status": status_code}),
         status_code=status_code,
         request_id=request_id,
     )

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError
@@ -73,13 +73,16 @@ def payment_body(order: Order, payment: Payment) -> dict[str, Any]:
         }
         for n, ((product_id, name, price, vat), units) in enumerate(sorted(lines.items()), 1)
     ]
+    # Shown on Paytrail's page and in the customer's bank: in the customer's language.
+    with translation.override(order.language):
+        fee_description = _("Service fee")
     items += [
         {
             "unitPrice": to_cents(fee),
             "units": units,
             "vatPercentage": float(SERVICE_FEE_VAT),
             "productCode": "service-fee",
-            "description": _("Service fee"),
+            "description": fee_description,
             "stamp": f"{payment.stamp}-fee-{n}",
         }
         for n, (fee, units) in enumerate(sorted(fees.items()), 1)
@@ -137,7 +140,9 @@ def payment_start(*, order: Order) -> str:
             created = client.create_payment(payment_body(order, payment))
     except PaytrailError as error:
         Payment.objects.filter(pk=payment.pk, state=PaymentState.PENDING).update(
-            state=PaymentState.FAILED, failure_reason=error.message[:500]
+            state=PaymentState.FAILED,
+            failure_reason=error.reason.code,
+            failure_params=error.reason.params,
         )
         logger.warning("order %s: Paytrail payment not created: %s", order.code, error)
         raise DomainError(
@@ -243,8 +248,16 @@ def _confirm(order: Order, payment: Payment, params: dict[str, str]) -> None:
     payment.state = PaymentState.CONFIRMED
     payment.confirmed_at = timezone.now()
     payment.provider_reference = params.get("checkout-transaction-id", payment.provider_reference)
-    payment.failure_reason = ""
-    payment.save(update_fields=["state", "confirmed_at", "provider_reference", "failure_reason"])
+    payment.failure_reason, payment.failure_params = "", {}
+    payment.save(
+        update_fields=[
+            "state",
+            "confirmed_at",
+            "provider_reference",
+            "failure_reason",
+            "failure_params",
+        ]
+    )
     if order.status == OrderStatus.RESERVED:
         order_transition(
             order=order,
@@ -273,10 +286,7 @@ def _refund_unwanted_payment(order: Order, payment: Payment) -> None:
         amount=payment.amount,
         state=RefundState.PENDING,
         source=RefundSource.PAYTRAIL,
-        note=_(
-            "Automatic: the payment arrived when the order could no longer take it "
-            "(expired, cancelled or already paid)."
-        ),
+        note="late_payment_refund",  # a reason code: shown in the reader's language
     )
     history.money_event(
         order,
@@ -294,11 +304,11 @@ def _fail(order: Order, payment: Payment, params: dict[str, str]) -> None:
     if payment.state != PaymentState.PENDING:
         return  # a repeat (a confirmed payment's "fail" is a contradiction, never applied)
     payment.state = PaymentState.FAILED
-    payment.failure_reason = _("The payment was cancelled or rejected.")
+    payment.failure_reason, payment.failure_params = "payment_cancelled", {}
     # Kept even when the create answer never came: a later message about another transaction
     # for this stamp is then a contradiction, not news.
     payment.provider_reference = params.get("checkout-transaction-id", "")[:200]
-    payment.save(update_fields=["state", "failure_reason", "provider_reference"])
+    payment.save(update_fields=["state", "failure_reason", "failure_params", "provider_reference"])
     history.money_event(
         order,
         OrderEventKind.PAYMENT_FAILED,

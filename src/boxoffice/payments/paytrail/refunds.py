@@ -20,7 +20,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from boxoffice.common.tasks import schedule
 from boxoffice.orders import history
@@ -49,6 +48,7 @@ from boxoffice.payments.paytrail.errors import (
     PaytrailRejected,
     PaytrailUnavailable,
 )
+from boxoffice.payments.reasons import Reason
 from boxoffice.payments.services import return_if_refunded
 from boxoffice.payments.tasks import refund_check, refund_send
 
@@ -120,27 +120,27 @@ def send(refund_id: int) -> str:
     except (MerchantNotConfigured, PaytrailRejected) as error:
         # Paytrail said no (or we could not even ask): final until a person retries.
         told = "refused" if isinstance(error, PaytrailRejected) else ""
-        refund_settle(refund_id, succeeded=False, reason=error.message, provider_status=told)
+        refund_settle(refund_id, succeeded=False, reason=error.reason, provider_status=told)
         return "refused"
     except PaytrailUnavailable as error:
         if error.maybe_delivered and error.status_code not in RESEND_SAFE_STATUSES:
             # A timeout, a dropped connection, a 500/502/504: Paytrail may have made the refund
             # and does not deduplicate stamps, so never send it again; find out instead.
-            _await_outcome(refund_id, reason=error.message)
+            _await_outcome(refund_id, reason=error.reason)
             schedule(refund_check, Refund, refund_id, delay=_confirm_wait())
             return "outcome unknown"
         # Never reached Paytrail (no connection), or 503 (it did not take the request): send
         # again with the same stamp, after a pause.
         if refund.attempts >= MAX_SEND_ATTEMPTS:
             # Paytrail never took it (no connection, or 503 each time): it made no refund.
-            refund_settle(refund_id, succeeded=False, reason=error.message, provider_status="")
+            refund_settle(refund_id, succeeded=False, reason=error.reason, provider_status="")
             return "gave up"
-        if _release(refund_id, reason=error.message):
+        if _release(refund_id, reason=error.reason):
             schedule(refund_send, Refund, refund_id, delay=_backoff(refund.attempts))
         return "will retry"
     except PaytrailError as error:
         # Paytrail got the request but its answer cannot be trusted: the outcome is unknown.
-        _await_outcome(refund_id, reason=error.message)
+        _await_outcome(refund_id, reason=error.reason)
         schedule(refund_check, Refund, refund_id, delay=_confirm_wait())
         return "outcome unknown"
     record_response(refund_id, result)
@@ -152,24 +152,24 @@ def _confirm_wait() -> timedelta:
     return timedelta(seconds=max(settings.PAYTRAIL_REFUND_CONFIRM_SECONDS, 1))
 
 
-def _release(refund_id: int, *, reason: str) -> bool:
+def _release(refund_id: int, *, reason: Reason) -> bool:
     """Back to pending after a failed send that Paytrail did not act on."""
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         if refund.state != RefundState.PROCESSING:
             return False  # a callback finished it meanwhile
         refund.state = RefundState.PENDING
-        refund.failure_reason = reason[:500]
-        refund.save(update_fields=["state", "failure_reason"])
+        refund.failure_reason, refund.failure_params = reason.code, reason.params
+        refund.save(update_fields=["state", "failure_reason", "failure_params"])
         return True
 
 
-def _await_outcome(refund_id: int, *, reason: str) -> None:
+def _await_outcome(refund_id: int, *, reason: Reason) -> None:
     with transaction.atomic():
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         if refund.state == RefundState.PROCESSING and not refund.failure_reason:
-            refund.failure_reason = reason[:500]
-            refund.save(update_fields=["failure_reason"])
+            refund.failure_reason, refund.failure_params = reason.code, reason.params
+            refund.save(update_fields=["failure_reason", "failure_params"])
 
 
 # -- step 3: outcome ---------------------------------------------------------------------------
@@ -185,7 +185,7 @@ def record_response(refund_id: int, result: RefundResult) -> None:
             refund_id,
             succeeded=False,
             transaction_id=result.transaction_id,
-            reason=_("Paytrail could not make the refund."),
+            reason=Reason("refund_failed"),
             provider_status="fail",
         )
     else:  # pending, or an email refund: the callback (or a lookup) will tell
@@ -196,16 +196,14 @@ def record_response(refund_id: int, result: RefundResult) -> None:
             refund.provider_status = result.status[:20]
             refund.provider = (result.provider or "")[:40]
             if result.provider == EMAIL_REFUND and refund.state == RefundState.PROCESSING:
-                refund.failure_reason = _(
-                    "Paytrail sent the customer an email to finish this refund; it is done when "
-                    "they have given their bank account."
-                )
+                refund.failure_reason, refund.failure_params = "email_refund", {}
             refund.save(
                 update_fields=[
                     "provider_transaction_id",
                     "provider_status",
                     "provider",
                     "failure_reason",
+                    "failure_params",
                 ]
             )
         schedule(refund_check, Refund, refund_id, delay=_confirm_wait())
@@ -217,7 +215,7 @@ def refund_settle(
     *,
     succeeded: bool,
     transaction_id: str | None = None,
-    reason: str = "",
+    reason: Reason | None = None,
     source: str = "",
     provider_status: str | None = None,
 ) -> bool:
@@ -247,7 +245,9 @@ def refund_settle(
     over_before = order_over_refunded_amount(order)
     refund.state = RefundState.SUCCEEDED if succeeded else RefundState.FAILED
     refund.completed_at = timezone.now()
-    refund.failure_reason = "" if succeeded else reason[:500]
+    failed_because = None if succeeded else reason
+    refund.failure_reason = failed_because.code if failed_because else ""
+    refund.failure_params = failed_because.params if failed_because else {}
     refund.save(
         update_fields=[
             "state",
@@ -255,6 +255,7 @@ def refund_settle(
             "provider_transaction_id",
             "provider_status",
             "failure_reason",
+            "failure_params",
         ]
     )
     kind = OrderEventKind.REFUND_SUCCEEDED if succeeded else OrderEventKind.REFUND_FAILED
@@ -265,7 +266,9 @@ def refund_settle(
         refund.amount,
         stamp=refund.stamp,
         transaction=refund.provider_transaction_id,
+        # The code and its values: history is read in each reader's language.
         reason=refund.failure_reason,
+        reason_params=refund.failure_params,
         # A success reported after Paytrail had said the refund failed.
         late="after_failure" if late else None,
         source=source,
@@ -278,7 +281,7 @@ def refund_settle(
 
 def refund_record_lookup(refund_id: int, *, succeeded: bool) -> bool:
     """Settle a refund as a status lookup (reconciliation) found it at Paytrail."""
-    reason = "" if succeeded else _("Paytrail could not make the refund.")
+    reason = None if succeeded else Reason("refund_failed")
     status = "ok" if succeeded else "fail"
     return refund_settle(
         refund_id, succeeded=succeeded, reason=reason, source="lookup", provider_status=status
@@ -304,7 +307,7 @@ def _made_by_hand_and_by_paytrail(order: Order, refund: Refund, source: str) -> 
         source=RefundSource.PAYTRAIL,
         reference=reference,
         provider_transaction_id=refund.provider_transaction_id,
-        note=_("Paytrail made this refund after the platform had recorded it as made by hand."),
+        note="refunded_after_manual",  # a reason code: shown in the reader's language
         completed_at=timezone.now(),
     )
     history.money_event(
@@ -352,8 +355,8 @@ def check(refund_id: int) -> str:
                 refund_settle(refund_id, succeeded=True, provider_status="ok")
                 return "succeeded"
             if status.status == "fail":
-                reason = _("Paytrail could not make the refund.")
-                refund_settle(refund_id, succeeded=False, reason=reason, provider_status="fail")
+                failed = Reason("refund_failed")
+                refund_settle(refund_id, succeeded=False, reason=failed, provider_status="fail")
                 return "failed"
             # Paytrail knows it and says it is not finished (approval, email refund): it will
             # finish; keep asking, never give up on a refund that exists.
@@ -408,11 +411,9 @@ def _hand_to_platform(refund_id: int) -> None:
     if refund.state != RefundState.PROCESSING:
         return
     refund.state = RefundState.MANUAL_REQUESTED
-    refund.failure_reason = _(
-        "Paytrail did not confirm this refund. Platform staff: check the Paytrail Merchant Panel "
-        "for refund stamp %(stamp)s, then record it here."
-    ) % {"stamp": refund.stamp}
-    refund.save(update_fields=["state", "failure_reason"])
+    refund.failure_reason = "refund_unconfirmed"
+    refund.failure_params = {"stamp": str(refund.stamp)}
+    refund.save(update_fields=["state", "failure_reason", "failure_params"])
     history.money_event(
         refund.order,
         OrderEventKind.REFUND_REQUESTED,
@@ -421,6 +422,7 @@ def _hand_to_platform(refund_id: int) -> None:
         via="platform",
         stamp=refund.stamp,
         reason=refund.failure_reason,
+        reason_params=refund.failure_params,
     )
 
 
