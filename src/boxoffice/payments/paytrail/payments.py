@@ -182,6 +182,7 @@ def payment_record_lookup(payment: Payment, answer: PaymentStatus) -> None:
 
 
 @transaction.atomic
+@history.action()  # a payment not kept and the refund it starts read as one entry
 def _apply(payment_id: int, params: dict[str, str], source: str) -> None:
     payment = Payment.objects.select_related("order").get(pk=payment_id)
     order = lock(payment.order)  # the order first, as every order service locks
@@ -277,6 +278,7 @@ def _refund_unwanted_payment(order: Order, payment: Payment) -> None:
             "Automatic: the payment arrived when the order could no longer take it "
             "(expired, cancelled or already paid)."
         ),
+        action=history.current_action(),
     )
     history.money_event(
         order,
