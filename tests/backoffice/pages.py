@@ -147,21 +147,42 @@ def messages(response: Any) -> list[str]:
 
 
 def history(response: Any) -> list[dict[str, Any]]:
-    """The order history timeline, newest first as shown."""
+    """The order history timeline, newest first as shown: one dict per entry.
+
+    An action with several steps (backoffice/_history.html) is its headline (``what``), the
+    status before and after it, ``count`` ("5 steps") and its folded ``lines`` (oldest first,
+    each like a single entry); a single entry has ``lines`` []. ``steps`` is a folded email's
+    or refund's states with their times ("queued 12:00, sent 12:01"), or "".
+    """
     timeline = parse(response).find("ol", data_testid="history")
     entries = []
-    for li in timeline.find_all("li"):
-        rows = [[td.text() for td in tr.find_all("td")] for tr in li.find_all("tr")]
-        status = [d.text() for d in li.find_all("div") if "→" in d.text() and not d.get("class")]
+    for li in timeline.find_all("li", data_testid="history-entry"):
+        summaries = li.find_all("summary")
+        if not summaries:
+            entries.append({**_history_line(li), "count": "", "lines": []})
+            continue
+        [summary] = summaries
         entries.append(
             {
-                "when": li.find("div", class_="when").text(),
-                "what": li.find("div", class_="what").text(),
-                "status": status[0] if status else "",
-                "rows": rows,
+                **_history_line(summary),
+                "count": summary.find("div", class_="steps-count").text(),
+                "lines": [_history_line(step) for step in li.find_all("li", class_="step")],
             }
         )
     return entries
+
+
+def _history_line(element: Element) -> dict[str, Any]:
+    rows = [[td.text() for td in tr.find_all("td")] for tr in element.find_all("tr")]
+    status = [d.text() for d in element.find_all("div") if "→" in d.text() and not d.get("class")]
+    steps = element.find_all("div", data_testid="history-steps")
+    return {
+        "when": element.find("div", class_="when").text(),
+        "what": element.find("div", class_="what").text(),
+        "status": status[0] if status else "",
+        "rows": rows,
+        "steps": steps[0].text() if steps else "",
+    }
 
 
 def facts(response: Any) -> dict[str, str]:

@@ -138,7 +138,11 @@ def test_cancel_voids_every_ticket_and_records_who_did_it(owner_client, owner, o
             "actor_kind": ActorKind.USER,
             "actor_user": owner.pk,
             "actor_label": "Olli Omistaja",
-            "data": {"email_kind": "cancellation", "to": order.customer_email},
+            "data": {
+                "email_kind": "cancellation",
+                "to": order.customer_email,
+                "message": EmailMessage.objects.get(order=order, kind="cancellation").pk,
+            },
         },
     ]
     notice = EmailMessage.objects.get(order=order, kind="cancellation")

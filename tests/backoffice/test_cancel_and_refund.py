@@ -163,7 +163,11 @@ def test_one_step_voids_tickets_and_starts_the_refund(
         {
             **by_owner,
             "kind": OrderEventKind.EMAIL_QUEUED,
-            "data": {"email_kind": "cancellation", "to": paid.customer_email},
+            "data": {
+                "email_kind": "cancellation",
+                "to": paid.customer_email,
+                "message": paid.emails.get(kind="cancellation").pk,
+            },
         },
         {
             **by_owner,
@@ -214,13 +218,19 @@ def test_one_step_voids_tickets_and_starts_the_refund(
             "data": {
                 "email_kind": "confirmation",
                 "to": to,
+                "message": confirmation.pk,
                 "reason": "The order was cancelled before this message went out.",
             },
         },
         {
             **by_email,
             "kind": OrderEventKind.EMAIL_SENT,
-            "data": {"email_kind": "cancellation", "to": to, "subject": cancellation.subject},
+            "data": {
+                "email_kind": "cancellation",
+                "to": to,
+                "message": cancellation.pk,
+                "subject": cancellation.subject,
+            },
         },
         {
             **by_paytrail,
@@ -240,12 +250,17 @@ def test_one_step_voids_tickets_and_starts_the_refund(
         {
             **by_paytrail,
             "kind": OrderEventKind.EMAIL_QUEUED,
-            "data": {"email_kind": "refund", "to": to},
+            "data": {"email_kind": "refund", "to": to, "message": refund_notice.pk},
         },
         {
             **by_email,
             "kind": OrderEventKind.EMAIL_SENT,
-            "data": {"email_kind": "refund", "to": to, "subject": refund_notice.subject},
+            "data": {
+                "email_kind": "refund",
+                "to": to,
+                "message": refund_notice.pk,
+                "subject": refund_notice.subject,
+            },
         },
     ]
     assert [(e.kind, e.state) for e in (confirmation, cancellation, refund_notice)] == [
@@ -254,6 +269,14 @@ def test_one_step_voids_tickets_and_starts_the_refund(
         ("refund", "sent"),
     ]
     assert refund_notice.context == {"amount": "98.00"}
+    # All but the confirmation's skip (which belongs to the payment that queued it) are one
+    # action: the back office shows them as one entry (test_history.py).
+    cancel_action = paid.history.get(kind=OrderEventKind.CANCELLED).action
+    assert cancel_action is not None
+    grouped = set(paid.history.filter(action=cancel_action).values_list("pk", flat=True))
+    skipped = paid.history.get(kind=OrderEventKind.EMAIL_SKIPPED)
+    assert grouped == (history_ids() - before) - {skipped.pk}
+    assert skipped.action == paid.history.get(kind=OrderEventKind.PAID).action != cancel_action
 
 
 def test_platform_order_is_cancelled_and_queued(owner_client, place, product, actor):

@@ -91,8 +91,8 @@ def test_resend_to_the_customer_queues_one_email(owner_client, order_in):
         .order_by("pk")
         .values_list("data", flat=True)
     ) == [
-        {"email_kind": "confirmation", "to": order.customer_email},
-        {"email_kind": "resend_tickets", "to": order.customer_email},
+        {"email_kind": "confirmation", "to": order.customer_email, "message": confirmation.pk},
+        {"email_kind": "resend_tickets", "to": order.customer_email, "message": email.pk},
     ]
 
 

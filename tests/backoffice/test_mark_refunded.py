@@ -145,7 +145,11 @@ def test_mark_refunded_records_the_refund_and_returns_the_order(owner_client, ow
         {
             **by_owner,
             "kind": OrderEventKind.EMAIL_QUEUED,
-            "data": {"email_kind": "refund", "to": cancelled.customer_email},
+            "data": {
+                "email_kind": "refund",
+                "to": cancelled.customer_email,
+                "message": cancelled.emails.get(kind="refund").pk,
+            },
         },
     ]
     notice = cancelled.emails.order_by("pk").last()

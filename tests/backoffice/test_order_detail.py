@@ -366,11 +366,10 @@ def test_history_newest_first_with_diffs(owner_client, order_in, actor):
     assert [e["what"] for e in entries] == [
         "Participant information changed",
         "Customer information changed",
-        "Email queued",  # the order confirmation, queued with the payment
-        "Payment received",
+        "Payment received",  # with the order confirmation it queued, folded beneath
         "Order placed",
     ]
-    participant, customer, confirmation, paid, placed = entries
+    participant, customer, paid, placed = entries
     assert participant["rows"] == [
         ["Participant name", "— → Liisa"],
         ["Ticket", f"Day ticket #{ticket.pk}"],
@@ -381,14 +380,22 @@ def test_history_newest_first_with_diffs(owner_client, order_in, actor):
         ["Phone", "— → +358401234567"],
     ]
     assert customer["when"].endswith("· Olli Omistaja")
-    # Sent to the address the order had when it was paid.
-    assert confirmation["rows"] == [
-        ["Email", "Order confirmation"],
-        ["To", "maija.meikalainen@example.com"],
-    ]
+    assert (customer["count"], customer["lines"]) == ("", [])
+    assert (paid["status"], paid["count"]) == ("Reserved → Paid", "2 steps")
+    assert paid["when"] == f"{short_datetime(order.paid_at)} · Olli Omistaja"
+    payment, confirmation = paid["lines"]
+    assert (payment["what"], payment["status"], payment["rows"]) == (
+        "Payment received",
+        "Reserved → Paid",
+        [["Amount", "€103.00"]],
+    )
+    # Sent to the address the order had when it was paid; not sent yet, so one state.
+    assert (confirmation["what"], confirmation["rows"], confirmation["steps"]) == (
+        "Email queued: Order confirmation",
+        [["To", "maija.meikalainen@example.com"]],
+        "",
+    )
     assert confirmation["status"] == ""
-    assert paid["status"] == "Reserved → Paid"
-    assert paid["rows"] == [["Amount", "€103.00"]]
     assert placed["rows"] == [["Total", "€103.00"], ["Number of products", "2"]]
     assert placed["when"].endswith("· maija.meikalainen@example.com (customer)")
     assert placed["when"].startswith(short_datetime(order.created_at))
@@ -432,17 +439,23 @@ def test_history_of_cancel_and_mark_refunded(owner_client, order_in):
 
     entries = history(detail(owner_client, order))
 
-    # Each change is followed by the customer's notice, queued with it (newest first).
-    assert [(e["what"], e["status"]) for e in entries[:4]] == [
-        ("Email queued", ""),
-        ("Marked as refunded", "Cancelled → Returned"),
-        ("Email queued", ""),
-        ("Order cancelled", "Paid → Cancelled"),
+    # Each change is one entry with the customer's notice it queued (newest first).
+    assert [(e["what"], e["status"], e["count"]) for e in entries[:2]] == [
+        ("Marked as refunded", "Cancelled → Returned", "2 steps"),
+        ("Order cancelled", "Paid → Cancelled", "2 steps"),
     ]
-    assert entries[0]["rows"] == [["Email", "Refund notice"], ["To", order.customer_email]]
-    assert entries[1]["rows"] == [["Amount", "€98.00"], ["Reference", "BANK-1"]]
-    assert entries[2]["rows"] == [["Email", "Cancellation notice"], ["To", order.customer_email]]
-    assert entries[3]["rows"] == [["Tickets voided", "2"], ["Reason", "setup"]]
+    marked, notice = entries[0]["lines"]
+    assert marked["rows"] == [["Amount", "€98.00"], ["Reference", "BANK-1"]]
+    assert (notice["what"], notice["rows"]) == (
+        "Email queued: Refund notice",
+        [["To", order.customer_email]],
+    )
+    cancelled, notice = entries[1]["lines"]
+    assert cancelled["rows"] == [["Tickets voided", "2"], ["Reason", "setup"]]
+    assert (notice["what"], notice["rows"]) == (
+        "Email queued: Cancellation notice",
+        [["To", order.customer_email]],
+    )
 
 
 def test_customer_details_are_escaped(owner_client, place, product):

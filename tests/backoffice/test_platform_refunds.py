@@ -238,7 +238,11 @@ def test_complete_with_reference_marks_it_done_and_returns_the_order(staff, staf
         {
             **by_staff,
             "kind": OrderEventKind.EMAIL_QUEUED,
-            "data": {"email_kind": "refund", "to": order.customer_email},
+            "data": {
+                "email_kind": "refund",
+                "to": order.customer_email,
+                "message": order.emails.get(kind="refund").pk,
+            },
         },
     ]
     assert list(order.emails.order_by("pk").values_list("kind", "state", "context")) == [

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django_tasks_db.models import DBTaskResult
 
 from boxoffice.accounts.models import Role
@@ -25,6 +27,15 @@ from boxoffice.payments.marking import order_mark_paid
 from boxoffice.payments.models import Refund, RefundSource, RefundState
 
 from .pages import history, links, messages, page_text, parse, post_forms, table_rows
+
+
+def clock(value) -> str:
+    return date_format(localtime(value), "TIME_FORMAT")
+
+
+def short_datetime(value) -> str:
+    return date_format(localtime(value), "SHORT_DATETIME_FORMAT")
+
 
 SEND_EMAIL = "boxoffice.notifications.tasks.send_email"
 REFUND_SEND = "boxoffice.payments.tasks.refund_send"
@@ -573,28 +584,36 @@ def test_failed_refund_shows_paytrails_reason_and_offers_refund_again(
     reason = parse(response).find("section", aria_labelledby="money-h").find(class_="error-text")
     assert reason.text() == "Paytrail refused the refund: HTTP 400"
     assert "Still refundable: €98.00" in page_text(response)
-    # The worker also sent the setup's emails, queued before the refund: the confirmation
-    # fails (the order was cancelled before it went out), the cancellation notice is sent.
+    # The refund is one entry: its request and Paytrail's refusal folded into one line. The
+    # worker also sent the setup's emails, queued before the refund: each joins the action
+    # that queued it. The confirmation is not sent (the order was cancelled before it went
+    # out); the cancellation notice is.
+    requested = cancelled.history.get(kind=OrderEventKind.REFUND_REQUESTED)
+    refused = cancelled.history.get(kind=OrderEventKind.REFUND_FAILED)
     cancellation = cancelled.emails.get(kind="cancellation")
     to = ["To", cancelled.customer_email]
-    assert [(e["what"], e["rows"]) for e in history(response)[:4]] == [
+    refund_entry, cancel_entry, paid_entry, _placed = history(response)
+    assert (refund_entry["what"], refund_entry["rows"], refund_entry["steps"]) == (
+        "Refund failed",
+        [
+            ["Amount", "€98.00"],
+            ["Refunded through", "Paytrail"],
+            ["Reason", "Paytrail refused the refund: HTTP 400"],
+        ],
+        f"requested {clock(requested.created_at)}, failed {clock(refused.created_at)}",
+    )
+    assert refund_entry["when"] == f"{short_datetime(requested.created_at)} · Olli Omistaja"
+    assert refund_entry["lines"] == []
+    assert [(line["what"], line["rows"]) for line in cancel_entry["lines"]] == [
+        ("Order cancelled", [["Tickets voided", "2"], ["Reason", "setup"]]),
+        ("Email sent: Cancellation notice", [to, ["Subject", cancellation.subject]]),
+    ]
+    assert [(line["what"], line["rows"]) for line in paid_entry["lines"]] == [
+        ("Payment received", [["Amount", "€103.00"]]),
         (
-            "Refund failed",
-            [["Amount", "€98.00"], ["Reason", "Paytrail refused the refund: HTTP 400"]],
+            "Email not sent: Order confirmation",
+            [to, ["Reason", "The order was cancelled before this message went out."]],
         ),
-        (
-            "Email sent",
-            [["Email", "Cancellation notice"], to, ["Subject", cancellation.subject]],
-        ),
-        (
-            "Email not sent",
-            [
-                ["Email", "Order confirmation"],
-                to,
-                ["Reason", "The order was cancelled before this message went out."],
-            ],
-        ),
-        ("Refund requested", [["Amount", "€98.00"], ["Refunded through", "Paytrail"]]),
     ]
     # A failed refund tells the customer nothing: no refund notice.
     assert email_kinds(cancelled) == ["confirmation", "cancellation"]

@@ -54,7 +54,13 @@ def test_service_queues_one_message_history_row_and_task(
     assert queued_tasks() == [(TASK_PATH, {"args": [message.pk], "kwargs": {}})]
     event = OrderEvent.objects.filter(order=order).latest("id")
     assert event.kind == OrderEventKind.EMAIL_QUEUED
-    assert event.data == {"email_kind": "resend_tickets", "to": order.customer_email}
+    assert event.data == {
+        "email_kind": "resend_tickets",
+        "to": order.customer_email,
+        "message": message.pk,
+    }
+    # A resend is an action of its own; its send will join it.
+    assert event.action == message.action is not None
     assert (event.actor_kind, event.actor_user) == ("user", actor.user)
     assert mail.outbox == []
 

@@ -64,10 +64,18 @@ def test_resend_tickets_to_customer_over_smtp(
     assert (message.state, message.attempts, message.error) == (EmailState.SENT, 1, "")
     assert message.sent_at is not None and link in message.body
     assert email_history(order) == [
-        (OrderEventKind.EMAIL_QUEUED, {"email_kind": "resend_tickets", "to": message.to}),
+        (
+            OrderEventKind.EMAIL_QUEUED,
+            {"email_kind": "resend_tickets", "to": message.to, "message": message.pk},
+        ),
         (
             OrderEventKind.EMAIL_SENT,
-            {"email_kind": "resend_tickets", "to": message.to, "subject": mail["Subject"]},
+            {
+                "email_kind": "resend_tickets",
+                "to": message.to,
+                "message": message.pk,
+                "subject": mail["Subject"],
+            },
         ),
     ]
 

@@ -80,11 +80,13 @@ def test_cancel_from_every_open_status(status, order_in, snapshot, actor, owner)
         owner.pk,
     )
     assert row["ticket_id"] is None
+    [email] = after["emails"][len(before["emails"]) :]
     assert (notice["kind"], notice["data"]) == (
         "email_queued",
-        {"email_kind": "cancellation", "to": order.customer_email},
+        {"email_kind": "cancellation", "to": order.customer_email, "message": email["id"]},
     )
-    [email] = after["emails"][len(before["emails"]) :]
+    # One action: the notice (and later its send) joins the cancellation's entry.
+    assert notice["action"] == row["action"] == email["action"] is not None
     assert (email["kind"], email["to"], email["state"]) == (
         "cancellation",
         order.customer_email,

@@ -71,11 +71,11 @@ def test_mark_paid_records_one_confirmed_payment_for_the_total(
         "Olli Omistaja",
         owner.pk,
     )
+    [email] = after["emails"]
     assert (notice["kind"], notice["data"]) == (
         "email_queued",
-        {"email_kind": "confirmation", "to": order.customer_email},
+        {"email_kind": "confirmation", "to": order.customer_email, "message": email["id"]},
     )
-    [email] = after["emails"]
     assert (email["kind"], email["to"], email["state"], email["language"]) == (
         "confirmation",
         order.customer_email,

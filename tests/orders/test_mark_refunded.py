@@ -65,6 +65,8 @@ def test_mark_refunded_refunds_paid_amount_minus_service_fees(
             "actor_id": owner.pk,
             "created_at": refund.created_at,
             "completed_at": refund.completed_at,
+            # The action of its history rows (the return and the refund notice).
+            "action": after["history"][-1]["action"],
         }
     ]
     assert started <= refund.completed_at <= timezone.now()
@@ -97,11 +99,11 @@ def test_mark_refunded_refunds_paid_amount_minus_service_fees(
         "Olli Omistaja",
         owner.pk,
     )
+    email = after["emails"][-1]
     assert (notice["kind"], notice["data"]) == (
         "email_queued",
-        {"email_kind": "refund", "to": order.customer_email},
+        {"email_kind": "refund", "to": order.customer_email, "message": email["id"]},
     )
-    email = after["emails"][-1]
     assert (email["kind"], email["state"], email["context"]) == (
         "refund",
         "queued",

@@ -46,11 +46,18 @@ def test_customer_asks_and_the_organizer_is_emailed(
 
     after = snapshot(order)
     assert after["order"]["status"] == S.RETURN_REQUESTED
+    [notice] = after["emails"][len(before["emails"]) :]
     assert new_rows(after, before) == [
         ("return_requested", {"from": "paid", "to": "return_requested", "reason": "I fell ill"}),
-        ("email_queued", {"email_kind": "return_requested", "to": organizer.support_email}),
+        (
+            "email_queued",
+            {
+                "email_kind": "return_requested",
+                "to": organizer.support_email,
+                "message": notice["id"],
+            },
+        ),
     ]
-    [notice] = after["emails"][len(before["emails"]) :]
     assert (notice["kind"], notice["to"], notice["language"], notice["context"]) == (
         "return_requested",
         organizer.support_email,
@@ -134,7 +141,14 @@ def test_decline_keeps_the_order_paid_and_emails_the_reason(returnable, order_in
                 "reason": "Returns only for cancelled shows.",
             },
         ),
-        ("email_queued", {"email_kind": "return_declined", "to": order.customer_email}),
+        (
+            "email_queued",
+            {
+                "email_kind": "return_declined",
+                "to": order.customer_email,
+                "message": after["emails"][-1]["id"],
+            },
+        ),
     ]
     assert after["emails"][-1]["context"] == {"reason": "Returns only for cancelled shows."}
 

@@ -65,8 +65,19 @@ def test_staff_complete_the_refund_and_the_order_is_returned(
     notice = order.history.latest("pk")
     assert (notice.actor_user, notice.data) == (
         staff_user,
-        {"email_kind": "refund", "to": order.customer_email},
+        {
+            "email_kind": "refund",
+            "to": order.customer_email,
+            "message": order.emails.get(kind="refund").pk,
+        },
     )
+    # Completed days later by someone else, it still joins the action that asked for it.
+    assert list(order.history.filter(action=refund.action).values_list("kind", flat=True)) == [
+        "refund_requested",
+        "refund_succeeded",
+        "refunded",
+        "email_queued",
+    ]
     assert list(order.emails.order_by("pk").values_list("kind", "state", "context")) == [
         ("confirmation", "queued", {}),
         (

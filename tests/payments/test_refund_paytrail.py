@@ -79,9 +79,24 @@ def test_refund_order_sends_refundable_amount_and_returns_the_order(
     assert (notice.actor_kind, notice.actor_label, notice.data) == (
         ActorKind.SYSTEM,
         "Paytrail",
-        {"email_kind": "refund", "to": cancelled.customer_email},
+        {
+            "email_kind": "refund",
+            "to": cancelled.customer_email,
+            "message": cancelled.emails.get(kind="refund").pk,
+        },
     )
     assert cancelled.emails.get(kind="refund").context == {"amount": "98.00"}
+    # The request, Paytrail's answer, the return and the refund notice are one action.
+    assert refund.action is not None
+    assert list(
+        cancelled.history.filter(action=refund.action).order_by("pk").values_list("kind", flat=True)
+    ) == [
+        OrderEventKind.REFUND_REQUESTED,
+        OrderEventKind.REFUND_SUCCEEDED,
+        OrderEventKind.REFUNDED,
+        OrderEventKind.EMAIL_QUEUED,
+        OrderEventKind.EMAIL_SENT,
+    ]
     done = cancelled.history.get(kind=OrderEventKind.REFUND_SUCCEEDED)
     assert (done.actor_kind, done.actor_label) == (ActorKind.SYSTEM, "Paytrail")
     assert done.data["amount"] == "98.00"

@@ -3,6 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
+from uuid import UUID
 
 from django.core.validators import ProhibitNullCharactersValidator
 from ninja import Schema
@@ -140,6 +141,10 @@ class HistoryOut(Schema):
     actor_label: str
     ticket_id: int | None
     data: dict[str, Any]
+    action: UUID | None = Field(
+        description="rows caused by one action (a cancel, its refund, the emails they queued) "
+        "share it; null on rows recorded before actions were kept"
+    )
 
 
 class ErrorBody(Schema):

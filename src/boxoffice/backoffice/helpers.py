@@ -13,6 +13,7 @@ from boxoffice.accounts.models import User
 from boxoffice.accounts.permissions import Action
 from boxoffice.backoffice import presenters
 from boxoffice.backoffice.forms import CustomerForm
+from boxoffice.backoffice.history import history_entries
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.errors import DomainError
 from boxoffice.orders import selectors
@@ -63,7 +64,8 @@ def detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
         "actions": presenters.order_actions(principal, order, ledger, refunds),
         "funds_manager": presenters.funds_manager_label(order),
         "payment_url": customer_link(order, request),
-        "history": presenters.history_lines(events, {t.pk: t for t in tickets}),
+        # One entry per action, its emails and refund steps folded (backoffice.history).
+        "history": history_entries(events, {t.pk: t for t in tickets}),
         "return_request": presenters.open_return_request(order, events),
         "customer_form": CustomerForm.for_order(order),
     }

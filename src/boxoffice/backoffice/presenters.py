@@ -48,6 +48,29 @@ LATE_LABELS = {
     ),
 }
 ATTENTION_LABELS = dict(AttentionCode.choices)
+# The data keys a history line shows, in this order, with their labels.
+DETAIL_LABELS = (
+    ("amount", _("Amount")),
+    ("voided_tickets", _("Tickets voided")),
+    ("email_kind", _("Email")),
+    ("to", _("To")),
+    ("subject", _("Subject")),
+    ("reason", _("Reason")),
+    ("error", _("Error")),
+    ("via", _("Refunded through")),
+    ("field", _("What differs")),
+    ("expected", _("Expected")),
+    ("received", _("Received")),
+    ("received_total", _("Received in all")),
+    ("refunded_total", _("Refunded in all")),
+    ("late", _("Note")),
+    ("code", _("Attention")),
+    ("reference", _("Reference")),
+    ("transaction", _("Paytrail transaction")),
+    ("note", _("Note")),
+    ("total", _("Total")),
+    ("product_count", _("Number of products")),
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +81,14 @@ class Diff:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One state of a folded line (an email queued, then sent) and when, as shown."""
+
+    label: str
+    when: str
+
+
+@dataclass(frozen=True)
 class HistoryLine:
     event: OrderEvent
     title: str
@@ -65,6 +96,8 @@ class HistoryLine:
     status_to: str = ""
     diffs: list[Diff] = field(default_factory=list)
     details: list[tuple[str, str]] = field(default_factory=list)
+    # The states of the rows folded into this line, oldest first ([] for a single row).
+    steps: list[Step] = field(default_factory=list)
 
 
 def _shown(field_name: str, value: Any) -> Any:
@@ -83,79 +116,59 @@ def _formatted(msgid: str, params: dict[str, Any]) -> str:
 
 
 def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[HistoryLine]:
-    lines = []
-    for event in events:
-        data = event.data
-        # Field order as on the form (PostgreSQL's jsonb does not keep key order).
-        changes = sorted(data.get("changes", {}).items(), key=lambda kv: FIELD_ORDER.get(kv[0], 99))
-        diffs = [
-            Diff(str(FIELD_LABELS.get(name, name)), _shown(name, b), _shown(name, a))
-            for name, (b, a) in changes
-        ]
-        details: list[tuple[str, str]] = []
-        if event.ticket_id and event.ticket_id in tickets:
-            ticket = tickets[event.ticket_id]
-            details.append((str(_("Ticket")), f"{ticket.product.name} #{ticket.pk}"))
-        for key, label in (
-            ("amount", _("Amount")),
-            ("voided_tickets", _("Tickets voided")),
-            ("email_kind", _("Email")),
-            ("to", _("To")),
-            ("subject", _("Subject")),
-            ("reason", _("Reason")),
-            ("error", _("Error")),
-            ("via", _("Refunded through")),
-            ("field", _("What differs")),
-            ("expected", _("Expected")),
-            ("received", _("Received")),
-            ("received_total", _("Received in all")),
-            ("refunded_total", _("Refunded in all")),
-            ("late", _("Note")),
-            ("code", _("Attention")),
-            ("reference", _("Reference")),
-            ("transaction", _("Paytrail transaction")),
-            ("note", _("Note")),
-            ("total", _("Total")),
-            ("product_count", _("Number of products")),
-        ):
-            value = data.get(key)
-            if value in (None, "") or (key == "to" and "email_kind" not in data):
-                continue  # a status change's "to" is shown as from -> to, not as a recipient
-            if key == "via":
-                value = VIA_LABELS.get(value, value)
-            if key in ("expected", "received") and data.get("field") == "amount":
-                value = paytrail_cents(value)
-            if key == "field":
-                value = DISCREPANCY_LABELS.get(value, value)
-            if key == "late":
-                value = LATE_LABELS.get(value, value)
-            if key == "code":
-                value = ATTENTION_LABELS.get(value, value)
-            if key == "email_kind":
-                value = EMAIL_KIND_LABELS.get(value, value)
-            if key == "reason":
-                # A system reason is a code (payments.reasons; older rows: an English or Finnish
-                # sentence), shown in the reader's language; a reason a person typed is not
-                # one, and comes back unchanged.
-                value = reason_text(value, data.get("reason_params"))
-            if key == "error" and isinstance(data.get("error_params"), dict):
-                # Our own sentence (a msgid and its values): in the reader's language. Other
-                # errors (a mail server's own words) are shown as they came.
-                value = _formatted(str(value), data["error_params"])
-            if key in MONEY_KEYS:
-                value = format_eur(Decimal(value), get_language() or "fi")
-            details.append((str(label), str(value)))
-        lines.append(
-            HistoryLine(
-                event=event,
-                title=event.kind_label,
-                status_from=str(STATUS_LABELS.get(data.get("from", ""), "")),
-                status_to=str(STATUS_LABELS.get(data.get("to", ""), "")),
-                diffs=diffs,
-                details=details,
-            )
-        )
-    return list(reversed(lines))  # newest first, like every timeline people know
+    """One line per row, newest first (the readable, grouped view is backoffice.history)."""
+    return [history_line(event, tickets) for event in reversed(events)]
+
+
+def history_line(event: OrderEvent, tickets: dict[int, Ticket]) -> HistoryLine:
+    """One history row as a line: its title, status change, field diffs and details."""
+    data = event.data
+    # Field order as on the form (PostgreSQL's jsonb does not keep key order).
+    changes = sorted(data.get("changes", {}).items(), key=lambda kv: FIELD_ORDER.get(kv[0], 99))
+    diffs = [
+        Diff(str(FIELD_LABELS.get(name, name)), _shown(name, b), _shown(name, a))
+        for name, (b, a) in changes
+    ]
+    details: list[tuple[str, str]] = []
+    if event.ticket_id and event.ticket_id in tickets:
+        ticket = tickets[event.ticket_id]
+        details.append((str(_("Ticket")), f"{ticket.product.name} #{ticket.pk}"))
+    for key, label in DETAIL_LABELS:
+        value = data.get(key)
+        if value in (None, "") or (key == "to" and "email_kind" not in data):
+            continue  # a status change's "to" is shown as from -> to, not as a recipient
+        if key == "via":
+            value = VIA_LABELS.get(value, value)
+        if key in ("expected", "received") and data.get("field") == "amount":
+            value = paytrail_cents(value)
+        if key == "field":
+            value = DISCREPANCY_LABELS.get(value, value)
+        if key == "late":
+            value = LATE_LABELS.get(value, value)
+        if key == "code":
+            value = ATTENTION_LABELS.get(value, value)
+        if key == "email_kind":
+            value = EMAIL_KIND_LABELS.get(value, value)
+        if key == "reason":
+            # A system reason is a code (payments.reasons; older rows: an English or Finnish
+            # sentence), shown in the reader's language; a reason a person typed is not one,
+            # and comes back unchanged.
+            value = reason_text(value, data.get("reason_params"))
+        if key == "error" and isinstance(data.get("error_params"), dict):
+            # Our own sentence (a msgid and its values): in the reader's language. Other
+            # errors (a mail server's own words) are shown as they came.
+            value = _formatted(str(value), data["error_params"])
+        if key in MONEY_KEYS:
+            value = format_eur(Decimal(value), get_language() or "fi")
+        details.append((str(label), str(value)))
+    return HistoryLine(
+        event=event,
+        title=event.kind_label,
+        status_from=str(STATUS_LABELS.get(data.get("from", ""), "")),
+        status_to=str(STATUS_LABELS.get(data.get("to", ""), "")),
+        diffs=diffs,
+        details=details,
+    )
 
 
 ROLE_NEEDED = {

@@ -52,6 +52,9 @@ class EmailMessage(models.Model):
     # revives messages past it (their task was lost, e.g. with a killed worker).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The history action that queued it (orders.history.action): its sent / failed / skipped
+    # row joins that action's entry in the order's history.
+    action = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("email message")

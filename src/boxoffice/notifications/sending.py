@@ -100,9 +100,22 @@ def send(message_id: int) -> str:
 
 
 def _history(message: EmailMessage, kind: str, **details: str) -> None:
-    """The history row of a send step, on the message's order or each order it lists."""
-    for order in compose.orders_of(message):
-        history.email_event(order, kind, ACTOR, email_kind=message.kind, to=message.to, **details)
+    """The history row of a send step, on the message's order or each order it lists.
+
+    It joins the action that queued the message (a message queued before actions were kept
+    has none: the row is then an action of its own).
+    """
+    with history.action(message.action):
+        for order in compose.orders_of(message):
+            history.email_event(
+                order,
+                kind,
+                ACTOR,
+                email_kind=message.kind,
+                to=message.to,
+                message=message.pk,
+                **details,
+            )
 
 
 def _sent(message: EmailMessage, body: str) -> None:

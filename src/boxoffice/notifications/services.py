@@ -127,19 +127,26 @@ def email_order_links(*, orders: Sequence[Order], actor: Actor, more: bool = Fal
     if not orders:
         raise ValueError("email_order_links needs at least one order")
     newest = orders[0]
-    message = EmailMessage.objects.create(
-        order=None,
-        kind=EmailKind.ORDER_LINKS,
-        to=newest.customer_email,
-        subject=order_links_subject(newest.language)[:250],
-        language=newest.language,
-        context={"order_ids": [order.pk for order in orders], "more": more},
-        created_at=timezone.now(),
-    )
-    for order in orders:
-        history.email_event(
-            order, OrderEventKind.EMAIL_QUEUED, actor, email_kind=message.kind, to=message.to
+    with history.action() as action:
+        message = EmailMessage.objects.create(
+            order=None,
+            kind=EmailKind.ORDER_LINKS,
+            to=newest.customer_email,
+            subject=order_links_subject(newest.language)[:250],
+            language=newest.language,
+            context={"order_ids": [order.pk for order in orders], "more": more},
+            created_at=timezone.now(),
+            action=action,
         )
+        for order in orders:
+            history.email_event(
+                order,
+                OrderEventKind.EMAIL_QUEUED,
+                actor,
+                email_kind=message.kind,
+                to=message.to,
+                message=message.pk,
+            )
     schedule(send_email, EmailMessage, message.pk)
     return message
 
@@ -166,16 +173,22 @@ def _queue(
         if refuse_bad_address:
             raise DomainError(_(INVALID_ADDRESS) % {"address": to}) from None
         return _log_failed(order, kind, actor, to=to, context=context)
-    message = EmailMessage.objects.create(
-        order=order,
-        kind=kind,
-        to=to,
-        subject=subject_for(kind, order, language)[:250],
-        language=language or order.language,
-        context=context or {},
-        created_at=timezone.now(),
-    )
-    history.email_event(order, OrderEventKind.EMAIL_QUEUED, actor, email_kind=kind, to=to)
+    # The message keeps the action that queued it (the change it tells about, or this resend
+    # alone), so the row of its send joins that action's entry in the history.
+    with history.action() as action:
+        message = EmailMessage.objects.create(
+            order=order,
+            kind=kind,
+            to=to,
+            subject=subject_for(kind, order, language)[:250],
+            language=language or order.language,
+            context=context or {},
+            created_at=timezone.now(),
+            action=action,
+        )
+        history.email_event(
+            order, OrderEventKind.EMAIL_QUEUED, actor, email_kind=kind, to=to, message=message.pk
+        )
     schedule(send_email, EmailMessage, message.pk)
     return message
 
@@ -187,24 +200,27 @@ def _log_failed(
     # and its value, so each reader sees it in their language, not in the one of whoever (or
     # whichever worker) made the change that queued it.
     error = INVALID_ADDRESS % {"address": to}
-    message = EmailMessage.objects.create(
-        order=order,
-        kind=kind,
-        to=to[:254],
-        subject=subject_for(kind, order)[:250],
-        language=order.language,
-        context=context or {},
-        state=EmailState.FAILED,
-        error=error,
-        created_at=timezone.now(),
-    )
-    history.email_event(
-        order,
-        OrderEventKind.EMAIL_FAILED,
-        actor,
-        email_kind=kind,
-        to=to[:254],
-        error=INVALID_ADDRESS,
-        error_params={"address": to[:254]},
-    )
+    with history.action() as action:
+        message = EmailMessage.objects.create(
+            order=order,
+            kind=kind,
+            to=to[:254],
+            subject=subject_for(kind, order)[:250],
+            language=order.language,
+            context=context or {},
+            state=EmailState.FAILED,
+            error=error,
+            created_at=timezone.now(),
+            action=action,
+        )
+        history.email_event(
+            order,
+            OrderEventKind.EMAIL_FAILED,
+            actor,
+            email_kind=kind,
+            to=to[:254],
+            message=message.pk,
+            error=INVALID_ADDRESS,
+            error_params={"address": to[:254]},
+        )
     return message

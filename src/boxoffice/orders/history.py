@@ -2,8 +2,18 @@
 
 Called only from services, inside their transaction: the history row commits with the change
 it describes, or not at all.
+
+Rows that one action causes share an ``action`` key, so the back office can show them as one
+entry (a cancel, its refund and the emails they queue). The key lives in a context variable
+while the action runs (``action()``); work the action leaves for later (a refund's send and
+callback, an email's send) stores the key on its own row (Refund.action, EmailMessage.action)
+and resumes it with ``action(key)``, so its rows join the group however late they come.
 """
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +25,35 @@ from boxoffice.orders.signals import order_event_recorded
 
 Changes = dict[str, tuple[Any, Any]]
 
+_current_action: ContextVar[uuid.UUID | None] = ContextVar("order_history_action", default=None)
+
+
+@contextmanager
+def action(key: uuid.UUID | None = None) -> Iterator[uuid.UUID]:
+    """Every history row written inside belongs to one action; yields its key.
+
+    The outermost action wins: a service that another service calls (order_cancel inside
+    cancel-and-refund) joins its caller's action instead of starting its own. ``key`` resumes
+    a stored action (a task finishing what an action started); None starts a new one. Usable
+    as a decorator (``@history.action()``) on a service that writes several rows.
+    """
+    current = _current_action.get()
+    if current is not None:
+        yield current
+        return
+    started = key or uuid.uuid4()
+    token = _current_action.set(started)
+    try:
+        yield started
+    finally:
+        _current_action.reset(token)
+
+
+def current_action() -> uuid.UUID | None:
+    """The running action's key, for a row that work started by it should carry (a refund,
+    an email), or None outside any action."""
+    return _current_action.get()
+
 
 def _record(
     order: Order,
@@ -23,18 +62,22 @@ def _record(
     data: dict[str, Any] | None = None,
     ticket: Ticket | None = None,
 ) -> OrderEvent:
-    row = OrderEvent.objects.create(
-        order=order,
-        kind=kind,
-        created_at=timezone.now(),
-        actor_kind=actor.kind,
-        actor_user=actor.user,
-        actor_label=actor.label[:200],
-        ticket=ticket,
-        data=data or {},
-    )
-    # The apps above subscribe (attention, emails, webhooks) and write in this transaction.
-    order_event_recorded.send(sender=OrderEvent, event=row, actor=actor)
+    # A row written outside any action is an action of its own: what its subscribers write
+    # (the email it queues) joins it.
+    with action() as key:
+        row = OrderEvent.objects.create(
+            order=order,
+            kind=kind,
+            created_at=timezone.now(),
+            actor_kind=actor.kind,
+            actor_user=actor.user,
+            actor_label=actor.label[:200],
+            ticket=ticket,
+            data=data or {},
+            action=key,
+        )
+        # The apps above subscribe (attention, emails, webhooks) and write in this transaction.
+        order_event_recorded.send(sender=OrderEvent, event=row, actor=actor)
     return row
 
 
@@ -91,10 +134,24 @@ def participant_updated(order: Order, ticket: Ticket, actor: Actor, changes: Cha
 
 
 def email_event(
-    order: Order, kind: str, actor: Actor, *, email_kind: str, to: str, **details: Any
+    order: Order,
+    kind: str,
+    actor: Actor,
+    *,
+    email_kind: str,
+    to: str,
+    message: int | None = None,
+    **details: Any,
 ) -> OrderEvent:
-    """An email queued, sent or failed: which message (kind, recipient) and e.g. the error."""
+    """An email queued, sent or failed: which message (kind, recipient) and e.g. the error.
+
+    ``message``: the EmailMessage's id, which links a message's queued row to its sent (failed,
+    skipped) row, so the history can show them as one entry. Rows written before it was kept
+    have none.
+    """
     data: dict[str, Any] = {"email_kind": email_kind, "to": to}
+    if message is not None:
+        data["message"] = message
     # A dict stays one (a reason's values, shown in the reader's language); the rest is text.
     data.update(
         {

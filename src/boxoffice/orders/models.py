@@ -207,6 +207,10 @@ class OrderEvent(models.Model):
     )
     # Status change {"from": .., "to": ..}, edits {"changes": {field: [before, after]}}, amounts.
     data = models.JSONField(default=dict, blank=True)
+    # The action that caused the row (orders.history.action): a cancel, its refund's steps and
+    # the emails they queued share it, and the back office shows them as one entry. Empty on
+    # rows written before it was kept; those are shown one by one.
+    action = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("order history entry")

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from boxoffice.common.errors import TransitionNotAllowed
-from boxoffice.orders import rules
+from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind, OrderStatus
 from boxoffice.orders.transitions import lock, order_transition, refusal
@@ -59,6 +59,7 @@ def order_mark_paid_by_hand(*, order: Order, actor: Actor, reference: str = "") 
 
 
 @transaction.atomic
+@history.action()
 def order_mark_refunded(
     *, order: Order, actor: Actor, reference: str = "", note: str = ""
 ) -> Refund:
@@ -84,6 +85,7 @@ def order_mark_refunded(
         note=note.strip(),
         actor=actor.user,
         completed_at=timezone.now(),
+        action=history.current_action(),
     )
     order_transition(
         order=locked,

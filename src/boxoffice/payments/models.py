@@ -125,6 +125,9 @@ class Refund(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The history action that asked for it (orders.history.action): the rows its send,
+    # callback or completion write later join that action's entry in the order's history.
+    action = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("refund")

@@ -37,6 +37,7 @@ COUNTED = REFUND_STATES_COUNTED
 
 
 @transaction.atomic
+@history.action()
 def refund_request(*, order: Order, actor: Actor) -> Refund:
     """Refund what is still refundable on a cancelled order ("Refund order").
 
@@ -65,6 +66,7 @@ def refund_request(*, order: Order, actor: Actor) -> Refund:
         state=RefundState.MANUAL_REQUESTED,
         source=RefundSource.PLATFORM_MANUAL,
         actor=actor.user,
+        action=history.current_action(),
     )
     history.money_event(locked, OrderEventKind.REFUND_REQUESTED, actor, amount, via="platform")
     return refund
@@ -102,6 +104,8 @@ def _request_paytrail_refunds(
             state=RefundState.PENDING,
             source=RefundSource.PAYTRAIL,
             actor=actor.user,
+            # Its send and Paytrail's answer, however late, join the action that asked for it.
+            action=history.current_action(),
         )
         history.money_event(
             order, OrderEventKind.REFUND_REQUESTED, actor, take, via="paytrail", stamp=refund.stamp
@@ -118,6 +122,7 @@ def _request_paytrail_refunds(
 
 
 @transaction.atomic
+@history.action()  # the cancel, the refund and their emails read as one entry in the history
 def order_cancel_and_refund(
     *, order: Order, actor: Actor, reason: str = "", notify: bool = True
 ) -> Refund | None:
@@ -143,6 +148,7 @@ RETURN_ACCEPTED = gettext_noop("return accepted")
 
 
 @transaction.atomic
+@history.action()
 def order_accept_return(*, order: Order, actor: Actor) -> Refund | None:
     """Accept the customer's return: cancel the order, then refund it by its payment method.
 
@@ -171,6 +177,11 @@ def refund_complete_manual(*, refund: Refund, actor: Actor, reference: str) -> R
     locked.order = order
     if locked.state == RefundState.MANUAL_DONE:
         return locked
+    with history.action(locked.action):  # joins the action that asked for the refund
+        return _complete_manual(locked, actor, reference)
+
+
+def _complete_manual(locked: Refund, actor: Actor, reference: str) -> Refund:
     if locked.state != RefundState.MANUAL_REQUESTED:
         raise DomainError(_("This refund is not waiting for the platform."))
     if not reference.strip():

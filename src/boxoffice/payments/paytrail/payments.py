@@ -187,6 +187,7 @@ def payment_record_lookup(payment: Payment, answer: PaymentStatus) -> None:
 
 
 @transaction.atomic
+@history.action()  # a payment not kept and the refund it starts read as one entry
 def _apply(payment_id: int, params: dict[str, str], source: str) -> None:
     payment = Payment.objects.select_related("order").get(pk=payment_id)
     order = lock(payment.order)  # the order first, as every order service locks
@@ -287,6 +288,7 @@ def _refund_unwanted_payment(order: Order, payment: Payment) -> None:
         state=RefundState.PENDING,
         source=RefundSource.PAYTRAIL,
         note="late_payment_refund",  # a reason code: shown in the reader's language
+        action=history.current_action(),
     )
     history.money_event(
         order,

@@ -229,6 +229,28 @@ def refund_settle(
     refunded by hand) is flagged over-refunded. A failure never overrides a success.
     """
     refund = Refund.objects.select_related("order").get(pk=refund_id)
+    # Its rows join the action that asked for the refund, however late Paytrail answers.
+    with history.action(refund.action):
+        return _settle(
+            refund,
+            succeeded=succeeded,
+            transaction_id=transaction_id,
+            reason=reason,
+            source=source,
+            provider_status=provider_status,
+        )
+
+
+def _settle(
+    refund: Refund,
+    *,
+    succeeded: bool,
+    transaction_id: str | None,
+    reason: str,
+    source: str,
+    provider_status: str | None,
+) -> bool:
+    refund_id = refund.pk
     order = lock(refund.order)  # the order first, as every order service locks
     refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund_id)
     refund.order = order
@@ -309,6 +331,7 @@ def _made_by_hand_and_by_paytrail(order: Order, refund: Refund, source: str) -> 
         provider_transaction_id=refund.provider_transaction_id,
         note="refunded_after_manual",  # a reason code: shown in the reader's language
         completed_at=timezone.now(),
+        action=history.current_action(),
     )
     history.money_event(
         order,
@@ -410,6 +433,11 @@ def _hand_to_platform(refund_id: int) -> None:
     refund.order = order
     if refund.state != RefundState.PROCESSING:
         return
+    with history.action(refund.action):
+        _to_platform_queue(refund)
+
+
+def _to_platform_queue(refund: Refund) -> None:
     refund.state = RefundState.MANUAL_REQUESTED
     refund.failure_reason = "refund_unconfirmed"
     refund.failure_params = {"stamp": str(refund.stamp)}
