@@ -44,8 +44,8 @@ def test_each_field_is_folded_then_kept_as_letters_and_digits_without_repeats():
     assert text.split("\n") == [
         "maija.meik@example.com",
         "maijameikexamplecom",
-        "maija meikäläinen",
-        "maijameikäläinen",
+        "maija meikalainen",  # accents folded: found as typed with or without them
+        "maijameikalainen",
         "+358 40-123 4567",
         "358401234567",
         "strasse",  # casefold: ß is ss, as it is in the typed term
@@ -53,7 +53,7 @@ def test_each_field_is_folded_then_kept_as_letters_and_digits_without_repeats():
 
 
 def test_search_key_and_compact_agree_for_the_typed_term():
-    assert search_key(" Öhman\tKALLE ") == "öhman kalle"
+    assert search_key(" Öhman\tKALLE ") == "ohman kalle"
     assert compact(search_key("m.sa-lo ")) == "msalo"
 
 
