@@ -164,7 +164,11 @@ def _trigram_scans_only() -> Iterator[None]:
 
 
 # More matches in scope than this make a search term "common" (see _search): a walk of the
-# newest orders then meets a page of them soon.
+# newest orders then meets a page of them soon. It is also where the list's count stops
+# ("500+ orders"): the probe reads that many ids anyway. At 1,000,000 orders its fixed cost
+# (the trigram and scope bitmaps) was ~17 ms for "salmi" in the biggest organizer; reading
+# 100, 500 or 2,000 matches took 18, 21 and 31 ms: 500 costs little over the minimum, while
+# an exact count of a common term would read every match.
 COMMON_MATCHES = 500
 PROBE = COMMON_MATCHES + 1
 
