@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from boxoffice.orders.models import OrderStatus
+from boxoffice.orders.services import Participant
 
 S = OrderStatus
 
@@ -125,3 +126,24 @@ def test_interactive_docs_are_served_from_our_own_static_files(client):
     html = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn.jsdelivr.net" not in html  # works without the internet
+
+
+def test_search_forgives_accents_case_and_word_order(api, place, product):
+    # The API searches with the back office's selector: the same folded, every-word match.
+    elina = place(product, quantity=1, email="elina.r@example.com", name="Elina Räsänen")
+    jenni = place(
+        product,
+        quantity=2,
+        email="jenni@example.com",
+        name="Jenni Virtanen",
+        participants=(Participant(name="Aino Räsänen"),),
+    )
+    place(product, quantity=1, email="elina.k@example.com", name="Elina Korhonen")
+
+    def found(q: str) -> list[str]:
+        return [o["code"] for o in api.get("/orders", q=q).json()["orders"]]
+
+    assert found("RASANEN") == [jenni.code, elina.code]
+    assert found("räsänen ELINA") == found("elina rasanen") == [elina.code]
+    assert found("aino virtanen") == [jenni.code]
+    assert found("elina virtanen") == []

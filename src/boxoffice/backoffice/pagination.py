@@ -1,4 +1,5 @@
-"""Pages of the order list: a capped count for plain lists, none for searches."""
+"""Pages of the order list: a capped count for plain lists, and for searches the count their
+probe reads anyway (orders.selectors.OrderSearch)."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -37,16 +38,24 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]  # pages of any row
 
 @dataclass
 class SearchPage:
-    """A page of search results, newest first, without a total.
+    """A page of search results, newest first, with the count the search found.
 
-    Counting the matches of a search can cost many times the page (a common term in a big
-    organizer); people refine a search rather than page through it, so there is none.
+    Counting every match of a search can cost many times the page (a common term in a big
+    organizer): the count is the search's own bounded probe (``matched``, past ``cap`` shown
+    as "500+"). Without one (the attention filter narrows a search after it ran) the total is
+    known only on the last page.
     """
 
     object_list: list[Order]
     number: int
     has_next: bool
+    matched: int | None = None
+    cap: int = 0
     paginator: Any = None
+
+    @property
+    def capped(self) -> bool:
+        return self.matched is not None and self.matched > self.cap
 
     @property
     def has_previous(self) -> bool:
@@ -64,18 +73,25 @@ class SearchPage:
 
     @property
     def total(self) -> int | None:
-        """Known on the last page (all matches fit up to here); None before it."""
+        """How many matched, if known: counted by the search, or else on the last page (all
+        matches fit up to here); None before it."""
+        if self.matched is not None:
+            return None if self.capped else self.matched
         return None if self.has_next else (self.number - 1) * PAGE_SIZE + len(self.object_list)
 
 
-def search_page(orders: Any, number: str | None) -> SearchPage:
+def search_page(
+    orders: Any, number: str | None, *, matched: int | None = None, cap: int = 0
+) -> SearchPage:
     try:
         page = max(1, min(int(number or 1), 1000))
     except ValueError:
         page = 1
     start = (page - 1) * PAGE_SIZE
     rows = list(orders[start : start + PAGE_SIZE + 1])
-    return SearchPage(rows[:PAGE_SIZE], page, has_next=len(rows) > PAGE_SIZE)
+    return SearchPage(
+        rows[:PAGE_SIZE], page, has_next=len(rows) > PAGE_SIZE, matched=matched, cap=cap
+    )
 
 
 def attention_page(orders: Any, principal: Principal, number: Any) -> Any:

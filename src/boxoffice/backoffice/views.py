@@ -68,7 +68,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
         status=form.value("status") or "",
         payment_method=form.value("payment_method") or "",
     )
-    orders = selectors.order_list(principal=principal, filters=filters)
+    found = selectors.order_search(principal=principal, filters=filters)
+    orders = found.orders
     if many:
         orders = orders.select_related("event", "organizer")
     attention_only = bool(form.value("attention"))
@@ -88,7 +89,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
         if attention_only:
             orders = payment_selectors.orders_needing_attention(orders, principal)
         if filters.q.strip():
-            page = search_page(orders, request.GET.get("page"))
+            # The search's count is of the search alone: the attention filter narrows it later.
+            matched = None if attention_only else found.matched
+            page = search_page(
+                orders, request.GET.get("page"), matched=matched, cap=selectors.COMMON_MATCHES
+            )
         else:
             page = CappedPaginator(orders, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(
                 request.GET.get("page")
@@ -96,9 +101,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
     filtered = narrowed or attention_only
     page.object_list = list(page.object_list)
     open_items = payment_selectors.attention_open(order.pk for order in page.object_list)
+    matched_participants = selectors.order_search_labels(found, page.object_list)
     for order in page.object_list:
-        # Each row says why its order needs a person, if it does.
+        # Each row says why its order needs a person, if it does, and who matched the search
+        # when that was not the customer.
         order.attention = [attention_message(item) for item in open_items.get(order.pk, [])]
+        order.matched_participant = matched_participants.get(order.pk, "")
     return render(
         request,
         "backoffice/order_list.html",

@@ -22,9 +22,38 @@ SEPARATOR = "\n"
 
 
 def search_key(text: str) -> str:
-    """The folded form both the stored text and a typed term take: letters in one case (also
-    ä/ö/å and ß), composed the same way, runs of spaces as one."""
+    """The folded form both the stored text and a typed term take: one case, no accents, runs
+    of spaces as one. "RÄSÄNEN", "Räsänen" and "rasanen" are all "rasanen" (also å, ö, é,
+    ß as ss): people type names without the accents the customer gave, or the other way round.
+
+    Built on the case fold alone (``_casefold_key``, what this was before accents were
+    folded): a text whose case-folded form is ASCII folds no further, which is what lets the
+    migration that refolded stored texts (orders 0011) skip every all-ASCII one.
+    """
+    key = _casefold_key(text)
+    if key.isascii():
+        return key
+    stripped = "".join(
+        c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c)
+    ).translate(UNDECOMPOSED)
+    # Compatibility forms may bring capitals or spaces back (a black-letter H, a no-break space).
+    return " ".join(stripped.casefold().split())
+
+
+# Letters Unicode does not decompose into a base letter and a mark, folded as people type them
+# on a keyboard without them (a Norwegian Søren is searched for as "soren").
+UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
+)
+
+
+def _casefold_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def search_words(text: str) -> list[str]:
+    """A typed term's words, folded, without repeats: each must be found (orders.selectors)."""
+    return list(dict.fromkeys(search_key(text).split()))
 
 
 def compact(key: str) -> str:
@@ -98,3 +127,41 @@ def order_refresh_search_text(order: Order) -> None:
     if text != order.search_text:
         Order.objects.filter(pk=order.pk).update(search_text=text)
         order.search_text = text
+
+
+def customer_matches(*, words: Iterable[str], digits: str, customer: tuple[str, str, str]) -> bool:
+    """Whether an order's customer (email, name, phone) matches a search by themselves: every
+    word, or the phone digits, in their own folded details."""
+    email, name, phone = customer
+    own = search_text(email=email, name=name, phone=phone, participants=())
+    words = list(words)
+    return bool(words and all(w in own for w in words)) or bool(digits and digits in own)
+
+
+def participant_match(
+    *,
+    words: Iterable[str],
+    digits: str,
+    customer: tuple[str, str, str],
+    participants: Iterable[tuple[str, str]],
+) -> str:
+    """Who made an order match a search, when it was not its customer: the name (or email) of
+    the first participant holding a word the customer's own details lack (or the digits).
+
+    "" when the customer matched by themselves, or when no person did (an order found by its
+    code). Decided on the same folded text the database searched, so the label agrees with
+    the match.
+    """
+    words = list(words)
+    if customer_matches(words=words, digits=digits, customer=customer):
+        return ""
+    email, name, phone = customer
+    own = search_text(email=email, name=name, phone=phone, participants=())
+    missing = [w for w in words if w not in own]
+    for participant_name, participant_email in participants:
+        theirs = search_text(
+            email=participant_email, name=participant_name, phone="", participants=()
+        )
+        if any(w in theirs for w in missing) or (digits and digits in theirs):
+            return participant_name or participant_email
+    return ""
