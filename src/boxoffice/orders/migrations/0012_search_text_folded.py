@@ -75,7 +75,7 @@ def _write(schema_editor: Any, Order: Any, texts: dict[int, str]) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0010_orderevent_kind_without_choices"),
+        ("orders", "0011_history_action"),
     ]
 
     operations = [
