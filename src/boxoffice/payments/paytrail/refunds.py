@@ -246,7 +246,7 @@ def _settle(
     *,
     succeeded: bool,
     transaction_id: str | None,
-    reason: str,
+    reason: Reason | None,
     source: str,
     provider_status: str | None,
 ) -> bool:
