@@ -115,7 +115,7 @@ def test_valid_change_is_saved_with_a_history_row(owner_client, owner, order, ti
     assert type(order).objects.filter(pk=order.pk).values().get() == dict(
         order_before,
         search_text="maija.meikalainen@example.com\nmaijameikalainenexamplecom"
-        "\nmaija meikäläinen\nmaijameikäläinen"
+        "\nmaija meikalainen\nmaijameikalainen"
         "\nliisa laine\nliisalaine\nliisa.laine@example.com\nliisalaineexamplecom",
     )
 

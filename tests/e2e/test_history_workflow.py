@@ -56,9 +56,10 @@ def test_cancel_and_refund_reads_as_one_history_entry(
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(detail_url)
 
-    page.get_by_role("link", name="Cancel and refund").click()
+    page.get_by_role("link", name="Cancel order").click()
+    expect(page.get_by_test_id("money-refund")).to_be_checked()  # refund now, preselected
     page.get_by_label(re.compile("^Reason")).fill("The event moved")
-    page.locator(".card.confirm form").get_by_role("button", name="Cancel and refund").click()
+    page.locator(".card.confirm form").get_by_role("button", name="Cancel order").click()
     expect(page).to_have_url(detail_url)
 
     refund = Refund.objects.get(order=order)
