@@ -563,3 +563,37 @@ def test_history_with_malformed_rows_never_500s(owner_client, order_in):
         )
     r = owner_client.get(f"/backoffice/orders/{order.code}/")
     assert r.status_code == 200
+
+
+# -- 5. disabled actions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.SUPPORT, Role.VIEWER])
+def test_disabled_actions_name_the_role_and_link_nowhere(member, order_in, role):
+    order = order_in(OrderStatus.PAID)
+    html = member(role).get(f"/backoffice/orders/{order.code}/").content.decode()
+    assert "Needs the manager role" in html
+    assert f'href="{cancel_url(order)}"' not in html
+    assert f'href="{old_url(order)}"' not in html
+    assert f"/backoffice/orders/{order.code}/refund/" not in html
+
+
+# -- 8. a Swedish customer ---------------------------------------------------------------------
+
+
+def test_a_swedish_customers_cancellation_email_and_pdfs_render(place, product, actor):
+    from boxoffice.documents.services import order_tickets_pdf, receipt_pdf
+    from boxoffice.notifications.compose import build
+    from boxoffice.notifications.models import EmailMessage
+    from boxoffice.orders.services import order_cancel
+
+    order = place(product, quantity=1, language="sv")
+    order = order_mark_paid(order=order, actor=Actor.system(), reference="PT-SV")
+    assert order_tickets_pdf(order).startswith(b"%PDF")
+    assert receipt_pdf(order).startswith(b"%PDF")
+    order_cancel(order=order, actor=actor, reason="%(code)s {x} timeout")
+    message = EmailMessage.objects.filter(order=order, kind="cancellation").get()
+    email = build(message)
+    assert message.language == "sv"
+    assert "%(code)s {x} timeout" in email.body
+    assert "har avbokats" in email.subject
