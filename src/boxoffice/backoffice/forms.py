@@ -68,6 +68,8 @@ class OrderFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # No NUL refusal on the search (clean_q drops it): a refused search lists everything.
+        self.fields["q"].validators = []
         all_label = _("All")
         choices: dict[str, list[tuple[Any, Any]]] = {
             "event": [("", _("All events")), *events],
@@ -85,7 +87,9 @@ class OrderFilterForm(forms.Form):
 
     def clean_q(self) -> str:
         # A pasted paragraph is cut, not rejected: rejecting would silently list every order.
-        return str(self.cleaned_data.get("q") or "")[:SEARCH_MAX]
+        # For the same reason a NUL (which PostgreSQL text cannot hold) is dropped, as the API
+        # does, instead of invalidating the search.
+        return str(self.cleaned_data.get("q") or "").replace("\x00", "")[:SEARCH_MAX]
 
     def clean_attention(self) -> bool:
         # A checkbox reads "0" as ticked; a link or a person typing ?attention=0 means no.

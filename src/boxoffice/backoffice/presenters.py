@@ -16,7 +16,15 @@ from boxoffice.catalog.models import Event, FundsManager
 from boxoffice.common.money import ZERO, format_eur
 from boxoffice.notifications.models import EmailKind
 from boxoffice.orders import rules
-from boxoffice.orders.models import Language, Order, OrderEvent, OrderEventKind, OrderStatus, Ticket
+from boxoffice.orders.models import (
+    CancelCause,
+    Language,
+    Order,
+    OrderEvent,
+    OrderEventKind,
+    OrderStatus,
+    Ticket,
+)
 from boxoffice.orders.rules import Ledger
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments.attention_text import paytrail_cents
@@ -111,13 +119,40 @@ def _shown(field_name: str, value: Any) -> Any:
 def _formatted(msgid: str, params: dict[str, Any]) -> str:
     try:
         return gettext(msgid) % params
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return msgid
+
+
+def _money_shown(value: Any) -> str:
+    """An amount from a history row; a row not holding a number is shown as it is, never a 500."""
+    try:
+        return format_eur(Decimal(str(value)), get_language() or "fi")
+    except ArithmeticError:
+        return str(value)
 
 
 def history_lines(events: list[OrderEvent], tickets: dict[int, Ticket]) -> list[HistoryLine]:
     """One line per row, newest first (the readable, grouped view is backoffice.history)."""
     return [history_line(event, tickets) for event in reversed(events)]
+
+
+# History kinds whose reason is what a person wrote (a cancel, a return request or its answer):
+# shown exactly as typed, even when the words happen to be a reason code or a catalog sentence.
+TYPED_REASON_KINDS = frozenset(
+    {OrderEventKind.CANCELLED, OrderEventKind.RETURN_REQUESTED, OrderEventKind.RETURN_DECLINED}
+)
+# Cancels the system made: their reason is its own English sentence (a msgid), translated.
+SYSTEM_CANCEL_CAUSES = frozenset({CancelCause.EXPIRED, CancelCause.RETURN_ACCEPTED})
+
+
+def _reason_shown(event: OrderEvent, reason: str) -> str:
+    if event.kind in TYPED_REASON_KINDS:
+        if event.data.get("cause") in SYSTEM_CANCEL_CAUSES:
+            return gettext(reason)
+        return reason
+    # Payment and refund steps: a code (payments.reasons; older rows: an English or Finnish
+    # sentence), shown in the reader's language.
+    return reason_text(reason, event.data.get("reason_params"))
 
 
 def history_line(event: OrderEvent, tickets: dict[int, Ticket]) -> HistoryLine:
@@ -150,16 +185,13 @@ def history_line(event: OrderEvent, tickets: dict[int, Ticket]) -> HistoryLine:
         if key == "email_kind":
             value = EMAIL_KIND_LABELS.get(value, value)
         if key == "reason":
-            # A system reason is a code (payments.reasons; older rows: an English or Finnish
-            # sentence), shown in the reader's language; a reason a person typed is not one,
-            # and comes back unchanged.
-            value = reason_text(value, data.get("reason_params"))
+            value = _reason_shown(event, str(value))
         if key == "error" and isinstance(data.get("error_params"), dict):
             # Our own sentence (a msgid and its values): in the reader's language. Other
             # errors (a mail server's own words) are shown as they came.
             value = _formatted(str(value), data["error_params"])
         if key in MONEY_KEYS:
-            value = format_eur(Decimal(value), get_language() or "fi")
+            value = _money_shown(value)
         details.append((str(label), str(value)))
     return HistoryLine(
         event=event,

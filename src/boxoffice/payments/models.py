@@ -145,7 +145,10 @@ class Refund(models.Model):
 
     @property
     def note_text(self) -> str:
-        """The note: a system note (a reason code) in the reader's language, a person's as typed."""
+        """The note: a system note (a reason code, on Paytrail's own refunds) in the reader's
+        language; a person's (marked refunded, or completed by platform staff) exactly as typed."""
+        if self.source != RefundSource.PAYTRAIL:
+            return self.note
         return reason_text(self.note)
 
 
