@@ -59,3 +59,37 @@ def test_each_person_has_their_own_place(owner_client, staff_user, login, order_
 
     assert back_link(owner_client.get(f"/backoffice/orders/{order.code}/")).endswith("=paid")
     assert back_link(staff.get(f"/backoffice/orders/{order.code}/")).endswith("=cancelled")
+
+
+def test_the_next_person_on_the_same_browser_starts_from_the_plain_list(
+    owner_client, staff_user, order_in
+):
+    order = order_in(OrderStatus.PAID)
+    owner_client.get("/backoffice/orders/", {"q": "private search"})
+
+    owner_client.logout()
+    owner_client.force_login(staff_user)  # same client, same cookies
+
+    assert back_link(owner_client.get(f"/backoffice/orders/{order.code}/")) == "/backoffice/orders/"
+
+
+def test_a_forged_place_is_ignored(owner_client, order_in):
+    order = order_in(OrderStatus.PAID)
+    owner_client.cookies["order_list_place"] = "q=x&next=https://evil.example"
+
+    assert back_link(owner_client.get(f"/backoffice/orders/{order.code}/")) == "/backoffice/orders/"
+
+
+def test_searching_writes_no_session(owner_client, order_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    order_in(OrderStatus.PAID)
+    owner_client.get("/backoffice/orders/", {"q": "first"})
+
+    with CaptureQueriesContext(connection) as queries:
+        owner_client.get("/backoffice/orders/", {"q": "second"})
+
+    # The place travels in a cookie: a search per keystroke never writes the session.
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert writes == []

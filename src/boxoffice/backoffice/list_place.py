@@ -1,33 +1,58 @@
 """The order list keeps its place: filters and page survive a visit to an order and back.
 
-The list remembers its query string in the session; every way back to the list from an order
-(the "Orders" breadcrumb on the order and on each of its action pages) goes to that address.
-Only the list's own parameters are kept, so nothing else a URL carried comes back with it.
+The list hands its query string back to the browser in a signed cookie; every way back to the
+list from an order (the "Orders" breadcrumb on the order and on each of its action pages) goes
+to that address. A cookie, not the session: searching changes the query on every request, and a
+session write per search would be a database round trip on the hottest page. The signature is
+salted with the user, so whoever logs in next on the same browser starts from the plain list,
+and only the list's own parameters are kept (re-encoded), so nothing else comes back with it.
 """
 
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, QueryDict
+from django.core.signing import BadSignature
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 
-SESSION_KEY = "order_list_place"
+COOKIE = "order_list_place"
 # The list's filter, search and paging parameters (forms.OrderFilterForm and the paginator).
 PARAMETERS = ("q", "event", "organizer", "status", "payment_method", "attention", "page")
 MAX_LENGTH = 1000
 
 
-def remember(request: HttpRequest) -> None:
-    """Keep the list's current query (written only when it changed: no session save per page)."""
+def _salt(request: HttpRequest) -> str:
+    return f"list-place:{request.user.pk}"
+
+
+def remember(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Keep the list's current query (the cookie is only sent again when it changed)."""
     query = _kept(request.GET)
-    if request.session.get(SESSION_KEY, "") != query:
-        request.session[SESSION_KEY] = query
+    if _stored(request) != query:
+        response.set_signed_cookie(
+            COOKIE,
+            query,
+            salt=_salt(request),
+            path=reverse("backoffice:home"),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
 def list_url(request: HttpRequest) -> str:
     """The order list as this person last left it."""
-    query = request.session.get(SESSION_KEY, "") if hasattr(request, "session") else ""
+    query = _stored(request)
     base = reverse("backoffice:order_list")
     return f"{base}?{query}" if query else base
+
+
+def _stored(request: HttpRequest) -> str:
+    try:
+        stored = request.get_signed_cookie(COOKIE, default="", salt=_salt(request))
+    except BadSignature:  # another user's, or tampered with: start from the plain list
+        return ""
+    # Re-read through the same filter: what comes back is only ever the list's parameters.
+    return _kept(QueryDict(stored))
 
 
 def _kept(params: QueryDict) -> str:

@@ -46,7 +46,6 @@ from boxoffice.payments.attention_text import attention_message
 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    list_place.remember(request)
     principal = request_principal(request)
     # People who work for several organizers (and platform staff) get an organizer filter.
     many = principal.is_platform_staff or len(principal.organizer_ids) > 1
@@ -107,7 +106,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         # when that was not the customer.
         order.attention = [attention_message(item) for item in open_items.get(order.pk, [])]
         order.matched_participant = matched_participants.get(order.pk, "")
-    return render(
+    response = render(
         request,
         "backoffice/order_list.html",
         {
@@ -119,6 +118,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "has_events": bool(events),
         },
     )
+    return list_place.remember(request, response)
 
 
 @login_required
