@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 from playwright.sync_api import Page, expect
+from site_pages import log_in
 
 from boxoffice.accounts.models import User
 from boxoffice.catalog.models import Product
@@ -28,13 +29,6 @@ from boxoffice.paytrail_sandbox import testing as sandbox
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 NBSP = "\u00a0"
-
-
-def log_in(page: Page, site: str, email: str, password: str) -> None:
-    page.goto(f"{site}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_a_swedish_customer_reads_their_order_in_swedish(
@@ -94,7 +88,7 @@ def test_an_english_organizer_reads_a_failed_refunds_reason_in_english(
     assert (refund.state, refund.failure_reason) == (RefundState.FAILED, "refund_failed")
 
     page = new_page()  # an English browser
-    log_in(page, site, owner.email, password)
+    log_in(page, site, owner, password)
     page.goto(f"{site}/backoffice/orders/{order.code}/")
 
     expect(page.get_by_test_id("attention-message")).to_have_text(

@@ -9,19 +9,12 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from site_pages import log_in
 
 from boxoffice.accounts.models import Organizer, Role, User
 from boxoffice.orders.models import Order, OrderStatus
 
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page: Page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{base}/backoffice/orders/")
 
 
 def test_an_unpaid_orders_tickets_await_payment_everywhere(
@@ -35,7 +28,7 @@ def test_an_unpaid_orders_tickets_await_payment_everywhere(
     order = order_in(OrderStatus.INVOICING)
     base = live_server.url
     office = new_page()
-    log_in(office, base, owner.email, password)
+    log_in(office, base, owner, password)
 
     office.goto(f"{base}/backoffice/orders/{order.code}/")
     badges = office.get_by_test_id("ticket-standing")
@@ -75,7 +68,7 @@ def test_return_request_leads_and_a_support_member_sees_why_not(
     base = live_server.url
 
     page = new_page()
-    log_in(page, base, owner.email, password)
+    log_in(page, base, owner, password)
     page.goto(f"{base}/backoffice/orders/{order.code}/")
     actions = page.get_by_test_id("order-actions").locator("a")
     expect(actions).to_have_text(["Accept return", "Decline return", "Cancel order"])
@@ -89,7 +82,7 @@ def test_return_request_leads_and_a_support_member_sees_why_not(
 
     support = make_user("sanna.support@example.com", organizer, Role.SUPPORT)
     helper = new_page()
-    log_in(helper, base, support.email, password)
+    log_in(helper, base, support, password)
     helper.goto(f"{base}/backoffice/orders/{order.code}/")
     disabled = helper.get_by_test_id("order-actions").get_by_role("button")
     expect(disabled).to_have_text(["Accept return", "Decline return", "Cancel order"])
@@ -113,7 +106,7 @@ def test_the_list_keeps_its_place_and_a_broken_customer_link_is_no_dead_end(
     order_in(OrderStatus.RESERVED)
     base = live_server.url
     page = new_page()
-    log_in(page, base, owner.email, password)
+    log_in(page, base, owner, password)
 
     page.goto(f"{base}/backoffice/orders/?status=paid&q=maija")
     page.get_by_role("link", name=paid.code).click()

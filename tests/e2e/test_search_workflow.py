@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from site_pages import log_in
 
 from boxoffice.accounts.models import User
 from boxoffice.catalog.models import Product
@@ -38,14 +39,6 @@ def seed(place: Callable[..., Order], product: Product) -> dict[str, Order]:
     }  # fmt: skip
 
 
-def log_in(page: Page, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/backoffice/orders/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{base_url}/backoffice/orders/")
-
-
 def search(page: Page, q: str) -> None:
     box = page.get_by_role("searchbox")
     box.fill(q)
@@ -63,7 +56,7 @@ def test_search_forgives_accents_case_and_word_order(
     screenshot_dir: Path,
 ) -> None:
     orders = seed(place, product)
-    log_in(page, live_server.url, owner.email, password)
+    log_in(page, live_server.url, owner, password)
     rows = page.locator("table.orders tbody tr")
 
     search(page, "rasanen")
