@@ -274,7 +274,6 @@ class OrderActions:
     edit: bool
     mark_paid: bool
     cancel: bool
-    cancel_and_refund: bool
     refund: bool
     mark_refunded: bool
     download_tickets: bool = False
@@ -311,21 +310,17 @@ def order_actions(
     in_flight = next((r for r in reversed(refunds) if r.state in IN_FLIGHT), None)
     refund = rules.refund(order, ledger)
     head = _head_actions(principal, order, ledger, refund_offered=refund.allowed and not in_flight)
+    resend = rules.resend_tickets(order)
     hint = ""
     if may(Action.REFUND) and order.status == OrderStatus.CANCELLED and ledger.refundable > ZERO:
         hint = refund.reason  # money to send back, and no service that can
     return OrderActions(
         download_tickets=may(Action.DOWNLOAD) and rules.download_tickets(order).allowed,
         download_receipt=may(Action.DOWNLOAD) and rules.download_receipt(order).allowed,
-        resend=may(Action.RESEND) and rules.resend_tickets(order).allowed,
+        resend=may(Action.RESEND) and resend.allowed,
         edit=may(Action.EDIT_CUSTOMER) and rules.edit_customer(order).allowed,
         mark_paid=may(Action.MARK_PAID) and rules.mark_paid(order).allowed,
         cancel=may(Action.CANCEL) and rules.cancel(order).allowed,
-        # Offered where there is money to send back; "Cancel order" does the rest.
-        cancel_and_refund=may(Action.CANCEL)
-        and may(Action.REFUND)
-        and rules.cancel_and_refund(order, ledger).allowed
-        and ledger.refundable > ZERO,
         # A refund on its way is shown instead of the button, even with money left to send.
         refund=may(Action.REFUND) and refund.allowed and in_flight is None,
         mark_refunded=may(Action.REFUND) and rules.mark_refunded(order, ledger).allowed,
@@ -333,16 +328,12 @@ def order_actions(
         last_failed_refund=refunds[-1] if refunds and refunds[-1].state == "failed" else None,
         refund_hint=hint,
         refund_refusal=refund.reason,
-        tickets_refusal=rules.resend_tickets(order).reason
-        if may(Action.RESEND) or may(Action.DOWNLOAD)
-        else "",
+        tickets_refusal=resend.reason if may(Action.RESEND) or may(Action.DOWNLOAD) else "",
         handle_return=may(Action.CANCEL)
         and may(Action.REFUND)
         and rules.answer_return(order).allowed,
         head=head,
-        resend_refusal=lacks_role(principal, Action.RESEND, org)
-        if rules.resend_tickets(order)
-        else "",
+        resend_refusal=lacks_role(principal, Action.RESEND, org) if resend else "",
         edit_refusal=lacks_role(principal, Action.EDIT_CUSTOMER, org),
     )
 
