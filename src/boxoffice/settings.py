@@ -149,7 +149,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Django's password check; its per-request user read also brings the roles and second-factor
+# standing every back-office page asks for (one query instead of three).
+AUTHENTICATION_BACKENDS = ["boxoffice.accounts.backends.UserWithRolesBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "backoffice:order_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -174,6 +176,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are written to the database and read from the cache (Redis, or the workers' shared
+# files): a page costs no session query. Logging out deletes both, so every worker sees it.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # A back-office session ends after this long without a request (backoffice/middleware.py).
 SESSION_IDLE_TIMEOUT_SECONDS = int(os.environ.get("SESSION_IDLE_TIMEOUT_SECONDS", str(8 * 3600)))
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
@@ -281,8 +286,9 @@ PAYTRAIL_RECONCILE_DAYS = int(os.environ.get("PAYTRAIL_RECONCILE_DAYS", "30"))
 MANUAL_REFUND_WARN_DAYS = float(os.environ.get("MANUAL_REFUND_WARN_DAYS", "5"))
 UNREFUNDED_WARN_DAYS = float(os.environ.get("UNREFUNDED_WARN_DAYS", "3"))
 
-# The cache holds rate-limit counters (and nothing that cannot be lost). Files in var/ are
-# shared by the gunicorn workers of one machine; several machines share Redis (REDIS_URL).
+# The cache holds rate-limit counters and copies of sessions (nothing that cannot be lost).
+# Files in var/ are shared by the gunicorn workers of one machine; several machines share Redis
+# (REDIS_URL).
 CACHES: dict[str, dict[str, Any]]
 if os.environ.get("REDIS_URL"):
     CACHES = {

@@ -20,13 +20,15 @@ from boxoffice.orders.services import (
 )
 from boxoffice.payments.marking import order_mark_paid
 
-# Two of them are the attention list's: the open items of the page's orders, and the
-# navigation's count of orders that need a person.
-LIST_BOUND = 10
+# The user with its roles and second-factor standing (one query: accounts.backends), the
+# event filter's choices, the count, the page, the open attention items of its orders; platform
+# staff also get the organizer filter's choices. The session and the navigation's attention
+# count come from the cache once a page has been seen.
+LIST_BOUND = 6
 # A substring search first probes how common the term is (two bounded reads; on PostgreSQL
 # inside a transaction that restricts them to trigram scans: 3 more statements).
 SEARCH_BOUND = LIST_BOUND + 2 + 3
-DETAIL_BOUND = 12
+DETAIL_BOUND = 8
 CUSTOMER_BOUND = 3
 
 

@@ -44,6 +44,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # The request's user, as accounts.backends reads it, arrives with its roles ({organizer id:
+    # role}) and whether it has / must have a second factor (has_device, organizer_requires),
+    # read in the same query. None on a user read any other way: those are then asked for.
+    loaded_roles: dict[int, str] | None = None
+    loaded_standing: tuple[bool, bool] | None = None
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -74,6 +74,8 @@ class Principal:
 
 
 def principal_for(user: User) -> Principal:
+    if user.loaded_roles is not None:  # read with the request's user (accounts.backends)
+        return Principal(user=user, roles=dict(user.loaded_roles))
     roles = dict(
         Membership.objects.filter(user=user, organizer__isnull=False).values_list(
             "organizer_id", "role"

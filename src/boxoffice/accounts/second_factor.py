@@ -51,7 +51,10 @@ class Standing:
 
 def standing_of(user: User) -> Standing:
     """Whether the user has an authenticator, and whether an organizer of theirs requires one:
-    one query, asked on every back-office request the session has not verified yet."""
+    one query, asked on every back-office request the session has not verified yet (the
+    request's own user already carries it: accounts.backends)."""
+    if user.loaded_standing is not None:
+        return Standing(*user.loaded_standing)
     has_device, organizer_requires = (
         User.objects.filter(pk=user.pk)
         .annotate(

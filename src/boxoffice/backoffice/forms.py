@@ -1,11 +1,11 @@
 """Back-office forms: parse and validate input; services do the writing."""
 
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -26,20 +26,15 @@ class PlainSelect(forms.Select):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         selected = next(iter(self.format_value(value)), "")
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if str(key) == selected else "", label)
-                for key, label in self.choices
-            ),
+        # The standard library's escape per value (what Django's wraps), joined once:
+        # format_html per option cost a millisecond a page.
+        options = "".join(
+            f'<option value="{escape(str(key))}"{" selected" if str(key) == selected else ""}>'
+            f"{escape(str(label))}</option>"
+            for key, label in self.choices
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            options,
-        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{attributes}>{options}</select>')
 
 
 class OrderFilterForm(forms.Form):

@@ -1,18 +1,20 @@
 """Turn domain rows into what the pages show: history lines and the actions offered."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.utils.formats import date_format
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone_name, localtime
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from boxoffice.accounts.models import Role
 from boxoffice.accounts.permissions import Action, Principal, role_needed
-from boxoffice.catalog.models import Event, FundsManager
+from boxoffice.catalog.models import FundsManager
 from boxoffice.common.money import ZERO, format_eur
 from boxoffice.notifications.models import EmailKind
 from boxoffice.orders import rules
@@ -389,10 +391,17 @@ def open_return_request(order: Order, events: list[OrderEvent]) -> OrderEvent | 
     return asked[-1] if asked else None
 
 
-def event_label(event: Event, *, with_organizer: bool) -> str:
-    when = date_format(localtime(event.starts_at), "SHORT_DATE_FORMAT")
-    label = f"{event.name} ({when})"
-    return f"{event.organizer.name}: {label}" if with_organizer else label
+def event_label(name: str, starts_at: datetime, organizer: str, *, with_organizer: bool) -> str:
+    """ "Name (date)", or "Organizer: Name (date)" for someone who sees several organizers."""
+    label = f"{name} ({_short_date(starts_at, get_language(), get_current_timezone_name())})"
+    return f"{organizer}: {label}" if with_organizer else label
+
+
+@lru_cache(maxsize=4096)
+def _short_date(starts_at: datetime, language: str | None, zone: str) -> str:
+    # The list's event filter labels every event on every page load; formatting a date goes
+    # through the locale's format machinery, and an organizer's events share few dates.
+    return date_format(localtime(starts_at), "SHORT_DATE_FORMAT")
 
 
 def funds_manager_label(order: Order) -> str:

@@ -50,10 +50,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
     # People who work for several organizers (and platform staff) get an organizer filter.
     many = principal.is_platform_staff or len(principal.organizer_ids) > 1
     events = [
-        (e.pk, presenters.event_label(e, with_organizer=many))
-        for e in selectors.events_visible_to(principal)
-        .only("name", "starts_at", "organizer__name")
+        (pk, presenters.event_label(name, starts_at, organizer, with_organizer=many))
+        for pk, name, starts_at, organizer in selectors.events_visible_to(principal)
         .order_by("-starts_at")
+        .values_list("pk", "name", "starts_at", "organizer__name")
     ]
     organizers = (
         list(selectors.organizers_visible_to(principal).values_list("pk", "name")) if many else None

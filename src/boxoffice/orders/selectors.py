@@ -206,7 +206,8 @@ def _ticket_secret(q: str) -> str:
 def order_search(*, principal: Principal, filters: OrderFilters) -> OrderSearch:
     """Orders the principal may see, newest first, narrowed by the list's filters, and what
     the search term found."""
-    orders = orders_visible_to(principal).select_related("event")
+    # search_text is what the search reads, never what a list shows: a page need not carry it.
+    orders = orders_visible_to(principal).select_related("event").defer("search_text")
     if filters.organizer_id is not None:
         orders = orders.filter(organizer_id=filters.organizer_id)
     if filters.event_id is not None:

@@ -38,6 +38,7 @@ from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from boxoffice.orders.signals import order_event_recorded
 from boxoffice.orders.transitions import lock
+from boxoffice.payments.attention_badge import attention_changed
 from boxoffice.payments.discrepancies import DISMISSED
 from boxoffice.payments.ledger import over_refunded_amount
 from boxoffice.payments.models import (
@@ -201,6 +202,7 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
             )
         }
         stored = {(i.code, i.key): i for i in locked.attention_items.all()}
+        was_open = {key for key, item in stored.items() if item.state == AttentionState.OPEN}
         for key, item in stored.items():
             cause = found.get(key)
             if item.state == AttentionState.DISMISSED:
@@ -231,9 +233,12 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
                     detail=cause.detail,
                     opened_at=now,
                 )
-        return list(
+        open_items = list(
             locked.attention_items.filter(state=AttentionState.OPEN).order_by("since", "pk")
         )
+        if {(i.code, i.key) for i in open_items} != was_open:
+            attention_changed()
+        return open_items
 
 
 @receiver(order_event_recorded, dispatch_uid="payments.attention")
@@ -328,6 +333,7 @@ def attention_dismiss(*, item: AttentionItem, actor: Actor, note: str) -> Attent
     locked.dismissed_by = actor.user
     locked.dismissal_note = note
     locked.save(update_fields=["state", "closed_at", "dismissed_by", "dismissal_note"])
+    attention_changed()
     if locked.code == C.PAYMENT_MISMATCH and locked.key.startswith("discrepancy:"):
         # A person has looked at the contradiction: reconciliation stops counting it as open.
         Discrepancy.objects.filter(pk=int(locked.key.split(":")[1]), resolved_at=None).update(

@@ -85,7 +85,10 @@ def _open_items() -> QuerySet[AttentionItem]:
 def attention_open(order_ids: Iterable[int]) -> dict[int, list[AttentionItem]]:
     """The open items of these orders (already scoped by the caller), oldest cause first."""
     found: dict[int, list[AttentionItem]] = defaultdict(list)
-    for item in _open_items().filter(order_id__in=list(order_ids)).order_by("since", "pk"):
+    order_ids = list(order_ids)
+    if not order_ids:
+        return found
+    for item in _open_items().filter(order_id__in=order_ids).order_by("since", "pk"):
         found[item.order_id].append(item)
     return found
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from boxoffice.accounts.models import Role
 from boxoffice.backoffice import list_place
 from boxoffice.backoffice.principal import request_principal
-from boxoffice.payments.selectors import attention_count as count_for
+from boxoffice.payments.attention_badge import badge_count
 
 register = template.Library()
 
@@ -40,7 +40,7 @@ def attention_count(request: HttpRequest) -> str:
     none, else the number, or "99+"."""
     if not request.user.is_authenticated:
         return ""
-    count = count_for(request_principal(request), cap=BADGE_CAP)
+    count = badge_count(request_principal(request), cap=BADGE_CAP)
     if count > BADGE_CAP:
         return f"{BADGE_CAP}+"
     return str(count) if count else ""
