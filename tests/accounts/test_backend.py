@@ -78,3 +78,18 @@ def test_a_membership_change_takes_effect_on_the_next_request(
 
     status = client.get(f"/backoffice/orders/{order.code}/cancel/").status_code
     assert status == 404, status  # not theirs any more; a viewer may not cancel (no such page)
+
+
+def test_the_users_own_columns_read_as_the_orm_reads_them(make_user, organizer):
+    user = make_user("dates@example.com", organizer, Role.OWNER)
+    user.saved_filters = [{"name": "Paid", "query": "status=paid"}]
+    user.save()
+    user.refresh_from_db()
+
+    loaded = backend.get_user(user.pk)
+
+    assert (loaded.date_joined, loaded.last_login, loaded.saved_filters) == (
+        user.date_joined,
+        user.last_login,
+        [{"name": "Paid", "query": "status=paid"}],
+    )

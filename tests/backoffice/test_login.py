@@ -17,6 +17,7 @@ from .routes import (
     POST_DATA,
     STAFF_URLS,
     TOKEN_URLS,
+    USER_URLS,
     ids,
     order_url,
 )
@@ -167,6 +168,7 @@ def test_every_backoffice_url_is_classified():
         *LIST_URLS,
         *(name for name, _method in EVENT_URLS),
         *TOKEN_URLS,
+        *USER_URLS,
         *OWNER_URLS,
         *STAFF_URLS,
         *(name for name, _, _ in ORDER_URLS),

@@ -54,4 +54,4 @@ def test_scale_seeds_and_measures_both_sizes() -> None:
     assert re.search(r"40 orders\s+120 orders", text), text
     table = text[text.index("40 orders") :]
     rows = re.findall(r"^\S.*\d+\.\d\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d\s+≤ \d+", table, re.M)
-    assert len(rows) == 13  # every row of `bench run` (benchmark.run.build_probes), both sizes
+    assert len(rows) == 19  # every row of `bench run` (benchmark.run.build_probes), both sizes

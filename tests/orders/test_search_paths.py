@@ -58,7 +58,7 @@ def test_common_and_rare_terms_give_the_same_orders_newest_first(orders, owner, 
 
 
 def test_the_list_caps_its_count(client, owner, place, product, monkeypatch):
-    from boxoffice.backoffice import views
+    from boxoffice.backoffice import order_list_views as views
 
     client.force_login(owner)
     owner_client = client

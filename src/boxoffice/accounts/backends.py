@@ -46,17 +46,16 @@ def _user_with_roles_sql() -> str:
 
 class UserWithRolesBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
-        fields = [f.attname for f in User._meta.concrete_fields]
-        with connection.cursor() as cursor:
-            cursor.execute(_user_with_roles_sql(), [user_id])
-            # LEFT JOIN: a user without memberships (platform staff) still has its one row.
-            rows = cursor.fetchall()
-        if not rows:
+        # raw(): the model's own converters apply (SQLite's dates, the JSON field).
+        # LEFT JOIN: a user without memberships (platform staff) still has its one row.
+        rows = list(User._default_manager.raw(_user_with_roles_sql(), [user_id]))
+        if not rows or not self.user_can_authenticate(rows[0]):
             return None
-        n = len(fields)
-        user = User.from_db(connection.alias, fields, rows[0][:n])
-        if not self.user_can_authenticate(user):
-            return None
-        user.loaded_roles = {row[n]: row[n + 1] for row in rows if row[n] is not None}
-        user.loaded_standing = (bool(rows[0][n + 2]), bool(rows[0][n + 3]))
+        user = rows[0]
+        # The extra columns are plain attributes of each row (vars: the model declares none).
+        found = [vars(row) for row in rows]
+        user.loaded_roles = {
+            row["member_of"]: row["member_role"] for row in found if row["member_of"] is not None
+        }
+        user.loaded_standing = (bool(found[0]["has_device"]), bool(found[0]["organizer_requires"]))
         return user

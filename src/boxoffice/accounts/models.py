@@ -42,6 +42,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("platform staff"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
+    # The back office's saved views of the order list: [{"name": ..., "query": "status=paid&..."}]
+    # (accounts.preferences). On the user row because every list page shows them and reads the
+    # user anyway: no query of their own.
+    saved_filters = models.JSONField(default=list, blank=True)
+
     objects = UserManager()
 
     # The request's user, as accounts.backends reads it, arrives with its roles ({organizer id:

@@ -27,10 +27,10 @@ from boxoffice.api.webhooks import router as webhooks_router
 from boxoffice.catalog.models import Event
 from boxoffice.orders import selectors
 from boxoffice.orders.links import customer_link
-from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
-from boxoffice.orders.selectors import OrderFilters
+from boxoffice.orders.models import Language, Order, OrderStatus, PaymentMethod
 from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.models import AttentionItem
+from boxoffice.payments.order_list import ListFilters, RefundStanding, order_listing
 from boxoffice.payments.selectors import attention_open, orders_needing_attention
 
 api = NinjaAPI(
@@ -86,6 +86,14 @@ class OrderQuery(Schema):
     )
     created_after: datetime | None = None
     created_before: datetime | None = None
+    paid_after: datetime | None = None
+    paid_before: datetime | None = None
+    product: int | None = Field(None, ge=1, le=MAX_ID, description="product id")
+    checked_in: bool | None = Field(
+        None, description="true: a ticket was let in at the door; false: none was"
+    )
+    language: Language | None = Field(None, description="the customer's language")
+    refund: RefundStanding | None = None
     attention: bool = Field(False, description="only orders that need a person")
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=200)
@@ -96,7 +104,7 @@ class OrderQuery(Schema):
         # A NUL cannot be in any stored text (PostgreSQL refuses it in a query, too).
         return value.replace("\x00", "")
 
-    @field_validator("created_after", "created_before")
+    @field_validator("created_after", "created_before", "paid_after", "paid_before")
     @classmethod
     def _in_utc(cls, value: datetime | None) -> datetime | None:
         """In UTC (a time without a zone is read as UTC), within what the database stores.
@@ -118,31 +126,26 @@ class OrderQuery(Schema):
 @api.get("/orders", response={200: OrderPage, 400: ErrorOut, **ERRORS}, tags=["orders"])
 def orders_list(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, object]:
     """Orders newest first, filtered like the back-office list; follow next_cursor for more."""
-    filters = OrderFilters(
+    filters = ListFilters(
         q=query.q,
         event_id=query.event,
         status=str(query.status or ""),
         payment_method=str(query.payment_method or ""),
+        created_after=query.created_after,
+        created_before=query.created_before,
+        paid_after=query.paid_after,
+        paid_before=query.paid_before,
+        product_id=query.product,
+        checked_in=query.checked_in,
+        language=str(query.language or ""),
+        refund=str(query.refund or ""),
     )
     principal = auth.principal(request)
-    orders = selectors.order_list(principal=principal, filters=filters)
-    if query.created_after is not None:
-        orders = orders.filter(created_at__gte=query.created_after)
-    if query.created_before is not None:
-        orders = orders.filter(created_at__lt=query.created_before)
+    orders = order_listing(principal=principal, filters=filters).orders
     if query.attention:
         # Alone, the filter reads its page off the attention items' index (fast however many
         # orders are flagged); with other filters, those narrow first.
-        alone = not any(
-            [
-                query.q,
-                query.event,
-                query.status,
-                query.payment_method,
-                query.created_after,
-                query.created_before,
-            ]
-        )
+        alone = not filters.narrowed
         after = decode(query.cursor) if alone and query.cursor else None
         first = query.limit + 1 if alone else None
         orders = orders_needing_attention(orders, principal, first=first, after=after)

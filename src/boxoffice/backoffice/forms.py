@@ -1,15 +1,18 @@
 """Back-office forms: parse and validate input; services do the writing."""
 
+from datetime import date, datetime, time, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from boxoffice.orders.models import Language, Order, OrderStatus, PaymentMethod, Ticket
+from boxoffice.payments.order_list import ListFilters, RefundStanding
 
 if TYPE_CHECKING:
     from boxoffice.backoffice.presenters import CancelOffer
@@ -37,6 +40,35 @@ class PlainSelect(forms.Select):
         return mark_safe(f'<select name="{escape(name)}"{attributes}>{options}</select>')
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker; it sends ISO dates, which DateField always accepts."""
+
+    input_type = "date"
+
+    def format_value(self, value: Any) -> str | None:
+        return value.isoformat() if isinstance(value, date) else value
+
+
+PAGE_SIZES = (50, 100, 200)
+DEFAULT_SORT = "-created"
+SORT_CHOICES = [
+    ("-created", _("Newest first")),
+    ("created", _("Oldest first")),
+    ("-total", _("Largest total first")),
+    ("total", _("Smallest total first")),
+    ("status", _("By status")),
+    ("-status", _("By status, reversed")),
+]
+
+
+def _day_start(day: date | None, *, days: int = 0) -> datetime | None:
+    """Local midnight starting ``day`` (plus ``days``): a day picked in a filter is a whole
+    day where the organizer is."""
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.combine(day + timedelta(days=days), time.min))
+
+
 class OrderFilterForm(forms.Form):
     """The list's GET parameters. Unknown values are ignored rather than failing the page."""
 
@@ -54,12 +86,61 @@ class OrderFilterForm(forms.Form):
         required=False, label=_("Payment method"), widget=PlainSelect
     )
     attention = forms.BooleanField(required=False, label=_("Needs attention only"))
+    created_from = forms.DateField(required=False, label=_("Created from"), widget=DateInput)
+    created_to = forms.DateField(required=False, label=_("Created until"), widget=DateInput)
+    paid_from = forms.DateField(required=False, label=_("Paid from"), widget=DateInput)
+    paid_to = forms.DateField(required=False, label=_("Paid until"), widget=DateInput)
+    product = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label=_("Product"), widget=PlainSelect
+    )
+    refund = forms.ChoiceField(
+        required=False,
+        label=_("Refund"),
+        choices=[("", _("All")), *RefundStanding.choices],
+        widget=PlainSelect,
+    )
+    checked_in = forms.ChoiceField(
+        required=False,
+        label=_("Check-in"),
+        choices=[("", _("All")), ("yes", _("Checked in")), ("no", _("Not checked in"))],
+        widget=PlainSelect,
+    )
+    language = forms.ChoiceField(
+        required=False,
+        label=_("Customer language"),
+        choices=[("", _("All")), *Language.choices],
+        widget=PlainSelect,
+    )
+    sort = forms.ChoiceField(
+        required=False, label=_("Sort"), choices=SORT_CHOICES, widget=PlainSelect
+    )
+    per_page = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label=_("Rows per page"),
+        choices=[(n, str(n)) for n in PAGE_SIZES],
+        widget=PlainSelect,
+    )
+
+    # The filters behind "More filters" (the rest are always in view).
+    MORE = (
+        "created_from",
+        "created_to",
+        "paid_from",
+        "paid_to",
+        "product",
+        "refund",
+        "checked_in",
+        "language",
+    )
 
     def __init__(
         self,
         *args: Any,
         events: list[tuple[int, str]],
         organizers: list[tuple[int, str]] | None,
+        products: list[tuple[int, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -75,6 +156,12 @@ class OrderFilterForm(forms.Form):
             del self.fields["organizer"]
         else:
             choices["organizer"] = [("", _("All organizers")), *organizers]
+        # A product is one event's: offered once an event is chosen (ids of other events'
+        # products, and of other organizers', are simply not among the choices).
+        if products is None:
+            del self.fields["product"]
+        else:
+            choices["product"] = [("", _("All products")), *products]
         for name, options in choices.items():
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)
@@ -89,6 +176,37 @@ class OrderFilterForm(forms.Form):
     def clean_attention(self) -> bool:
         # A checkbox reads "0" as ticked; a link or a person typing ?attention=0 means no.
         return str(self.data.get("attention", "")).lower() in ("1", "true", "on", "yes")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for start, end in (("created_from", "created_to"), ("paid_from", "paid_to")):
+            if data.get(start) and data.get(end) and data[start] > data[end]:
+                self.add_error(end, _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> ListFilters:
+        """The list's filters from what was valid; what was not is left out (and shown)."""
+        checked_in = self.value("checked_in")
+        return ListFilters(
+            q=self.value("q") or "",
+            event_id=self.value("event"),
+            organizer_id=self.value("organizer"),
+            status=self.value("status") or "",
+            payment_method=self.value("payment_method") or "",
+            created_after=_day_start(self.value("created_from")),
+            created_before=_day_start(self.value("created_to"), days=1),
+            paid_after=_day_start(self.value("paid_from")),
+            paid_before=_day_start(self.value("paid_to"), days=1),
+            product_id=self.value("product"),
+            checked_in=None if checked_in is None else checked_in == "yes",
+            language=self.value("language") or "",
+            refund=self.value("refund") or "",
+            sort=self.value("sort") or DEFAULT_SORT,
+        )
+
+    def more_in_use(self) -> bool:
+        """Whether a filter behind "More filters" is set (the section then opens)."""
+        return any(self.data.get(name) for name in self.MORE)
 
     def value(self, name: str) -> Any:
         """The cleaned value, or the empty value when that parameter was invalid."""

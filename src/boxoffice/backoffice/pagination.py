@@ -53,6 +53,7 @@ class SearchPage:
     matched: int | None = None
     cap: int = 0
     paginator: Any = None
+    per_page: int = PAGE_SIZE
 
     @property
     def capped(self) -> bool:
@@ -78,24 +79,36 @@ class SearchPage:
         matches fit up to here); None before it."""
         if self.matched is not None:
             return None if self.capped else self.matched
-        return None if self.has_next else (self.number - 1) * PAGE_SIZE + len(self.object_list)
+        return None if self.has_next else (self.number - 1) * self.per_page + len(self.object_list)
 
 
 def search_page(
-    orders: Any, number: str | None, *, matched: int | None = None, cap: int = 0
+    orders: Any,
+    number: str | None,
+    *,
+    matched: int | None = None,
+    cap: int = 0,
+    per_page: int = PAGE_SIZE,
 ) -> SearchPage:
     try:
         page = max(1, min(int(number or 1), 1000))
     except ValueError:
         page = 1
-    start = (page - 1) * PAGE_SIZE
-    rows = list(orders[start : start + PAGE_SIZE + 1])
+    start = (page - 1) * per_page
+    rows = list(orders[start : start + per_page + 1])
     return SearchPage(
-        rows[:PAGE_SIZE], page, has_next=len(rows) > PAGE_SIZE, matched=matched, cap=cap
+        rows[:per_page],
+        page,
+        has_next=len(rows) > per_page,
+        matched=matched,
+        cap=cap,
+        per_page=per_page,
     )
 
 
-def attention_page(orders: Any, principal: Principal, number: Any) -> Any:
+def attention_page(
+    orders: Any, principal: Principal, number: Any, *, per_page: int = PAGE_SIZE
+) -> Any:
     """A page of the orders that need attention (``orders``: the principal's, not narrowed by
     anything else), newest first, read off the open attention items' own index.
 
@@ -103,9 +116,9 @@ def attention_page(orders: Any, principal: Principal, number: Any) -> Any:
     with thousands of flagged orders as with ten.
     """
     count = attention_count(principal)
-    number = Paginator(range(count), PAGE_SIZE).get_page(number).number  # 1 for rubbish
+    number = Paginator(range(count), per_page).get_page(number).number  # 1 for rubbish
     # The flagged orders up to the end of this page (the paginator cuts the page off its end).
-    upto_page = orders_needing_attention(orders, principal, first=number * PAGE_SIZE)
-    paginator = CappedPaginator(upto_page, PAGE_SIZE, cap=LIST_COUNT_CAP)
+    upto_page = orders_needing_attention(orders, principal, first=number * per_page)
+    paginator = CappedPaginator(upto_page, per_page, cap=LIST_COUNT_CAP)
     paginator.count = count
     return paginator.get_page(number)

@@ -6,9 +6,11 @@ from boxoffice.backoffice import (
     cancel_views,
     checkin_views,
     document_views,
+    order_list_views,
     paytrail_account_views,
     refund_views,
     return_views,
+    saved_filters,
     token_views,
     views,
 )
@@ -16,7 +18,9 @@ from boxoffice.backoffice import (
 app_name = "backoffice"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:order_list"), name="home"),
-    path("orders/", views.order_list, name="order_list"),
+    path("orders/", order_list_views.order_list, name="order_list"),
+    path("orders/saved-filters/", saved_filters.save, name="saved_filter_save"),
+    path("orders/saved-filters/delete/", saved_filters.delete, name="saved_filter_delete"),
     path("api-tokens/", token_views.api_tokens, name="api_tokens"),
     path("payment-account/", paytrail_account_views.paytrail_account, name="paytrail_account"),
     path(

@@ -11,12 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from boxoffice.accounts.permissions import Action
-from boxoffice.backoffice import list_place, presenters
 from boxoffice.backoffice.forms import (
     CustomerForm,
     MarkPaidForm,
     MarkRefundedForm,
-    OrderFilterForm,
     ParticipantForm,
 )
 from boxoffice.backoffice.helpers import (
@@ -27,98 +25,12 @@ from boxoffice.backoffice.helpers import (
     order_or_404,
     posted,
 )
-from boxoffice.backoffice.pagination import (
-    LIST_COUNT_CAP,
-    PAGE_SIZE,
-    CappedPaginator,
-    attention_page,
-    search_page,
-)
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.errors import DomainError
 from boxoffice.common.money import format_eur
 from boxoffice.orders import selectors, services
 from boxoffice.orders.models import OrderStatus, Ticket, TicketState
 from boxoffice.payments import marking
-from boxoffice.payments import selectors as payment_selectors
-from boxoffice.payments.attention_text import attention_message
-
-
-@login_required
-def order_list(request: HttpRequest) -> HttpResponse:
-    principal = request_principal(request)
-    # People who work for several organizers (and platform staff) get an organizer filter.
-    many = principal.is_platform_staff or len(principal.organizer_ids) > 1
-    events = [
-        (pk, presenters.event_label(name, starts_at, organizer, with_organizer=many))
-        for pk, name, starts_at, organizer in selectors.events_visible_to(principal)
-        .order_by("-starts_at")
-        .values_list("pk", "name", "starts_at", "organizer__name")
-    ]
-    organizers = (
-        list(selectors.organizers_visible_to(principal).values_list("pk", "name")) if many else None
-    )
-    form = OrderFilterForm(request.GET, events=events, organizers=organizers)
-    form.is_valid()  # invalid parameters are dropped, the rest still filter
-    filters = selectors.OrderFilters(
-        q=form.value("q") or "",
-        event_id=form.value("event"),
-        organizer_id=form.value("organizer"),
-        status=form.value("status") or "",
-        payment_method=form.value("payment_method") or "",
-    )
-    found = selectors.order_search(principal=principal, filters=filters)
-    orders = found.orders
-    if many:
-        orders = orders.select_related("event", "organizer")
-    attention_only = bool(form.value("attention"))
-    narrowed = any(
-        [
-            filters.q.strip(),
-            filters.event_id,
-            filters.organizer_id,
-            filters.status,
-            filters.payment_method,
-        ]
-    )
-    page: Any
-    if attention_only and not narrowed:
-        page = attention_page(orders, principal, request.GET.get("page"))
-    else:
-        if attention_only:
-            orders = payment_selectors.orders_needing_attention(orders, principal)
-        if filters.q.strip():
-            # The search's count is of the search alone: the attention filter narrows it later.
-            matched = None if attention_only else found.matched
-            page = search_page(
-                orders, request.GET.get("page"), matched=matched, cap=selectors.COMMON_MATCHES
-            )
-        else:
-            page = CappedPaginator(orders, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(
-                request.GET.get("page")
-            )
-    filtered = narrowed or attention_only
-    page.object_list = list(page.object_list)
-    open_items = payment_selectors.attention_open(order.pk for order in page.object_list)
-    matched_participants = selectors.order_search_labels(found, page.object_list)
-    for order in page.object_list:
-        # Each row says why its order needs a person, if it does, and who matched the search
-        # when that was not the customer.
-        order.attention = [attention_message(item) for item in open_items.get(order.pk, [])]
-        order.matched_participant = matched_participants.get(order.pk, "")
-    response = render(
-        request,
-        "backoffice/order_list.html",
-        {
-            "form": form,
-            "page": page,
-            "attention_only": attention_only,
-            "filtered": filtered,
-            "show_organizer": many,
-            "has_events": bool(events),
-        },
-    )
-    return list_place.remember(request, response)
 
 
 @login_required

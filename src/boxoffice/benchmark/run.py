@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -26,13 +27,14 @@ from urllib.parse import quote, urlencode
 import httpx
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max, Min
 
 from boxoffice.accounts.models import Organizer, User
 from boxoffice.accounts.tokens import api_token_create, api_token_revoke
 from boxoffice.benchmark.catalog import OWNER_EMAIL
 from boxoffice.benchmark.report import Row, results_table
 from boxoffice.benchmark.seed import require_postgres
-from boxoffice.catalog.models import Event
+from boxoffice.catalog.models import Event, Product
 from boxoffice.orders.models import Order, OrderStatus
 
 SETTINGS_MODULE = "boxoffice.benchmark.settings"
@@ -80,6 +82,9 @@ class Samples:
     emails: list[str]
     partials: list[str]
     event_status: list[tuple[int, str]]
+    # The list's other filters: (event, product) pairs and days within the orders' span.
+    products: list[tuple[int, int]] = field(default_factory=list)
+    days: list[str] = field(default_factory=list)
 
 
 def database_url(db: dict[str, Any]) -> str:
@@ -181,7 +186,20 @@ def sample(organizer: Organizer, n: int, rng: random.Random) -> Samples:
         raise BenchError(f"{organizer.name} has no orders: seed the benchmark first.")
     events = list(Event.objects.filter(organizer=organizer).values_list("pk", flat=True))
     statuses = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()), k=n)
+    products = list(
+        Product.objects.filter(event__organizer=organizer).values_list("event_id", "pk")
+    )
+    span = Order.objects.filter(organizer=organizer).aggregate(
+        first=Min("created_at"), last=Max("created_at")
+    )
+    first, last = span["first"].date(), span["last"].date()
+    days = [
+        (first + timedelta(days=rng.randint(0, max((last - first).days - 7, 0)))).isoformat()
+        for _ in range(n)
+    ]
     return Samples(
+        products=[rng.choice(products) for _ in range(n)] if products else [],
+        days=days,
         codes=[code for code, _email, _name in rows],
         emails=[email for _code, email, _name in rows],
         partials=[partial_term(rng, email, name) for _code, email, name in rows],
@@ -233,10 +251,47 @@ def build_probes(s: Samples) -> list[Probe]:
         ),
         Probe("search exact email (API)", 15, True, [api(q=e) for e in s.emails], s.emails),
         Probe("search 4+ chars (API)", 60, True, [api(q=p) for p in s.partials]),
+        # The list's other filters and sorts (issue 16), each a page and its count.
+        Probe(
+            "list created in a week (HTML)",
+            100,
+            False,
+            [bo(created_from=d, created_to=_plus(d, 6)) for d in s.days],
+        ),
+        Probe(
+            "list paid in a week (HTML)",
+            100,
+            False,
+            [bo(paid_from=d, paid_to=_plus(d, 6)) for d in s.days],
+        ),
+        Probe("list product (HTML)", 100, False, [bo(event=e, product=p) for e, p in s.products]),
+        Probe(
+            "list refund / check-in / language (HTML)",
+            100,
+            False,
+            [bo(refund="refunded"), bo(checked_in="no"), bo(language="sv"), bo(refund="none")],
+        ),
+        Probe(
+            "list sorted (HTML)",
+            100,
+            False,
+            [bo(sort=k) for k in ("-total", "total", "status", "-status", "created")],
+        ),
+        Probe(
+            "list filters (API)",
+            40,
+            True,
+            [api(product=p) for _e, p in s.products[:3]]
+            + [api(refund="refunded"), api(language="sv"), api(checked_in="false")],
+        ),
         # The attention list: the orders that need a person, each row with its reasons.
         Probe("list needs attention (HTML)", 100, False, [bo(attention=1)]),
         Probe("list needs attention (API)", 40, True, [api(attention="true")]),
     ]
+
+
+def _plus(day: str, days: int) -> str:
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
 # -- the server ------------------------------------------------------------------------------

@@ -7,18 +7,26 @@ exists.
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 
 from boxoffice.accounts.models import Organizer
 from boxoffice.accounts.permissions import Principal
-from boxoffice.catalog.models import Event
+from boxoffice.catalog.models import Event, Product
 from boxoffice.orders.codes import CODE_ALPHABET, CODE_LENGTH, normalize_code
-from boxoffice.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod, Ticket
+from boxoffice.orders.models import (
+    Language,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    PaymentMethod,
+    Ticket,
+)
 from boxoffice.orders.search import (
     compact,
     customer_matches,
@@ -41,6 +49,12 @@ def events_visible_to(principal: Principal) -> QuerySet[Event]:
     return events.filter(organizer_id__in=principal.organizer_ids)
 
 
+def products_of_event(principal: Principal, event_id: int) -> QuerySet[Product]:
+    """The event's products, if the principal sees the event (else none), by name."""
+    events = events_visible_to(principal).filter(pk=event_id)
+    return Product.objects.filter(event__in=events.values("pk")).order_by("name", "pk")
+
+
 def organizers_visible_to(principal: Principal) -> QuerySet[Organizer]:
     if principal.is_platform_staff:
         return Organizer.objects.all()
@@ -49,11 +63,47 @@ def organizers_visible_to(principal: Principal) -> QuerySet[Organizer]:
 
 @dataclass(frozen=True)
 class OrderFilters:
+    """What the order list (back office, API, exports) is narrowed by, all optional.
+
+    Times are aware datetimes, ``*_after`` inclusive and ``*_before`` exclusive (a day picked in
+    the back office is its local midnight to the next). ``checked_in``: True for orders with a
+    ticket let in at the door, False for orders with none. ``sort`` is one of ``SORTS``.
+    """
+
     q: str = ""
     event_id: int | None = None
     organizer_id: int | None = None
     status: str = ""
     payment_method: str = ""
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    paid_after: datetime | None = None
+    paid_before: datetime | None = None
+    product_id: int | None = None
+    checked_in: bool | None = None
+    language: str = ""
+    sort: str = "-created"
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything but the sort narrows the list."""
+        return any(
+            getattr(self, f.name) not in (None, "")
+            for f in fields(self)
+            if f.name not in ("sort", "q")
+        ) or bool(self.q.strip())
+
+
+# The list's orders, by its sort parameter; every one ends in the id, so a page is stable.
+SORTS: dict[str, tuple[str, ...]] = {
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "-total": ("-total", "-id"),
+    "total": ("total", "id"),
+    # Grouped by status, newest first within each (index order_org_status_created).
+    "status": ("status", "-created_at", "-id"),
+    "-status": ("-status", "-created_at", "-id"),
+}
 
 
 def _looks_like_code(text: str) -> bool:
@@ -216,8 +266,43 @@ def order_search(*, principal: Principal, filters: OrderFilters) -> OrderSearch:
         orders = orders.filter(status=filters.status)
     if filters.payment_method in PaymentMethod.values:
         orders = orders.filter(payment_method=filters.payment_method)
+    orders = _narrowed(orders, filters)
     found = _search(orders, filters.q)
-    return replace(found, orders=found.orders.order_by("-created_at", "-id"))
+    return replace(found, orders=found.orders.order_by(*SORTS.get(filters.sort, SORTS["-created"])))
+
+
+def _narrowed(orders: QuerySet[Order], filters: OrderFilters) -> QuerySet[Order]:
+    """The filters beyond event, status and method."""
+    bounds = {
+        "created_at__gte": filters.created_after,
+        "created_at__lt": filters.created_before,
+        "paid_at__gte": filters.paid_after,
+        "paid_at__lt": filters.paid_before,
+    }
+    if filters.paid_before is not None:
+        # Implied (an order is paid after it is placed), and it lets the newest-first walk
+        # start at the paid range instead of reading every newer order to get there.
+        latest = min(filter(None, (filters.created_before, filters.paid_before)))
+        bounds["created_at__lt"] = latest
+    orders = orders.filter(**{k: v for k, v in bounds.items() if v is not None})
+    if filters.language in Language.values:
+        orders = orders.filter(language=filters.language)
+    if filters.product_id is not None:
+        # A product is one event's: naming that event (a value, not a subquery the planner
+        # must guess at) lets the event's own index walk its orders newest first.
+        event_id = (
+            Product.objects.filter(pk=filters.product_id).values_list("event_id", flat=True).first()
+        )
+        if event_id is None:
+            return orders.none()
+        orders = orders.filter(
+            event_id=event_id,
+            pk__in=Ticket.objects.filter(product_id=filters.product_id).values("order_id"),
+        )
+    if filters.checked_in is not None:
+        let_in = Exists(Ticket.objects.filter(order=OuterRef("pk"), checked_in_at__isnull=False))
+        orders = orders.filter(let_in if filters.checked_in else ~let_in)
+    return orders
 
 
 def order_list(*, principal: Principal, filters: OrderFilters) -> QuerySet[Order]:

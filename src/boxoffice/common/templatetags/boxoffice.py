@@ -31,3 +31,9 @@ def query_replace(context: dict[str, Any], **changes: Any) -> str:
 def grouped(number: int) -> str:
     """10000 as the page's language writes it: "10,000" (en), "10 000" (fi)."""
     return number_format(number, force_grouping=True)
+
+
+@register.filter
+def bound_field(form: Any, name: str) -> Any:
+    """``form[name]``, or None when the form has no such field (it was left out)."""
+    return form[name] if name in form.fields else None

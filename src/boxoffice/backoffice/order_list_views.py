@@ -1,0 +1,106 @@
+"""The order list: filters, sort and page size in the URL (a link reproduces the view), the
+count, each row's attention reasons and search match, and the user's saved filters."""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from boxoffice.accounts.permissions import Principal
+from boxoffice.backoffice import list_place, presenters, saved_filters
+from boxoffice.backoffice.forms import DEFAULT_SORT, OrderFilterForm
+from boxoffice.backoffice.pagination import (
+    LIST_COUNT_CAP,
+    PAGE_SIZE,
+    CappedPaginator,
+    attention_page,
+    search_page,
+)
+from boxoffice.backoffice.principal import request_principal
+from boxoffice.orders import selectors
+from boxoffice.payments import selectors as payment_selectors
+from boxoffice.payments.attention_text import attention_message
+from boxoffice.payments.order_list import order_listing
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    principal = request_principal(request)
+    # People who work for several organizers (and platform staff) get an organizer filter.
+    many = principal.is_platform_staff or len(principal.organizer_ids) > 1
+    events = [
+        (pk, presenters.event_label(name, starts_at, organizer, with_organizer=many))
+        for pk, name, starts_at, organizer in selectors.events_visible_to(principal)
+        .order_by("-starts_at")
+        .values_list("pk", "name", "starts_at", "organizer__name")
+    ]
+    organizers = (
+        list(selectors.organizers_visible_to(principal).values_list("pk", "name")) if many else None
+    )
+    form = OrderFilterForm(
+        request.GET,
+        events=events,
+        organizers=organizers,
+        products=_products(principal, request.GET.get("event"), events),
+    )
+    form.is_valid()  # invalid parameters are dropped (and shown), the rest still filter
+    filters = form.filters()
+    found = order_listing(principal=principal, filters=filters)
+    orders = found.orders
+    if many:
+        orders = orders.select_related("event", "organizer")
+    attention_only = bool(form.value("attention"))
+    per_page = form.value("per_page") or PAGE_SIZE
+    number = request.GET.get("page")
+    page: Any
+    if attention_only and not filters.narrowed and filters.sort == DEFAULT_SORT:
+        page = attention_page(orders, principal, number, per_page=per_page)
+    else:
+        if attention_only:
+            orders = payment_selectors.orders_needing_attention(orders, principal)
+        if filters.q.strip():
+            # The search's count is of the search alone: the attention filter narrows it later.
+            matched = None if attention_only or filters.refund else found.matched
+            page = search_page(
+                orders, number, matched=matched, cap=selectors.COMMON_MATCHES, per_page=per_page
+            )
+        else:
+            page = CappedPaginator(orders, per_page, cap=LIST_COUNT_CAP).get_page(number)
+    page.object_list = list(page.object_list)
+    open_items = payment_selectors.attention_open(order.pk for order in page.object_list)
+    matched_participants = selectors.order_search_labels(found, page.object_list)
+    for order in page.object_list:
+        # Each row says why its order needs a person, if it does, and who matched the search
+        # when that was not the customer.
+        order.attention = [attention_message(item) for item in open_items.get(order.pk, [])]
+        order.matched_participant = matched_participants.get(order.pk, "")
+    response = render(
+        request,
+        "backoffice/order_list.html",
+        {
+            "form": form,
+            "page": page,
+            "attention_only": attention_only,
+            "filtered": filters.narrowed or attention_only,
+            "show_organizer": many,
+            "has_events": bool(events),
+            "saved_filters": saved_filters.of_user(request),
+            "saved_filter_query": saved_filters.query_of(request.GET),
+        },
+    )
+    return list_place.remember(request, response)
+
+
+def _products(
+    principal: Principal, event: str | None, events: list[tuple[int, str]]
+) -> list[tuple[int, str]] | None:
+    """The chosen event's products for the product filter; None when no event is chosen (or
+    it is not one the principal sees: its products are then not offered either)."""
+    try:
+        event_id = int(event or "")
+    except ValueError:
+        return None
+    if event_id not in {pk for pk, _label in events}:
+        return None
+    return list(selectors.products_of_event(principal, event_id).values_list("pk", "name"))
