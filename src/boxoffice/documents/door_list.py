@@ -57,15 +57,19 @@ class DoorList:
 
 
 # Å, Ä and Ö are letters of their own after Z in Finnish and Swedish; Danish-Norwegian Æ and Ø
-# are filed as Ä and Ö, and Ü as Y (CLDR's Finnish order). The code points stand in for them
-# after every other letter once the other accents are stripped.
+# are filed as Ä and Ö, and Ü as Y (CLDR's Finnish order). The three characters after "z" in
+# ASCII stand in for them, once the characters themselves are moved aside (to brackets that
+# sort alike), so a Finnish name is ASCII after this and needs no Unicode decomposition.
 _AFTER_Z = str.maketrans(
     {
-        "å": "\U000f0001",
-        "ä": "\U000f0002",
-        "æ": "\U000f0002",
-        "ö": "\U000f0003",
-        "ø": "\U000f0003",
+        "{": "(",
+        "|": "/",
+        "}": ")",
+        "å": "{",
+        "ä": "|",
+        "æ": "|",
+        "ö": "}",
+        "ø": "}",
         "ü": "y",
     }
 )
@@ -74,10 +78,11 @@ _AFTER_Z = str.maketrans(
 def name_key(name: str) -> str:
     """What names are sorted by: one case, accents off except Å, Ä and Ö, which come after Z;
     runs of spaces as one. "ahonen", "Ahonen" and "AHONEN" have the same key."""
-    folded = " ".join(unicodedata.normalize("NFC", name).casefold().split())
+    if name.isascii():
+        return " ".join(name.lower().translate(_AFTER_Z).split())
+    folded = " ".join(unicodedata.normalize("NFC", name).casefold().split()).translate(_AFTER_Z)
     if folded.isascii():
         return folded
-    folded = folded.translate(_AFTER_Z)
     return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
 
 

@@ -244,36 +244,33 @@ class _Page:
 
 
 def _draw_rows(canvas: Canvas, rows: list[_Row], top: float, columns: _Columns) -> None:
-    """The page's rows under ``top``: the texts in one text object and the boxes and rules in
-    one path each, not an object per string (a tenth of the drawing time)."""
+    """The page's rows under ``top``: the texts in one text object, the boxes and rules as one
+    literal path (as tickets.draw_qr does: reportlab's formatting of each number of a path
+    was a third of the drawing time)."""
     text = canvas.beginText()
-    text.setFont(REGULAR, SIZE)
-    boxes = canvas.beginPath()
-    rules = canvas.beginPath()
+    text.setFont(REGULAR, SIZE, LEADING)
+    boxes = ["q 0.5 w 0 G"]
+    rules = [f"{RULE_GREY} G"]
     for row in rows:
         baseline = top - 14
-        boxes.rect(columns.box, baseline - 1.5, BOX, BOX)
-        # In reading order: what copying the text or a screen reader gets.
-        for i, line in enumerate(row.name):
-            text.setTextOrigin(columns.name[0], baseline - LEADING * i)
-            text.textOut(line)
-        for i, line in enumerate(row.product):
-            text.setTextOrigin(columns.product[0], baseline - LEADING * i)
-            text.textOut(line)
+        boxes.append(f"{columns.box:.2f} {baseline - 1.5:.2f} {BOX:.2f} {BOX:.2f} re")
+        # In reading order: what copying the text or a screen reader gets. textLine, not
+        # textOut: it moves down a line (to a cell's next line) instead of measuring the text.
+        text.setTextOrigin(columns.name[0], baseline)
+        for line in row.name:
+            text.textLine(line)
+        text.setTextOrigin(columns.product[0], baseline)
+        for line in row.product:
+            text.textLine(line)
         text.setTextOrigin(columns.code[0], baseline)
-        text.textOut(row.code)
+        text.textLine(row.code)
         if row.checked_in:
             text.setTextOrigin(columns.checked_in[0], baseline)
-            text.textOut(row.checked_in)
+            text.textLine(row.checked_in)
         top -= row.height
-        rules.moveTo(MARGIN, top)
-        rules.lineTo(RIGHT, top)
+        rules.append(f"{MARGIN:.2f} {top:.2f} m {RIGHT:.2f} {top:.2f} l")
     canvas.drawText(text)
-    canvas.setLineWidth(0.5)
-    canvas.drawPath(boxes, stroke=1, fill=0)
-    canvas.setStrokeGray(RULE_GREY)
-    canvas.drawPath(rules, stroke=1, fill=0)
-    canvas.setStrokeGray(0)
+    canvas.addLiteral("\n".join([*boxes, "S", *rules, "S Q"]))
 
 
 def _name_lines(row: DoorListRow, room: float, customer: tuple[str, str]) -> list[str]:
