@@ -2,7 +2,8 @@
 
 Adding a URL to ``boxoffice.backoffice.urls`` without adding it here makes
 ``test_every_backoffice_url_is_classified`` fail: decide whether it acts on one order
-(``ORDER_URLS``: tested for 404 on foreign orders) or lists orders (``LIST_URLS``).
+(``ORDER_URLS``: tested for 404 on foreign orders), on one event (``EVENT_URLS``,
+``DOOR_LIST_URLS``) or lists orders (``LIST_URLS``).
 """
 
 from typing import Any
@@ -19,6 +20,9 @@ EVENT_URLS: list[tuple[str, str]] = [
     ("checkin_device_create", "POST"),
     ("checkin_device_revoke", "POST"),
 ]
+# An event's door list (event id in the URL): any member may download it, another organizer's
+# event is 404 (tests/backoffice/test_door_list.py).
+DOOR_LIST_URLS = ("door_list_pdf", "door_list_csv")
 LIST_URLS = ("home", "order_list", "checkin_events")
 # API tokens of the organizers one manages (tests/backoffice/test_api_tokens.py).
 TOKEN_URLS = ("api_tokens", "api_token_revoke")

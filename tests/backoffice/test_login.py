@@ -10,6 +10,7 @@ from boxoffice.orders.models import OrderStatus
 
 from .pages import page_text, parse
 from .routes import (
+    DOOR_LIST_URLS,
     EVENT_URLS,
     LIST_URLS,
     ORDER_URLS,
@@ -167,6 +168,7 @@ def test_every_backoffice_url_is_classified():
     assert {p.name for p in urlpatterns} == {
         *LIST_URLS,
         *(name for name, _method in EVENT_URLS),
+        *DOOR_LIST_URLS,
         *TOKEN_URLS,
         *USER_URLS,
         *OWNER_URLS,

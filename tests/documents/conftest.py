@@ -5,10 +5,13 @@ from decimal import Decimal
 
 import pytest
 
+from boxoffice.accounts.models import Organizer
 from boxoffice.catalog.models import Event, Product
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, PaymentMethod
 from boxoffice.orders.services import Customer, OrderLine, order_place
+
+from .door_lists import Mixed, make_mixed
 
 # (name, price, VAT rate, service fee, quantity): prices chosen so per-line VAT rounds.
 MIXED = (
@@ -39,3 +42,23 @@ def place_mixed(make_product: Callable[..., Product], event: Event) -> Callable[
         )
 
     return place
+
+
+@pytest.fixture
+def mixed(
+    order_in: Callable[..., Order],
+    event: Event,
+    make_product: Callable[..., Product],
+    make_event: Callable[..., Event],
+    other_organizer: Organizer,
+    actor: Actor,
+) -> Mixed:
+    """An event with tickets in every state a door list must sort out (door_lists.EXPECTED)."""
+    return make_mixed(
+        order_in=order_in,
+        event=event,
+        make_product=make_product,
+        make_event=make_event,
+        other_organizer=other_organizer,
+        actor=actor,
+    )

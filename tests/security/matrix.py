@@ -227,6 +227,9 @@ TABLE: list[Row] = [
     url("backoffice:checkin_event",          "POST", 200, L,     NF,     OK,  OK,  OK,  NF,  OK),
     url("backoffice:checkin_device_create",  "POST", 200, L,     NF,     OK,  OK,  NF,  NF,  OK),
     url("backoffice:checkin_device_revoke",  "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
+    # Its door list: every member may take it (a door without a scanner), not another organizer.
+    url("backoffice:door_list_pdf",          "GET",  200, L,     NF,     OK,  OK,  OK,  OK,  OK),
+    url("backoffice:door_list_csv",          "GET",  200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     # -- back office: platform staff only ----------------------------------------------------
     url("backoffice:platform_refunds",       "GET",  200, L,     NF,     NF,  NF,  NF,  NF,  OK),
     url("backoffice:platform_refund_complete", "POST", 302, L,   NF,     NF,  NF,  NF,  NF,  OK),

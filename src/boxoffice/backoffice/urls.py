@@ -6,6 +6,7 @@ from boxoffice.backoffice import (
     cancel_views,
     checkin_views,
     document_views,
+    door_list_views,
     order_list_views,
     paytrail_account_views,
     refund_views,
@@ -84,6 +85,12 @@ urlpatterns = [
         "events/<int:event_id>/checkin/devices/<int:device_id>/revoke/",
         checkin_views.checkin_device_revoke,
         name="checkin_device_revoke",
+    ),
+    path(
+        "events/<int:event_id>/door-list.pdf", door_list_views.door_list_pdf, name="door_list_pdf"
+    ),
+    path(
+        "events/<int:event_id>/door-list.csv", door_list_views.door_list_csv, name="door_list_csv"
     ),
     path("platform/refunds/", refund_views.platform_refunds, name="platform_refunds"),
     path(

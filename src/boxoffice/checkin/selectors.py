@@ -13,8 +13,8 @@ from boxoffice.accounts.permissions import Action, Principal
 from boxoffice.catalog.models import Event
 from boxoffice.checkin.models import CheckinDevice
 from boxoffice.common.secrets import token_hash
-from boxoffice.orders.models import Ticket, TicketState
-from boxoffice.orders.rules import TICKETS_VALID
+from boxoffice.orders.models import Ticket
+from boxoffice.orders.rules import TICKET_VALID
 
 # Events listed on the check-in page (it stays small for platform staff too); any other
 # event's scanner page is still reachable by its URL.
@@ -61,11 +61,9 @@ def checkin_count(*, principal: Principal, event: Event) -> CheckinCount:
     """Of the event's tickets that may get in (valid, paid), how many have been checked in."""
     if not principal.can(Action.CHECK_IN, event.organizer_id):
         return CheckinCount(0, 0)
-    counts = Ticket.objects.filter(
-        product__event_id=event.pk,
-        state=TicketState.VALID,
-        order__status__in=TICKETS_VALID,
-    ).aggregate(total=Count("pk"), checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)))
+    counts = Ticket.objects.filter(TICKET_VALID, product__event_id=event.pk).aggregate(
+        total=Count("pk"), checked_in=Count("pk", filter=Q(checked_in_at__isnull=False))
+    )
     return CheckinCount(checked_in=counts["checked_in"], total=counts["total"])
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -321,6 +322,11 @@ def ticket_standing(ticket: Ticket, order: Order) -> tuple[str, str]:
     if not tickets_issued(order):
         return "awaiting_payment", _("Awaiting payment")
     return "valid", str(TicketState.VALID.label)
+
+
+# The tickets ``ticket_standing`` calls "valid" (``check_in`` admits them once), as a filter on
+# Ticket: what the door counts and prints on its door list.
+TICKET_VALID = Q(state=TicketState.VALID, order__status__in=TICKETS_VALID)
 
 
 def download_receipt(order: Order) -> Verdict:
