@@ -220,6 +220,9 @@ TABLE: list[Row] = [
     url("backoffice:order_decline_return",   "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK,
         order=RETURN_REQUESTED),
     url("backoffice:attention_dismiss",      "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
+    # Internal comments: support and up write them; only its author (A's owner) edits one.
+    url("backoffice:order_comment_add",      "POST", 302, L,     NF,     OK,  OK,  OK,  NF,  OK),
+    url("backoffice:order_comment_edit",     "POST", 302, L,     NF,     OK,  NF,  NF,  NF,  NF),
     url("backoffice:order_resend",           "GET",  200, L,     NF,     OK,  OK,  OK,  NF,  OK),
     url("backoffice:order_resend",           "POST", 302, L,     NF,     OK,  OK,  OK,  NF,  OK),
     # -- back office: the door of organizer A's event ----------------------------------------
@@ -293,6 +296,8 @@ TABLE: list[Row] = [
     api("GET",   "/api/v1/orders/{code}/receipt.pdf",   200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     api("POST",  "/api/v1/orders/{code}/attention/{item_id}/dismiss",
                                                         200, L,     NF,     OK,  OK,  FB,  FB,  OK),
+    api("GET",   "/api/v1/orders/{code}/comments",      200, L,     NF,     OK,  OK,  OK,  OK,  OK),
+    api("POST",  "/api/v1/orders/{code}/comments",      201, L,     NF,     OK,  OK,  OK,  FB,  OK),
     api("POST",  "/api/v1/checkin",                     200, L,     NF,     OK,  OK,  OK,  FB,  OK),
     api("GET",   "/api/v1/webhooks",                    200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
     # B's token registers B's own webhook; a platform token has no organizer to give it (422).
@@ -362,6 +367,7 @@ API_BODY: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/orders/{code}/mark-paid"): {"reference": "MATRIX"},
     ("POST", "/api/v1/orders/{code}/resend-tickets"): {"to": "mallory@example.com"},
     ("POST", "/api/v1/orders/{code}/attention/{item_id}/dismiss"): {"note": "matrix"},
+    ("POST", "/api/v1/orders/{code}/comments"): {"text": "matrix"},
     ("POST", "/api/v1/checkin"): {"event_id": "{event_id}", "secret": "{ticket_secret}"},
     ("POST", "/api/v1/webhooks"): {"url": "https://hooks.example.com/matrix"},
 }

@@ -53,6 +53,9 @@ def order_comment_edit(request: HttpRequest, code: str, comment_id: int) -> Http
         comment = selectors.order_comment(order, comment_id)
     except OrderComment.DoesNotExist:
         raise Http404 from None
+    if comment.author_id is None or comment.author_id != request.user.pk:
+        # Only its author ever has an Edit for it: for anyone else its edit URL does not exist.
+        raise Http404
     form = CommentForm.for_edit(comment.pk, comment.text, request.POST)
     if not form.is_valid():
         context = detail_context(request, order, comment_edit=(comment.pk, form))
@@ -65,8 +68,8 @@ def order_comment_edit(request: HttpRequest, code: str, comment_id: int) -> Http
             principal=request_principal(request),
         )
     except DomainError as error:
-        # Not theirs, or no longer editable: nothing was saved. What they wrote is put in the
-        # new comment's box rather than lost.
+        # No longer editable (its 15 minutes are over, or their role changed): nothing was
+        # saved. What they wrote is put in the new comment's box rather than lost.
         kept = CommentForm({"text": form.cleaned_data["text"]})
         kept.is_valid()
         kept.add_error(
