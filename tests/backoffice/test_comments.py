@@ -291,6 +291,23 @@ def test_an_edit_after_15_minutes_is_refused_and_the_text_kept_for_a_new_comment
     assert comment_lines(response)[0]["edit"] is False
 
 
+def test_a_late_empty_edit_still_says_why_it_was_not_saved(
+    owner_client, paid, actor, clock, snapshot
+):
+    written = timezone.now()
+    clock(written)
+    comment = order_comment_add(order=paid, actor=actor, text="Called the buyer")
+    clock(written + timedelta(hours=1))
+    before = snapshot(paid)
+
+    response = owner_client.post(edit_url(paid, comment), {"text": ""})
+
+    assert response.status_code == 400
+    assert snapshot(paid) == before
+    section = parse(response).find("section", id="comments")
+    assert FINAL in section.find(data_testid="form-errors").text()
+
+
 def test_anyone_elses_edit_is_404_and_changes_nothing(
     paid, actor, make_user, organizer, login, staff_user, snapshot
 ):

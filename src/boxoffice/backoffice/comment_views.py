@@ -14,8 +14,9 @@ from boxoffice.backoffice.forms import CommentForm
 from boxoffice.backoffice.helpers import actor, detail_context, order_or_404
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.errors import DomainError
-from boxoffice.orders import selectors, services
+from boxoffice.orders import rules, selectors, services
 from boxoffice.orders.models import Order, OrderComment
+from boxoffice.orders.rules import Verdict
 
 
 def _back_to_comments(order: Order) -> HttpResponse:
@@ -56,34 +57,39 @@ def order_comment_edit(request: HttpRequest, code: str, comment_id: int) -> Http
     if comment.author_id is None or comment.author_id != request.user.pk:
         # Only its author ever has an Edit for it: for anyone else its edit URL does not exist.
         raise Http404
-    form = CommentForm.for_edit(comment.pk, comment.text, request.POST)
-    if not form.is_valid():
-        context = detail_context(request, order, comment_edit=(comment.pk, form))
-        return render(request, "backoffice/order_detail.html", context, status=400)
-    try:
-        edited = services.order_comment_edit(
-            comment=comment,
-            actor=actor(request),
-            text=form.cleaned_data["text"],
-            principal=request_principal(request),
-        )
-    except DomainError as error:
-        # No longer editable (its 15 minutes are over, or their role changed): nothing was
-        # saved. What they wrote is put in the new comment's box rather than lost.
-        kept = CommentForm({"text": form.cleaned_data["text"]})
-        kept.is_valid()
-        kept.add_error(
-            None,
-            _(
-                "Your edit was not saved: %(reason)s Your text is in the comment box, to add "
-                "as a new comment if it is still needed."
+    principal = request_principal(request)
+    verdict = rules.edit_comment(order, comment, user_id=request.user.pk, principal=principal)
+    if verdict:
+        form = CommentForm.for_edit(comment.pk, comment.text, request.POST)
+        if not form.is_valid():
+            context = detail_context(request, order, comment_edit=(comment.pk, form))
+            return render(request, "backoffice/order_detail.html", context, status=400)
+        try:
+            edited = services.order_comment_edit(
+                comment=comment,
+                actor=actor(request),
+                text=form.cleaned_data["text"],
+                principal=principal,
             )
-            % {"reason": error.message},
+        except DomainError as error:
+            verdict = Verdict(error.message)  # the clock ran out while the request ran
+        else:
+            if edited.text == comment.text:
+                messages.info(request, _("Nothing changed."))
+            else:
+                messages.success(request, _("Comment saved."))
+            return _back_to_comments(order)
+    # No longer editable (its 15 minutes are over, or their role changed): nothing was saved.
+    # What they wrote goes into the new comment's box rather than being lost.
+    kept = CommentForm({"text": request.POST.get("text", "")})
+    kept.is_valid()
+    kept.add_error(
+        None,
+        _(
+            "Your edit was not saved: %(reason)s Your text is in the comment box, to add as a "
+            "new comment if it is still needed."
         )
-        context = detail_context(request, order, comment_form=kept)
-        return render(request, "backoffice/order_detail.html", context, status=400)
-    if edited.text == comment.text:
-        messages.info(request, _("Nothing changed."))
-    else:
-        messages.success(request, _("Comment saved."))
-    return _back_to_comments(order)
+        % {"reason": verdict.reason},
+    )
+    context = detail_context(request, order, comment_form=kept)
+    return render(request, "backoffice/order_detail.html", context, status=400)
