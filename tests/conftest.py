@@ -22,7 +22,14 @@ from boxoffice.accounts.models import Membership, Organizer, Role, User
 from boxoffice.catalog.models import Event, FundsManager, Product
 from boxoffice.notifications.models import EmailMessage
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import Order, OrderEvent, OrderStatus, PaymentMethod, Ticket
+from boxoffice.orders.models import (
+    Order,
+    OrderComment,
+    OrderEvent,
+    OrderStatus,
+    PaymentMethod,
+    Ticket,
+)
 from boxoffice.orders.services import (
     Customer,
     OrderLine,
@@ -291,6 +298,7 @@ def table_counts() -> dict[str, int]:
         "payments": Payment.objects.count(),
         "refunds": Refund.objects.count(),
         "history": OrderEvent.objects.count(),
+        "comments": OrderComment.objects.count(),
         "emails": EmailMessage.objects.count(),
         "tasks": DBTaskResult.objects.count(),
     }
@@ -304,6 +312,7 @@ def take_snapshot(order: Order, *, with_counts: bool = True) -> Snapshot:
         "payments": list(Payment.objects.filter(order_id=order.pk).order_by("pk").values()),
         "refunds": list(Refund.objects.filter(order_id=order.pk).order_by("pk").values()),
         "history": list(OrderEvent.objects.filter(order_id=order.pk).order_by("pk").values()),
+        "comments": list(OrderComment.objects.filter(order_id=order.pk).order_by("pk").values()),
         "emails": list(EmailMessage.objects.filter(order_id=order.pk).order_by("pk").values()),
     }
     if with_counts:

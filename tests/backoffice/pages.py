@@ -157,11 +157,12 @@ def history(response: Any) -> list[dict[str, Any]]:
     timeline = parse(response).find("ol", data_testid="history")
     entries = []
     for li in timeline.find_all("li", data_testid="history-entry"):
-        summaries = li.find_all("summary")
-        if not summaries:
+        # (A comment's line has a <details> of its own: its Edit form.)
+        groups = li.find_all("details", class_="history-group")
+        if not groups:
             entries.append({**_history_line(li), "count": "", "lines": []})
             continue
-        [summary] = summaries
+        [summary] = [c for c in groups[0].children if isinstance(c, Element) and c.tag == "summary"]
         entries.append(
             {
                 **_history_line(summary),

@@ -1,7 +1,8 @@
 """The role matrix of DESIGN §6, as the pages enforce it.
 
-owner, manager: everything on orders. support: view, edit customer and participant.
-viewer: view only. Cancel and refund need manager or owner; a refused action is a 404.
+owner, manager: everything on orders. support: view, edit customer and participant, write
+internal comments. viewer: view only. Cancel and refund need manager or owner; a refused action
+is a 404.
 """
 
 import pytest
@@ -13,9 +14,9 @@ from boxoffice.orders.models import OrderEventKind, OrderStatus, TicketState
 from .pages import links, page_text, parse, post_forms
 
 CAN = {
-    Role.OWNER: {"view", "edit", "mark_paid", "cancel", "refund"},
-    Role.MANAGER: {"view", "edit", "mark_paid", "cancel", "refund"},
-    Role.SUPPORT: {"view", "edit"},
+    Role.OWNER: {"view", "edit", "comment", "mark_paid", "cancel", "refund"},
+    Role.MANAGER: {"view", "edit", "comment", "mark_paid", "cancel", "refund"},
+    Role.SUPPORT: {"view", "edit", "comment"},
     Role.VIEWER: {"view"},
 }
 ROLES = list(CAN)
@@ -59,11 +60,17 @@ def test_detail_offers_only_the_actions_of_the_role(member, order_in, role):
     assert ("Cancel order" in link_texts(paid_page)) is ("cancel" in can)
     assert ("Mark as refunded" in link_texts(cancelled_page)) is ("refund" in can)
     customer_url = f"/backoffice/orders/{paid.code}/customer/"
+    comment_url = f"/backoffice/orders/{paid.code}/comments/"
     if "edit" in can:
-        assert post_forms(paid_page) == {customer_url: ["email", "name", "phone", "language"]}
+        assert post_forms(paid_page) == {
+            customer_url: ["email", "name", "phone", "language"],
+            comment_url: ["text"],
+        }
     else:
         assert post_forms(paid_page) == {}
         assert "Save customer information" not in paid_page.content.decode()
+        assert "Read only: Needs the support role." in page_text(paid_page)
+    assert ("Add comment" in paid_page.content.decode()) is ("comment" in can)
     assert ("Refund order" in link_texts(cancelled_page)) is ("refund" in can)
     # What the role may not do is shown, disabled, with the role it needs.
     disabled = [

@@ -177,6 +177,9 @@ TABLE: list[Row] = [
     url("backoffice:home",                   "GET",  302, OK,    OK,     OK,  OK,  OK,  OK,  OK),
     url("backoffice:order_list",             "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
     url("backoffice:checkin_events",         "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
+    # The person's own saved filters of the list: only their own user row changes, whoever.
+    url("backoffice:saved_filter_save",      "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),
+    url("backoffice:saved_filter_delete",    "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),
     url("backoffice:api_tokens",             "GET",  200, L,     OWN,    OK,  OK,  NF,  NF,  OK),
     # B's owner may not make a token for A: A is not a choice in the form (400, nothing made).
     url("backoffice:api_tokens",             "POST", 200, L,     BAD,    OK,  OK,  NF,  NF,  OK),
@@ -220,6 +223,9 @@ TABLE: list[Row] = [
     url("backoffice:order_decline_return",   "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK,
         order=RETURN_REQUESTED),
     url("backoffice:attention_dismiss",      "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
+    # Internal comments: support and up write them; only its author (A's owner) edits one.
+    url("backoffice:order_comment_add",      "POST", 302, L,     NF,     OK,  OK,  OK,  NF,  OK),
+    url("backoffice:order_comment_edit",     "POST", 302, L,     NF,     OK,  NF,  NF,  NF,  NF),
     url("backoffice:order_resend",           "GET",  200, L,     NF,     OK,  OK,  OK,  NF,  OK),
     url("backoffice:order_resend",           "POST", 302, L,     NF,     OK,  OK,  OK,  NF,  OK),
     # -- back office: the door of organizer A's event ----------------------------------------
@@ -296,6 +302,8 @@ TABLE: list[Row] = [
     api("GET",   "/api/v1/orders/{code}/receipt.pdf",   200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     api("POST",  "/api/v1/orders/{code}/attention/{item_id}/dismiss",
                                                         200, L,     NF,     OK,  OK,  FB,  FB,  OK),
+    api("GET",   "/api/v1/orders/{code}/comments",      200, L,     NF,     OK,  OK,  OK,  OK,  OK),
+    api("POST",  "/api/v1/orders/{code}/comments",      201, L,     NF,     OK,  OK,  OK,  FB,  OK),
     api("POST",  "/api/v1/checkin",                     200, L,     NF,     OK,  OK,  OK,  FB,  OK),
     api("GET",   "/api/v1/webhooks",                    200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
     # B's token registers B's own webhook; a platform token has no organizer to give it (422).
@@ -320,6 +328,8 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "set_language": {"language": "fi", "next": "/"},
     "backoffice:api_tokens": {"organizer": "{organizer_id}", "name": "Matrix", "role": "viewer"},
     "backoffice:paytrail_account": {"organizer": "{organizer_id}"},
+    "backoffice:saved_filter_save": {"name": "Matrix", "query": "status=paid"},
+    "backoffice:saved_filter_delete": {"name": "Matrix"},
     "backoffice:checkin_event": {"code": "{ticket_secret}"},
     "backoffice:order_cancel": {"reason": "matrix", "money": "refund"},
     "backoffice:checkin_device_create": {"name": "Door 9"},
@@ -365,6 +375,7 @@ API_BODY: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/orders/{code}/mark-paid"): {"reference": "MATRIX"},
     ("POST", "/api/v1/orders/{code}/resend-tickets"): {"to": "mallory@example.com"},
     ("POST", "/api/v1/orders/{code}/attention/{item_id}/dismiss"): {"note": "matrix"},
+    ("POST", "/api/v1/orders/{code}/comments"): {"text": "matrix"},
     ("POST", "/api/v1/checkin"): {"event_id": "{event_id}", "secret": "{ticket_secret}"},
     ("POST", "/api/v1/webhooks"): {"url": "https://hooks.example.com/matrix"},
 }

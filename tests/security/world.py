@@ -2,10 +2,11 @@
 made for a principal.
 
 Organizer A ("Alpha") owns everything the URLs name: an event and product, orders in the
-statuses the rows need (one paid order needs attention), an API token, a scanner device, a
-webhook and a refund in the platform's manual queue. Its members have every role. Organizer B
-("Beta") has its owner and an owner token: the foreign principal. Platform staff and a platform
-token have no organizer. A revoked owner token of A must get what no token gets.
+statuses the rows need (one paid order needs attention and has an internal comment by A's
+owner), an API token, a scanner device, a webhook and a refund in the platform's manual queue.
+Its members have every role. Organizer B ("Beta") has its owner and an owner token: the foreign
+principal. Platform staff and a platform token have no organizer. A revoked owner token of A
+must get what no token gets.
 
 People are logged in with ``force_login`` and have no authenticator: the second-factor
 middleware lets them through because the tests run with the Paytrail sandbox on (pytest-env),
@@ -29,11 +30,12 @@ from boxoffice.catalog.models import Event, FundsManager, Product
 from boxoffice.checkin.models import CheckinDevice
 from boxoffice.checkin.services import checkin_device_create
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
+from boxoffice.orders.models import Order, OrderComment, OrderStatus, PaymentMethod
 from boxoffice.orders.services import (
     Customer,
     OrderLine,
     order_cancel,
+    order_comment_add,
     order_place,
     order_transition,
 )
@@ -48,6 +50,7 @@ from .matrix import ANON, FOREIGN, STAFF, Row
 ALPHA = "Alpha Events Oy"
 ALPHA_EVENT = "Alpha Fest"
 ALPHA_BUYER = "alpha.buyer@example.com"
+ALPHA_NOTE = "Alpha staff note: the buyer called twice"
 FORGED_SECRET = "forged-secret-0000"
 LOGIN_PREFIX = "/accounts/login/?next="
 # Not a column of the table: an API principal checked to get what no token gets.
@@ -73,6 +76,7 @@ class World:
     webhook: WebhookEndpoint
     manual_refund: Refund
     attention: AttentionItem
+    comment: OrderComment  # on the paid order, by A's owner (who may edit it for 15 minutes)
     # What organizer A's data looks like on a page: none of it may show to B.
     markers: list[str] = field(default_factory=list)
 
@@ -111,6 +115,7 @@ PARAMETERS: dict[str, Any] = {
     "secret": lambda w, row, genuine: w.order(row).secret if genuine else FORGED_SECRET,
     "ticket_id": _ticket_id,
     "item_id": lambda w, row, genuine: w.attention.pk,
+    "comment_id": lambda w, row, genuine: w.comment.pk,
     "event_id": lambda w, row, genuine: w.event.pk,
     "device_id": lambda w, row, genuine: w.device.pk,
     "token_id": lambda w, row, genuine: w.target_token.pk,
@@ -210,6 +215,7 @@ def build() -> World:
         )
     }
     attention = attention_item(orders[matrix.PAID])
+    comment = order_comment_add(order=orders[matrix.PAID], actor=actor, text=ALPHA_NOTE)
     # A refund in the platform's manual queue: an Epassi order, paid, cancelled, refunded.
     epassi = order_mark_paid(
         order=_place(product, PaymentMethod.EPASSI), actor=actor, reference="EP-1"
@@ -247,6 +253,7 @@ def build() -> World:
     control.get_control()  # the sandbox's switches exist before any test reads them
 
     markers = [ALPHA, ALPHA_EVENT, ALPHA_BUYER, "hooks.alpha.example.com", "Alpha accounting"]
+    markers.append(ALPHA_NOTE)
     markers += [order.code for order in orders.values()]
     return World(
         alpha=alpha,
@@ -261,6 +268,7 @@ def build() -> World:
         webhook=webhook,
         manual_refund=manual_refund,
         attention=attention,
+        comment=comment,
         markers=markers,
     )
 

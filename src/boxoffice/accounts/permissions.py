@@ -25,13 +25,22 @@ class Action(StrEnum):
     MANAGE_API_TOKENS = "manage_api_tokens"
     # Say that an attention item needs nothing more (with a note): owner and manager.
     DISMISS_ATTENTION = "dismiss_attention"
+    # Write internal comments on orders (owner, manager, support; viewers only read them).
+    COMMENT = "comment"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.OWNER: frozenset(Action),
     Role.MANAGER: frozenset(Action),
     Role.SUPPORT: frozenset(
-        {Action.VIEW, Action.DOWNLOAD, Action.EDIT_CUSTOMER, Action.RESEND, Action.CHECK_IN}
+        {
+            Action.VIEW,
+            Action.DOWNLOAD,
+            Action.EDIT_CUSTOMER,
+            Action.RESEND,
+            Action.CHECK_IN,
+            Action.COMMENT,
+        }
     ),
     Role.VIEWER: frozenset({Action.VIEW, Action.DOWNLOAD}),
 }

@@ -140,6 +140,9 @@ class HistoryOut(Schema):
     actor_kind: str
     actor_label: str
     ticket_id: int | None
+    comment_id: int | None = Field(
+        description="comment_added / comment_edited rows: the comment (GET .../comments)"
+    )
     data: dict[str, Any]
     action: UUID | None = Field(
         description="rows caused by one action (a cancel, its refund, the emails they queued) "

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 from boxoffice.accounts.permissions import Action
 from boxoffice.api import auth, errors, order_writes
 from boxoffice.api.attention import router as attention_router
+from boxoffice.api.comments import router as comments_router
 from boxoffice.api.pagination import decode, page
 from boxoffice.api.schemas import (
     MAX_ID,
@@ -202,3 +203,4 @@ def orders_history(request: HttpRequest, code: str) -> list[object]:
 
 api.add_router("/webhooks", webhooks_router)
 api.add_router("", attention_router)
+api.add_router("", comments_router)

@@ -11,7 +11,15 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from boxoffice.orders.models import Language, Order, OrderStatus, PaymentMethod, Ticket
+from boxoffice.orders import rules
+from boxoffice.orders.models import (
+    COMMENT_MAX_LENGTH,
+    Language,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Ticket,
+)
 from boxoffice.payments.order_list import ListFilters, RefundStanding
 
 if TYPE_CHECKING:
@@ -329,3 +337,31 @@ class DismissAttentionForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
     )
+
+
+class CommentForm(forms.Form):
+    """An internal comment, new or edited. The text's rules (not empty, not too long) are
+    orders.rules.comment_text, so the page says what the service would."""
+
+    text = forms.CharField(
+        label=_("Comment"),
+        # Empty or blank gets the rule's own sentence, not "This field is required".
+        required=False,
+        strip=False,
+        help_text=_("For your team only: never shown to the customer."),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX_LENGTH}),
+    )
+
+    @classmethod
+    def for_edit(cls, comment_id: int, text: str, data: Any = None) -> "CommentForm":
+        """The edit form of one comment (field ``text``), with field ids of its own."""
+        form = cls(data, auto_id=f"comment-{comment_id}-%s", initial={"text": text})
+        form.fields["text"].label = _("Your comment")
+        return form
+
+    def clean_text(self) -> str:
+        text = rules.comment_cleaned(str(self.cleaned_data.get("text") or ""))
+        verdict = rules.comment_text(text)
+        if not verdict:
+            raise forms.ValidationError(verdict.reason)
+        return text

@@ -12,14 +12,14 @@ from django.shortcuts import redirect, render
 from boxoffice.accounts.models import User
 from boxoffice.accounts.permissions import Action
 from boxoffice.backoffice import presenters
-from boxoffice.backoffice.forms import CustomerForm
+from boxoffice.backoffice.forms import CommentForm, CustomerForm
 from boxoffice.backoffice.history import history_entries
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.errors import DomainError
-from boxoffice.orders import selectors
+from boxoffice.orders import rules, selectors
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.links import customer_link
-from boxoffice.orders.models import Order
+from boxoffice.orders.models import Order, OrderComment, OrderEvent
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments.attention_text import attention_message
 
@@ -43,13 +43,22 @@ def actor(request: HttpRequest) -> Actor:
     return Actor.for_user(request.user)
 
 
-def detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
+def detail_context(
+    request: HttpRequest,
+    order: Order,
+    *,
+    comment_form: CommentForm | None = None,
+    comment_edit: tuple[int, CommentForm] | None = None,
+) -> dict[str, object]:
+    """What the order page shows. ``comment_form``: the new comment's form sent back with its
+    errors; ``comment_edit``: (comment id, its edit form) likewise."""
     principal = request_principal(request)
     tickets = list(selectors.order_tickets(order))
     payments = list(order.payments.all())
     refunds = list(order.refunds.select_related("actor"))
     ledger = payment_selectors.ledger_of(order, payments, refunds)
     events = list(selectors.order_history(order))
+    may_comment = principal.can(Action.COMMENT, order.organizer_id)
     open_items = payment_selectors.attention_open([order.pk]).get(order.pk, [])
     return {
         "order": order,
@@ -65,10 +74,38 @@ def detail_context(request: HttpRequest, order: Order) -> dict[str, object]:
         "funds_manager": presenters.funds_manager_label(order),
         "payment_url": customer_link(order, request),
         # One entry per action, its emails and refund steps folded (backoffice.history).
-        "history": history_entries(events, {t.pk: t for t in tickets}),
+        "history": history_entries(
+            events,
+            {t.pk: t for t in tickets},
+            _comment_edits(request, order, events, comment_edit) if may_comment else {},
+        ),
         "return_request": presenters.open_return_request(order, events),
         "customer_form": CustomerForm.for_order(order),
+        "comment_form": (comment_form or CommentForm()) if may_comment else None,
+        "comment_refusal": presenters.lacks_role(principal, Action.COMMENT, order.organizer_id),
     }
+
+
+def _comment_edits(
+    request: HttpRequest,
+    order: Order,
+    events: list[OrderEvent],
+    sent: tuple[int, CommentForm] | None,
+) -> dict[int, CommentForm]:
+    """An edit form for each comment in the history that this person may still edit (their
+    own, within the edit window); ``sent`` replaces its comment's form, errors and all."""
+    principal = request_principal(request)
+    comments: dict[int, OrderComment] = {
+        e.comment.pk: e.comment for e in events if e.comment is not None
+    }
+    forms = {
+        comment.pk: CommentForm.for_edit(comment.pk, comment.text)
+        for comment in comments.values()
+        if rules.edit_comment(order, comment, user_id=request.user.pk, principal=principal)
+    }
+    if sent is not None and sent[0] in forms:
+        forms[sent[0]] = sent[1]
+    return forms
 
 
 # A message level and text to show once the action is done.

@@ -10,6 +10,8 @@ them is only how the back office shows them (issue 15, point 9):
 - The rows of one refund (requested, then completed or failed) fold into one line, linked by
   the refund's stamp. Refunds through the platform's manual queue carry no stamp: their request
   and completion stay two lines (of one entry).
+- The rows of one internal comment (written, then edited by its author) fold into one line
+  at the comment's time with its author, showing its current text and when it was edited.
 - The lines of one action (OrderEvent.action: a cancel, its refund, the emails they queued, the
   refund's completion however late) form one entry under a headline saying what the action did
   ("Order cancelled and refunded €98.00 by Olli Omistaja"). Rows written before actions were
@@ -17,7 +19,7 @@ them is only how the back office shows them (issue 15, point 9):
 """
 
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -39,6 +41,7 @@ from boxoffice.common.money import format_eur
 from boxoffice.orders.models import ActorKind, OrderEvent, OrderEventKind, Ticket
 
 Kind = OrderEventKind
+COMMENT_KINDS = frozenset({Kind.COMMENT_ADDED, Kind.COMMENT_EDITED})
 EMAIL_STEPS: dict[str, Promise] = {
     Kind.EMAIL_QUEUED: pgettext_lazy("email state in the history", "queued"),
     Kind.EMAIL_SENT: pgettext_lazy("email state in the history", "sent"),
@@ -71,14 +74,20 @@ class HistoryEntry:
         return len(self.lines) > 1
 
 
-def history_entries(events: Iterable[OrderEvent], tickets: dict[int, Ticket]) -> list[HistoryEntry]:
-    """``events`` oldest first (orders.selectors.order_history); the entries newest first,
-    each placed by its first row."""
+def history_entries(
+    events: Iterable[OrderEvent],
+    tickets: dict[int, Ticket],
+    comment_edits: Mapping[int, Any] | None = None,
+) -> list[HistoryEntry]:
+    """``events`` oldest first (orders.selectors.order_history, their comments loaded); the
+    entries newest first, each placed by its first row. ``comment_edits``: the edit form of
+    each comment (by id) that the reader may still edit."""
     groups: dict[Any, list[list[OrderEvent]]] = {}
     for rows in _folds(events):
         key = rows[0].action or ("row", rows[0].pk)
         groups.setdefault(key, []).append(rows)
-    return [_entry(folds, tickets) for folds in reversed(groups.values())]
+    edits = comment_edits or {}
+    return [_entry(folds, tickets, edits) for folds in reversed(groups.values())]
 
 
 # -- rows -> lines -----------------------------------------------------------------------------
@@ -117,12 +126,34 @@ def _link(event: OrderEvent) -> tuple[str, str] | None:
         return ("email", str(event.data["message"]))
     if event.kind in REFUND_STEPS and event.data.get("stamp"):
         return ("refund", str(event.data["stamp"]))
+    if event.kind in COMMENT_KINDS and event.comment_id is not None:
+        return ("comment", str(event.comment_id))
     return None
 
 
-def _line(rows: list[OrderEvent], tickets: dict[int, Ticket]) -> HistoryLine:
+def _comment_line(rows: list[OrderEvent], edits: Mapping[int, Any]) -> HistoryLine:
+    """A comment at its time, by its author: its text now, and when it was last edited."""
+    first = rows[0]
+    comment = first.comment
+    if comment is None:  # an edit row whose comment row is not there: shown as it is
+        return history_line(first, {})
+    edited = _when(comment.edited_at, comment.created_at) if comment.edited_at else ""
+    return HistoryLine(
+        event=first,
+        title=str(Kind.COMMENT_ADDED.label),
+        comment=comment,
+        comment_edited=edited,
+        comment_edit=edits.get(comment.pk),
+    )
+
+
+def _line(
+    rows: list[OrderEvent], tickets: dict[int, Ticket], edits: Mapping[int, Any]
+) -> HistoryLine:
     """One line for the rows of one email or refund: the latest state, every state's time."""
     first, last = rows[0], rows[-1]
+    if first.kind in COMMENT_KINDS:
+        return _comment_line(rows, edits)
     line = history_line(last, tickets)
     if last.kind in EMAIL_STEPS:
         kind = last.data.get("email_kind")
@@ -159,8 +190,10 @@ def _when(at: datetime, start: datetime) -> str:
 # -- lines -> entries --------------------------------------------------------------------------
 
 
-def _entry(folds: list[list[OrderEvent]], tickets: dict[int, Ticket]) -> HistoryEntry:
-    lines = [_line(rows, tickets) for rows in folds]
+def _entry(
+    folds: list[list[OrderEvent]], tickets: dict[int, Ticket], edits: Mapping[int, Any]
+) -> HistoryEntry:
+    lines = [_line(rows, tickets, edits) for rows in folds]
     lead = lines[0]
     if len(lines) == 1:
         return HistoryEntry(event=lead.event, headline=lead.title, lines=lines)

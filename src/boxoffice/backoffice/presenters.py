@@ -22,6 +22,7 @@ from boxoffice.orders.models import (
     CancelCause,
     Language,
     Order,
+    OrderComment,
     OrderEvent,
     OrderEventKind,
     OrderStatus,
@@ -108,6 +109,11 @@ class HistoryLine:
     details: list[tuple[str, str]] = field(default_factory=list)
     # The states of the rows folded into this line, oldest first ([] for a single row).
     steps: list[Step] = field(default_factory=list)
+    # An internal comment's line: the comment (its current text), when it was last edited (as
+    # shown), and the form that edits it when the reader may still do so (else None).
+    comment: OrderComment | None = None
+    comment_edited: str = ""
+    comment_edit: Any = None
 
 
 def _shown(field_name: str, value: Any) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 from django.utils import timezone
 
 from boxoffice.orders.actors import Actor
-from boxoffice.orders.models import Order, OrderEvent, OrderEventKind, Ticket
+from boxoffice.orders.models import Order, OrderComment, OrderEvent, OrderEventKind, Ticket
 from boxoffice.orders.signals import order_event_recorded
 
 Changes = dict[str, tuple[Any, Any]]
@@ -61,6 +61,7 @@ def _record(
     actor: Actor,
     data: dict[str, Any] | None = None,
     ticket: Ticket | None = None,
+    comment: OrderComment | None = None,
 ) -> OrderEvent:
     # A row written outside any action is an action of its own: what its subscribers write
     # (the email it queues) joins it.
@@ -73,6 +74,7 @@ def _record(
             actor_user=actor.user,
             actor_label=actor.label[:200],
             ticket=ticket,
+            comment=comment,
             data=data or {},
             action=key,
         )
@@ -185,3 +187,23 @@ def ticket_checked_in(order: Order, ticket: Ticket, actor: Actor) -> OrderEvent:
 def attention_dismissed(order: Order, actor: Actor, *, code: str, note: str) -> OrderEvent:
     """A manager dismissed an attention item (payments.attention) with ``note``."""
     return _record(order, OrderEventKind.ATTENTION_DISMISSED, actor, {"code": code, "note": note})
+
+
+def comment_added(order: Order, comment: OrderComment, actor: Actor) -> OrderEvent:
+    """Staff wrote an internal comment: the row places it in the history at its time, with its
+    author; the text is kept as first written (the comment holds the current one)."""
+    return _record(
+        order, OrderEventKind.COMMENT_ADDED, actor, {"text": comment.text}, comment=comment
+    )
+
+
+def comment_edited(order: Order, comment: OrderComment, actor: Actor, before: str) -> OrderEvent:
+    """Its author changed a comment's text (the back office folds this into the comment's
+    line, which shows the current text and when it was edited)."""
+    return _record(
+        order,
+        OrderEventKind.COMMENT_EDITED,
+        actor,
+        {"changes": {"text": [before, comment.text]}},
+        comment=comment,
+    )

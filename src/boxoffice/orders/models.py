@@ -193,6 +193,10 @@ class OrderEventKind(models.TextChoices):
     PAYMENT_MISMATCH = "payment_mismatch", _("Paytrail message contradicts the ledger")
     OVER_REFUNDED = "over_refunded", _("Refunded more than was paid")
     ATTENTION_DISMISSED = "attention_dismissed", _("Attention item dismissed")
+    # Internal notes of the organizer's staff (OrderComment): never shown to the customer,
+    # emailed or sent to webhooks. An edit is its own row, folded into the comment's line.
+    COMMENT_ADDED = "comment_added", _("Comment")
+    COMMENT_EDITED = "comment_edited", _("Comment edited")
 
 
 class CancelCause(models.TextChoices):
@@ -201,6 +205,46 @@ class CancelCause(models.TextChoices):
     ORGANIZER = "organizer", _("Cancelled by the organizer")
     EXPIRED = "expired", _("Payment deadline passed")
     RETURN_ACCEPTED = "return_accepted", _("Return accepted")
+
+
+# The longest comment (in characters, line breaks counted as one).
+COMMENT_MAX_LENGTH = 2000
+
+
+class OrderComment(models.Model):
+    """A note the organizer's staff wrote on an order: internal, never shown to the customer,
+    put in an email or a document, or sent to a webhook.
+
+    It appears in the order's history (an OrderEvent of kind comment_added pointing here) at its
+    time with its author. Its author may edit it for a while (orders.rules.edit_comment); each
+    edit changes ``text`` and ``edited_at`` here and adds a comment_edited row, which keeps the
+    text before and after (the history itself is never rewritten).
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="comments")
+    # None for a comment written with an API token (it acts for nobody), or by a deleted user.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    author_kind = models.CharField(max_length=16, choices=ActorKind.choices)
+    # Who wrote it, as shown then (a person's name, "API: <token name>").
+    author_label = models.CharField(max_length=200)
+    text = models.TextField(_("comment"), max_length=COMMENT_MAX_LENGTH)
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at", "id"], name="ordercomment_order")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} comment {self.pk}"
 
 
 class OrderEvent(models.Model):
@@ -222,6 +266,10 @@ class OrderEvent(models.Model):
     actor_label = models.CharField(max_length=200)
     ticket = models.ForeignKey(
         Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The comment a comment_added / comment_edited row is about (its current text is there).
+    comment = models.ForeignKey(
+        OrderComment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # Status change {"from": .., "to": ..}, edits {"changes": {field: [before, after]}}, amounts.
     data = models.JSONField(default=dict, blank=True)

@@ -1,6 +1,8 @@
 """What an order allows now, and why not: the one place that says it (DESIGN §2, §4).
 
 Each rule answers for the order's state alone; who may act is accounts.permissions' question.
+The comment rules are the exception: who wrote a comment is what decides whether it may be
+edited, so they take the acting principal and ask accounts.permissions themselves.
 The services enforce these rules (``.enforce()``), the back office shows or disables its buttons
 with the reason, the API answers 409 or 422 with it, and the customer pages use them too, so
 the four can never disagree.
@@ -11,7 +13,7 @@ read the ledger (it lives in payments, above), so the caller passes it in as a `
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
@@ -21,10 +23,19 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from boxoffice.accounts.models import Organizer
+from boxoffice.accounts.permissions import Action, Principal
 from boxoffice.catalog.models import Event, FundsManager
 from boxoffice.common.errors import DomainError, TransitionNotAllowed
 from boxoffice.common.money import ZERO
-from boxoffice.orders.models import Order, OrderStatus, PaymentMethod, Ticket, TicketState
+from boxoffice.orders.models import (
+    COMMENT_MAX_LENGTH,
+    Order,
+    OrderComment,
+    OrderStatus,
+    PaymentMethod,
+    Ticket,
+    TicketState,
+)
 from boxoffice.orders.states import is_allowed
 from boxoffice.orders.transitions import refusal
 
@@ -385,4 +396,67 @@ def check_in(ticket: Ticket) -> Verdict:
         return _status(_("This ticket has not been paid for."), code="unpaid")
     if ticket.checked_in_at is not None:
         return _status(_("This ticket has already been checked in."), code="already_checked_in")
+    return ALLOWED
+
+
+# -- internal comments -------------------------------------------------------------------------
+
+# How long its author may edit a comment; then it is final. (The refusal's sentence says 15.)
+COMMENT_EDIT_WINDOW = timedelta(minutes=15)
+
+
+def comment_cleaned(text: str) -> str:
+    """A comment's text as it is kept and measured: line breaks as one character (a browser
+    sends a textarea's as two, which its own maxlength counts as one), no blank space around."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def comment_text(text: str) -> Verdict:
+    """Whether ``text`` (as comment_cleaned gives it) can be a comment."""
+    if not text:
+        return _no(_("Write something first: a comment cannot be empty."), code="comment_empty")
+    if len(text) > COMMENT_MAX_LENGTH:
+        return _no(
+            _("A comment can be at most %(max)s characters long; this one has %(length)s.")
+            % {"max": COMMENT_MAX_LENGTH, "length": len(text)},
+            code="comment_too_long",
+        )
+    if "\x00" in text:  # PostgreSQL cannot store it; no keyboard types it
+        return _no(_("A comment cannot contain NUL characters."), code="comment_invalid")
+    return ALLOWED
+
+
+def write_comment(order: Order, principal: Principal | None) -> Verdict:
+    """Who may write a comment on the order: its organizer's owners, managers and support
+    staff, and platform staff. Viewers read comments only; customers never see them."""
+    if principal is None:
+        return _no(_("Only the organizer's staff can write comments on an order."))
+    if not principal.can(Action.COMMENT, order.organizer_id):
+        return _no(
+            _("Viewers can read comments but not write them: writing needs the support role."),
+            code="comment_role",
+        )
+    return ALLOWED
+
+
+def edit_comment(
+    order: Order,
+    comment: OrderComment,
+    *,
+    user_id: int | None,
+    principal: Principal | None,
+    now: datetime | None = None,
+) -> Verdict:
+    """Whether this person may change the comment's text now: only its author (a person, not
+    an API token), and only for COMMENT_EDIT_WINDOW after writing it; then it is final."""
+    if comment.author_id is None or comment.author_id != user_id:
+        return _no(_("Only the person who wrote a comment can edit it."), code="comment_author")
+    verdict = write_comment(order, principal)
+    if not verdict:
+        return verdict
+    if (now or timezone.now()) >= comment.created_at + COMMENT_EDIT_WINDOW:
+        return _no(
+            _("Comments can be edited for 15 minutes after they are written."),
+            code="comment_final",
+        )
     return ALLOWED

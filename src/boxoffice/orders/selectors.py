@@ -22,6 +22,7 @@ from boxoffice.orders.codes import CODE_ALPHABET, CODE_LENGTH, normalize_code
 from boxoffice.orders.models import (
     Language,
     Order,
+    OrderComment,
     OrderEvent,
     OrderStatus,
     PaymentMethod,
@@ -365,4 +366,15 @@ def order_ticket(order: Order, ticket_id: int) -> Ticket:
 
 
 def order_history(order: Order) -> QuerySet[OrderEvent]:
-    return order.history.select_related("ticket").order_by("created_at", "id")
+    return order.history.select_related("ticket", "comment").order_by("created_at", "id")
+
+
+def order_comments(order: Order) -> QuerySet[OrderComment]:
+    """The order's internal comments, oldest first (for its organizer's staff only: the order
+    was found through the principal)."""
+    return order.comments.order_by("created_at", "id")
+
+
+def order_comment(order: Order, comment_id: int) -> OrderComment:
+    """One comment of this order; OrderComment.DoesNotExist for any other id."""
+    return order_comments(order).get(pk=comment_id)

@@ -12,8 +12,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from boxoffice.accounts.permissions import Principal, principal_for
 from boxoffice.common.errors import DomainError
 from boxoffice.orders import history, rules, search
 from boxoffice.orders.actors import Actor
@@ -22,6 +24,7 @@ from boxoffice.orders.models import (
     CancelCause,
     Language,
     Order,
+    OrderComment,
     OrderStatus,
     Ticket,
     TicketState,
@@ -41,6 +44,8 @@ __all__ = [
     "OrderLine",
     "Participant",
     "order_cancel",
+    "order_comment_add",
+    "order_comment_edit",
     "order_place",
     "order_transition",
     "order_update_customer",
@@ -154,3 +159,65 @@ def ticket_update_participant(
         search.order_refresh_search_text(order)
         history.participant_updated(order, locked, actor, changes)
     return changes
+
+
+# -- internal comments -----------------------------------------------------------------------
+
+
+def _principal(actor: Actor, principal: Principal | None) -> Principal | None:
+    """Who is acting, for the comment rules: as the face passed it (an API token's role), or
+    the person's memberships; None for a customer or the system, who never write comments."""
+    if principal is not None:
+        return principal
+    if actor.kind == ActorKind.USER and actor.user is not None:
+        return principal_for(actor.user)
+    return None
+
+
+@transaction.atomic
+def order_comment_add(
+    *, order: Order, actor: Actor, text: str, principal: Principal | None = None
+) -> OrderComment:
+    """Write an internal comment on the order (rules.write_comment, rules.comment_text).
+
+    ``principal``: the acting principal when the face has it (an API token must pass its own);
+    otherwise it is the person ``actor`` names.
+    """
+    rules.write_comment(order, _principal(actor, principal)).enforce()
+    cleaned = rules.comment_cleaned(text)
+    rules.comment_text(cleaned).enforce()
+    locked = lock(order)
+    comment = OrderComment.objects.create(
+        order=locked,
+        author=actor.user,
+        author_kind=actor.kind,
+        author_label=actor.label[:200],
+        text=cleaned,
+        created_at=timezone.now(),
+    )
+    history.comment_added(locked, comment, actor)
+    return comment
+
+
+@transaction.atomic
+def order_comment_edit(
+    *, comment: OrderComment, actor: Actor, text: str, principal: Principal | None = None
+) -> OrderComment:
+    """Change a comment's text: only its author, within rules.COMMENT_EDIT_WINDOW. Returns the
+    comment as it is now; the same text again changes nothing and writes no history."""
+    order = Order.objects.select_for_update().get(pk=comment.order_id)  # the order, then it
+    locked = OrderComment.objects.select_for_update().get(pk=comment.pk)
+    user_id = actor.user.pk if actor.kind == ActorKind.USER and actor.user is not None else None
+    rules.edit_comment(
+        order, locked, user_id=user_id, principal=_principal(actor, principal)
+    ).enforce()
+    cleaned = rules.comment_cleaned(text)
+    rules.comment_text(cleaned).enforce()
+    if cleaned == locked.text:
+        return locked
+    before = locked.text
+    locked.text = cleaned
+    locked.edited_at = timezone.now()
+    locked.save(update_fields=["text", "edited_at"])
+    history.comment_edited(order, locked, actor, before)
+    return locked

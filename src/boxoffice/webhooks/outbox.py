@@ -4,7 +4,8 @@
 row whose kind maps to an event type costs one indexed query for the organizer's active
 endpoints; only when some endpoint subscribes are delivery rows and their tasks written, in the
 caller's transaction (the outbox: a rolled-back change delivers nothing). Kinds that do not map
-(email, downloads, check-in, payment and refund steps) cost nothing.
+(email, downloads, check-in, payment and refund steps) cost nothing. Staff's internal comments
+(comment_added, comment_edited) never map: they are not for anyone outside the organizer.
 """
 
 import uuid
@@ -34,11 +35,13 @@ EVENT_OF_KIND: dict[str, str] = {
     Kind.RETURN_REQUESTED: Type.ORDER_RETURN_REQUESTED,
     Kind.RETURN_DECLINED: Type.ORDER_RETURN_DECLINED,
 }
+# Internal to the organizer's staff: never an event, whatever is added above.
+NEVER_SENT = frozenset({Kind.COMMENT_ADDED, Kind.COMMENT_EDITED})
 
 
 def event_types_of(row: OrderEvent) -> list[str]:
     """The webhook events a history row stands for (none for most kinds)."""
-    event_type = EVENT_OF_KIND.get(row.kind)
+    event_type = None if row.kind in NEVER_SENT else EVENT_OF_KIND.get(row.kind)
     if event_type is None:
         return []
     if row.kind == Kind.PLACED and row.order.status == OrderStatus.PAID:
