@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "boxoffice.orders",
     "boxoffice.payments",
     "boxoffice.documents",
+    "boxoffice.exports",
     "boxoffice.notifications",
     "boxoffice.checkin",
     "boxoffice.webhooks",

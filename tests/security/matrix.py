@@ -176,6 +176,7 @@ TABLE: list[Row] = [
     # -- back office: lists and the organizer's settings -------------------------------------
     url("backoffice:home",                   "GET",  302, OK,    OK,     OK,  OK,  OK,  OK,  OK),
     url("backoffice:order_list",             "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
+    url("backoffice:order_export",           "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
     url("backoffice:checkin_events",         "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
     # The person's own saved filters of the list: only their own user row changes, whoever.
     url("backoffice:saved_filter_save",      "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),

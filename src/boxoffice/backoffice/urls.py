@@ -8,6 +8,7 @@ from boxoffice.backoffice import (
     comment_views,
     document_views,
     door_list_views,
+    export_views,
     order_list_views,
     paytrail_account_views,
     refund_views,
@@ -21,6 +22,7 @@ app_name = "backoffice"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:order_list"), name="home"),
     path("orders/", order_list_views.order_list, name="order_list"),
+    path("orders/export/", export_views.order_export, name="order_export"),
     path("orders/saved-filters/", saved_filters.save, name="saved_filter_save"),
     path("orders/saved-filters/delete/", saved_filters.delete, name="saved_filter_delete"),
     path("api-tokens/", token_views.api_tokens, name="api_tokens"),
