@@ -15,7 +15,7 @@ import csv
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import IO, Any, cast
 from xml.sax.saxutils import escape
@@ -48,8 +48,8 @@ class _Sink:
         return data
 
 
-def _local(value: datetime) -> datetime:
-    return timezone.localtime(value).replace(tzinfo=None)
+def _local(value: datetime, zone: tzinfo) -> datetime:
+    return value.astimezone(zone).replace(tzinfo=None)
 
 
 # -- CSV --------------------------------------------------------------------------------------
@@ -63,20 +63,21 @@ def csv_chunks(
     sink.write(BOM)
     writer.writerow([safe_cell(str(c.label)) for c in cols])
     comma = delimiter == ";"
+    zone = timezone.get_current_timezone()  # once: asking per cell was a tenth of the time
     for n, row in enumerate(rows, 1):
         writer.writerow(
-            [_csv_cell(col.kind, value, comma) for col, value in zip(cols, row, strict=True)]
+            [_csv_cell(col.kind, v, comma, zone) for col, v in zip(cols, row, strict=True)]
         )
         if n % FLUSH_EVERY == 0:
             yield sink.take()
     yield sink.take()
 
 
-def _csv_cell(kind: Kind, value: Any, comma: bool) -> str:
+def _csv_cell(kind: Kind, value: Any, comma: bool, zone: tzinfo) -> str:
     if value is None:
         return ""
     if kind == Kind.TIME:
-        return _local(value).strftime("%Y-%m-%d %H:%M:%S")
+        return _local(value, zone).strftime("%Y-%m-%d %H:%M:%S")
     if kind in (Kind.MONEY, Kind.RATE):
         text = f"{value:.2f}"
         return text.replace(".", ",") if comma else text
@@ -164,11 +165,11 @@ def _text(value: str, style: int = 0) -> str:
     return f'<c t="inlineStr"{attr}><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _xlsx_cell(kind: Kind, value: Any) -> str:
+def _xlsx_cell(kind: Kind, value: Any, zone: tzinfo) -> str:
     if value is None or value == "":
         return "<c/>"
     if kind == Kind.TIME:
-        serial = (_local(value) - _EPOCH).total_seconds() / 86400
+        serial = (_local(value, zone) - _EPOCH).total_seconds() / 86400
         return f'<c s="1"><v>{serial:.8f}</v></c>'
     if kind == Kind.RATE:
         return f'<c s="4"><v>{Decimal(value) / 100}</v></c>'
@@ -193,9 +194,12 @@ def xlsx_chunks(
             header = "".join(_text(str(c.label), 3) for c in cols)
             part.write(f"{_SHEET_HEAD}<row>{header}</row>".encode())
             kinds = [c.kind for c in cols]
+            zone = timezone.get_current_timezone()
             lines: list[str] = []
             for row in rows:
-                cells = "".join(_xlsx_cell(kind, v) for kind, v in zip(kinds, row, strict=True))
+                cells = "".join(
+                    _xlsx_cell(kind, v, zone) for kind, v in zip(kinds, row, strict=True)
+                )
                 lines.append(f"<row>{cells}</row>")
                 if len(lines) == FLUSH_EVERY:
                     part.write("".join(lines).encode())

@@ -19,7 +19,9 @@ class Command(BaseCommand):
     help = "Scale benchmark: seed PostgreSQL with orders by COPY, or time pages over HTTP."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{seed,run,scale}")
+        actions = parser.add_subparsers(
+            dest="action", required=True, metavar="{seed,run,scale,export}"
+        )
         seed = actions.add_parser("seed", help="fill an empty PostgreSQL database with orders")
         seed.add_argument("--orders", type=int, default=1_000_000)
         seed.add_argument("--organizers", type=int, default=50)
@@ -64,6 +66,10 @@ class Command(BaseCommand):
         scale.add_argument("--port", type=int, default=8765)
         scale.add_argument("--explain", action="store_true", help="for the larger set")
 
+        actions.add_parser(
+            "export", help="the biggest organizer's orders and tickets to CSV and XLSX"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         from boxoffice.benchmark.run import BenchError
 
@@ -71,7 +77,12 @@ class Command(BaseCommand):
             if options["action"] == "seed":
                 self._seed(options)
                 return
-            ok = self._run(options) if options["action"] == "run" else self._scale(options)
+            if options["action"] == "export":
+                from boxoffice.benchmark.export import export_bench
+
+                ok = export_bench(out=self.stdout.write)
+            else:
+                ok = self._run(options) if options["action"] == "run" else self._scale(options)
         except (seeding.SeedError, BenchError) as error:
             raise CommandError(str(error)) from None
         if not ok:
