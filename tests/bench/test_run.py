@@ -36,6 +36,12 @@ ROWS = (
     "list event + status (API)",
     "search exact email (API)",
     "search 4+ chars (API)",
+    "list created in a week (HTML)",
+    "list paid in a week (HTML)",
+    "list product (HTML)",
+    "list refund / check-in / language (HTML)",
+    "list sorted (HTML)",
+    "list filters (API)",
     "list needs attention (HTML)",
     "list needs attention (API)",
 )
