@@ -58,19 +58,33 @@ def _local(value: datetime, zone: tzinfo) -> datetime:
 def csv_chunks(
     cols: Sequence[Column], rows: Iterable[list[Any]], *, delimiter: str = ","
 ) -> Iterator[bytes]:
+    """The CSV file of ``rows``, a chunk per ``FLUSH_EVERY`` rows."""
+    yield csv_head(cols, delimiter=delimiter)
+    for batch in batched(rows, FLUSH_EVERY):
+        yield csv_body(cols, batch, delimiter=delimiter)
+
+
+def csv_head(cols: Sequence[Column], *, delimiter: str = ",") -> bytes:
+    """The byte-order mark and the header row."""
+    sink = _Sink()
+    sink.write(BOM)
+    csv.writer(sink, delimiter=delimiter, lineterminator="\r\n").writerow(
+        [safe_cell(str(c.label)) for c in cols]
+    )
+    return sink.take()
+
+
+def csv_body(cols: Sequence[Column], rows: Iterable[list[Any]], *, delimiter: str = ",") -> bytes:
+    """``rows`` as CSV lines: what follows the head, in as many pieces as the caller likes."""
     sink = _Sink()
     writer = csv.writer(sink, delimiter=delimiter, lineterminator="\r\n")
-    sink.write(BOM)
-    writer.writerow([safe_cell(str(c.label)) for c in cols])
     comma = delimiter == ";"
     zone = timezone.get_current_timezone()  # once: asking per cell was a tenth of the time
-    for n, row in enumerate(rows, 1):
+    for row in rows:
         writer.writerow(
             [_csv_cell(col.kind, v, comma, zone) for col, v in zip(cols, row, strict=True)]
         )
-        if n % FLUSH_EVERY == 0:
-            yield sink.take()
-    yield sink.take()
+    return sink.take()
 
 
 def _csv_cell(kind: Kind, value: Any, comma: bool, zone: tzinfo) -> str:
@@ -182,6 +196,30 @@ def _xlsx_cell(kind: Kind, value: Any, zone: tzinfo) -> str:
 def xlsx_chunks(
     cols: Sequence[Column], rows: Iterable[list[Any]], *, sheet: str
 ) -> Iterator[bytes]:
+    """The XLSX file of ``rows``, compressed as it streams."""
+    body = (xlsx_body(cols, batch) for batch in batched(rows, FLUSH_EVERY))
+    return xlsx_assemble(cols, body, sheet=sheet)
+
+
+def xlsx_body(cols: Sequence[Column], rows: Iterable[list[Any]]) -> bytes:
+    """``rows`` as the sheet's ``<row>`` elements (uncompressed XML), in pieces that
+    ``xlsx_assemble`` joins into the workbook."""
+    kinds = [c.kind for c in cols]
+    zone = timezone.get_current_timezone()
+    lines = [
+        "<row>"
+        + "".join(_xlsx_cell(kind, v, zone) for kind, v in zip(kinds, row, strict=True))
+        + "</row>"
+        for row in rows
+    ]
+    return "".join(lines).encode()
+
+
+def xlsx_assemble(
+    cols: Sequence[Column], body: Iterable[bytes], *, sheet: str
+) -> Iterator[bytes]:
+    """The workbook around the sheet rows of ``body`` (pieces of ``xlsx_body``), compressed
+    and yielded a piece at a time."""
     sink = _Sink()
     # zipfile writes to a stream it cannot seek (data descriptors after each part).
     with zipfile.ZipFile(cast(IO[bytes], sink), "w", compression=zipfile.ZIP_DEFLATED) as book:
@@ -193,17 +231,20 @@ def xlsx_chunks(
         with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
             header = "".join(_text(str(c.label), 3) for c in cols)
             part.write(f"{_SHEET_HEAD}<row>{header}</row>".encode())
-            kinds = [c.kind for c in cols]
-            zone = timezone.get_current_timezone()
-            lines: list[str] = []
-            for row in rows:
-                cells = "".join(
-                    _xlsx_cell(kind, v, zone) for kind, v in zip(kinds, row, strict=True)
-                )
-                lines.append(f"<row>{cells}</row>")
-                if len(lines) == FLUSH_EVERY:
-                    part.write("".join(lines).encode())
-                    lines = []
-                    yield sink.take()
-            part.write(("".join(lines) + _SHEET_TAIL).encode())
+            for piece in body:
+                part.write(piece)
+                yield sink.take()
+            part.write(_SHEET_TAIL.encode())
     yield sink.take()
+
+
+def batched(rows: Iterable[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+    """``rows`` in lists of ``size`` (the last one shorter)."""
+    batch: list[list[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
