@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "boxoffice.orders",
     "boxoffice.payments",
     "boxoffice.documents",
+    "boxoffice.jobs",
     "boxoffice.exports",
     "boxoffice.notifications",
     "boxoffice.checkin",

@@ -17,6 +17,9 @@ RANKS: dict[str, tuple[int, int]] = {
     "formats": (0, 0),  # Django's FORMAT_MODULE_PATH: data only
     "common": (1, 0),
     "accounts": (2, 0),
+    # Long work over many orders (exports, event cancellation): the runner and its lease; the
+    # kinds of job register their handlers from above.
+    "jobs": (2, 1),
     "catalog": (3, 0),
     "orders": (4, 0),
     "payments": (5, 0),

@@ -119,18 +119,6 @@ def test_the_lists_filters_apply(owner_client, mix):
     assert [r[0] for r in rows[1:]] == [mix[0].code]
 
 
-def test_over_the_limit_is_refused_and_recorded_nowhere(owner_client, mix, monkeypatch):
-    from boxoffice.exports import services
-
-    monkeypatch.setattr(services, "DOWNLOAD_LIMIT", 3)
-    response = owner_client.get(EXPORT, {"format": "csv"}, follow=True)
-    assert messages(response) == [
-        "This export has more than 3 rows. Narrow the filters (for example to a range of dates) "
-        "and export it in parts."
-    ]
-    assert Export.objects.count() == 0
-
-
 def test_a_bad_format_is_a_message(owner_client, mix):
     response = owner_client.get(EXPORT, {"format": "pdf"}, follow=True)
     assert messages(response) == ["Choose CSV or XLSX, and rows per order or per ticket."]

@@ -178,6 +178,9 @@ TABLE: list[Row] = [
     url("backoffice:order_list",             "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
     url("backoffice:order_export",           "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
     url("backoffice:checkin_events",         "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
+    # A person's exports are their own: the list shows theirs, the file is the requester's.
+    url("backoffice:export_list",            "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
+    url("backoffice:export_download",        "GET",  200, L,     NF,     OK,  NF,  NF,  NF,  NF),
     # The person's own saved filters of the list: only their own user row changes, whoever.
     url("backoffice:saved_filter_save",      "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),
     url("backoffice:saved_filter_delete",    "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),
@@ -285,6 +288,10 @@ TABLE: list[Row] = [
     api("POST",  "/api/v1/events/{event_id}/orders",    201, L,     NF,     OK,  OK,  FB,  FB,  OK),
     api("GET",   "/api/v1/orders",                      200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
     api("GET",   "/api/v1/orders/{code}",               200, L,     NF,     OK,  OK,  OK,  OK,  OK),
+    api("GET",   "/api/v1/orders/export",               200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
+    # An export job is seen by its organizer's tokens (a platform token's by platform tokens).
+    api("GET",   "/api/v1/jobs/{job_id}",               200, L,     NF,     OK,  OK,  OK,  OK,  NF),
+    api("GET",   "/api/v1/jobs/{job_id}/file",          200, L,     NF,     OK,  OK,  OK,  OK,  NF),
     api("PATCH", "/api/v1/orders/{code}",               200, L,     NF,     OK,  OK,  OK,  FB,  OK),
     api("GET",   "/api/v1/orders/{code}/history",       200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     api("PATCH", "/api/v1/orders/{code}/tickets/{ticket_id}",

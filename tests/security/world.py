@@ -29,6 +29,8 @@ from boxoffice.accounts.tokens import api_token_create, api_token_revoke
 from boxoffice.catalog.models import Event, FundsManager, Product
 from boxoffice.checkin.models import CheckinDevice
 from boxoffice.checkin.services import checkin_device_create
+from boxoffice.exports.models import Export, ExportChunk
+from boxoffice.jobs.models import Job, JobState
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderComment, OrderStatus, PaymentMethod
 from boxoffice.orders.services import (
@@ -77,6 +79,8 @@ class World:
     manual_refund: Refund
     attention: AttentionItem
     comment: OrderComment  # on the paid order, by A's owner (who may edit it for 15 minutes)
+    export: Export  # a finished background export of A's owner (theirs alone to download)
+    api_job: Job  # a finished export job started by one of A's API tokens
     # What organizer A's data looks like on a page: none of it may show to B.
     markers: list[str] = field(default_factory=list)
 
@@ -116,6 +120,8 @@ PARAMETERS: dict[str, Any] = {
     "ticket_id": _ticket_id,
     "item_id": lambda w, row, genuine: w.attention.pk,
     "comment_id": lambda w, row, genuine: w.comment.pk,
+    "export_id": lambda w, row, genuine: w.export.pk,
+    "job_id": lambda w, row, genuine: w.api_job.pk,
     "event_id": lambda w, row, genuine: w.event.pk,
     "device_id": lambda w, row, genuine: w.device.pk,
     "token_id": lambda w, row, genuine: w.target_token.pk,
@@ -251,6 +257,12 @@ def build() -> World:
         created_at=timezone.now(),
     )
     control.get_control()  # the sandbox's switches exist before any test reads them
+    export = _finished_export(user=owner)
+    exporter = api_token_create(
+        organizer=alpha, role=matrix.VIEWER, name="Alpha exporter", created_by=owner
+    )[0]
+    api_job = _finished_export(api_token=exporter).job
+    assert api_job is not None
 
     markers = [ALPHA, ALPHA_EVENT, ALPHA_BUYER, "hooks.alpha.example.com", "Alpha accounting"]
     markers.append(ALPHA_NOTE)
@@ -269,8 +281,30 @@ def build() -> World:
         manual_refund=manual_refund,
         attention=attention,
         comment=comment,
+        export=export,
+        api_job=api_job,
         markers=markers,
     )
+
+
+def _finished_export(**who: Any) -> Export:
+    """A background export, done: one chunk of file, kept for a week."""
+    now = timezone.now()
+    job = Job.objects.create(
+        kind="export",
+        state=JobState.DONE,
+        params={"per": "orders", "format": "csv", "delimiter": ",", "filters": {}},
+        total=1,
+        done=1,
+        finished_at=now,
+        **who,
+    )
+    export = Export.objects.create(
+        format="csv", per="orders", job=job, rows=1, finished_at=now,
+        expires_at=now + timedelta(days=7), **who,
+    )  # fmt: skip
+    ExportChunk.objects.create(export=export, seq=0, data=f"{ALPHA_BUYER}\r\n".encode())
+    return export
 
 
 # -- the state a refused request must leave alone -----------------------------------------------

@@ -5,16 +5,14 @@ shape the answer. Every read is scoped by the token's principal: another organiz
 404 exactly like a code that does not exist.
 """
 
-from datetime import UTC, datetime
-
 from django.http import HttpRequest
-from ninja import NinjaAPI, Path, Query, Schema
-from pydantic import Field, field_validator
+from ninja import NinjaAPI, Path, Query
 
 from boxoffice.accounts.permissions import Action
-from boxoffice.api import auth, errors, order_writes
+from boxoffice.api import auth, errors, exports, order_writes
 from boxoffice.api.attention import router as attention_router
 from boxoffice.api.comments import router as comments_router
+from boxoffice.api.order_query import OrderQuery, list_filters
 from boxoffice.api.pagination import decode, page
 from boxoffice.api.schemas import (
     MAX_ID,
@@ -28,10 +26,10 @@ from boxoffice.api.webhooks import router as webhooks_router
 from boxoffice.catalog.models import Event
 from boxoffice.orders import selectors
 from boxoffice.orders.links import customer_link
-from boxoffice.orders.models import Language, Order, OrderStatus, PaymentMethod
+from boxoffice.orders.models import Order
 from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.models import AttentionItem
-from boxoffice.payments.order_list import ListFilters, RefundStanding, order_listing
+from boxoffice.payments.order_list import order_listing
 from boxoffice.payments.selectors import attention_open, orders_needing_attention
 
 api = NinjaAPI(
@@ -74,73 +72,10 @@ def events_get(request: HttpRequest, event_id: int = Path(..., ge=1, le=MAX_ID))
 # -- orders: reads -----------------------------------------------------------------------------
 
 
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)
-
-
-class OrderQuery(Schema):
-    event: int | None = Field(None, ge=1, le=MAX_ID, description="event id")
-    status: OrderStatus | None = None
-    payment_method: PaymentMethod | None = None
-    q: str = Field(
-        "", max_length=200, description="email, code, name or phone, as in the back office"
-    )
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    paid_after: datetime | None = None
-    paid_before: datetime | None = None
-    product: int | None = Field(None, ge=1, le=MAX_ID, description="product id")
-    checked_in: bool | None = Field(
-        None, description="true: a ticket was let in at the door; false: none was"
-    )
-    language: Language | None = Field(None, description="the customer's language")
-    refund: RefundStanding | None = None
-    attention: bool = Field(False, description="only orders that need a person")
-    cursor: str | None = Field(None, max_length=200)
-    limit: int = Field(50, ge=1, le=200)
-
-    @field_validator("q")
-    @classmethod
-    def _no_nul(cls, value: str) -> str:
-        # A NUL cannot be in any stored text (PostgreSQL refuses it in a query, too).
-        return value.replace("\x00", "")
-
-    @field_validator("created_after", "created_before", "paid_after", "paid_before")
-    @classmethod
-    def _in_utc(cls, value: datetime | None) -> datetime | None:
-        """In UTC (a time without a zone is read as UTC), within what the database stores.
-
-        A bound before 1900 or after 9999 is the same as no bound, so it is moved there rather
-        than refused; PostgreSQL would refuse some of those (e.g. offsets past 15 hours).
-        """
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        try:
-            moved = value.astimezone(UTC)
-        except (OverflowError, ValueError):
-            moved = EARLIEST if value.year < 5000 else LATEST
-        return min(max(moved, EARLIEST), LATEST)
-
-
 @api.get("/orders", response={200: OrderPage, 400: ErrorOut, **ERRORS}, tags=["orders"])
 def orders_list(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, object]:
     """Orders newest first, filtered like the back-office list; follow next_cursor for more."""
-    filters = ListFilters(
-        q=query.q,
-        event_id=query.event,
-        status=str(query.status or ""),
-        payment_method=str(query.payment_method or ""),
-        created_after=query.created_after,
-        created_before=query.created_before,
-        paid_after=query.paid_after,
-        paid_before=query.paid_before,
-        product_id=query.product,
-        checked_in=query.checked_in,
-        language=str(query.language or ""),
-        refund=str(query.refund or ""),
-    )
+    filters = list_filters(query)
     principal = auth.principal(request)
     orders = order_listing(principal=principal, filters=filters).orders
     if query.attention:
@@ -204,3 +139,4 @@ def orders_history(request: HttpRequest, code: str) -> list[object]:
 api.add_router("/webhooks", webhooks_router)
 api.add_router("", attention_router)
 api.add_router("", comments_router)
+exports.install(api)

@@ -2,9 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from boxoffice.accounts.models import User
@@ -12,8 +14,9 @@ from boxoffice.backoffice import saved_filters
 from boxoffice.backoffice.forms import OrderFilterForm
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.errors import DomainError
-from boxoffice.exports.services import export_start
-from boxoffice.payments.order_list import order_listing
+from boxoffice.exports.selectors import RECENT, export_of, exports_of
+from boxoffice.exports.services import ExportFile, export_start, stored_export
+from boxoffice.jobs.models import Job, JobState
 
 
 @login_required
@@ -25,13 +28,13 @@ def order_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = OrderFilterForm(request.GET, events=[], organizers=None, products=None)
     form.is_valid()
     filters = form.filters()
-    orders = order_listing(principal=principal, filters=filters).orders
     user = request.user
     assert isinstance(user, User)
     query = saved_filters.query_of(request.GET)
     try:
         export = export_start(
-            orders=orders,
+            principal=principal,
+            filters=filters,
             per=request.GET.get("rows", "orders"),
             fmt=request.GET.get("format", "csv"),
             query=query,
@@ -42,6 +45,53 @@ def order_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         messages.error(request, str(refused))
         base = reverse("backoffice:order_list")
         return redirect(f"{base}?{query}" if query else base)
+    if isinstance(export, Job):
+        messages.success(
+            request,
+            _(
+                "This export is large, so it is being prepared in the background. Follow it "
+                "here; we will also email you a link when it is ready."
+            ),
+        )
+        return redirect("backoffice:export_list")
+    return _attachment(export)
+
+
+def _attachment(export: ExportFile) -> StreamingHttpResponse:
     response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     return response
+
+
+@login_required
+@require_GET
+def export_list(request: HttpRequest) -> HttpResponse:
+    """The person's exports: those being made (with their progress) and those kept to download."""
+    user = request.user
+    assert isinstance(user, User)
+    exports = list(exports_of(user)[:RECENT])
+    working = any(e.job is not None and not e.job.finished for e in exports)
+    return render(
+        request,
+        "backoffice/export_list.html",
+        {"exports": exports, "working": working, "now": timezone.now()},
+    )
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, export_id: int) -> HttpResponse | StreamingHttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    export = export_of(user, export_id)
+    if export is None or export.job is None:
+        raise Http404
+    if export.job.state != JobState.DONE or export.purged_at is not None:
+        messages.error(
+            request,
+            _("This export was deleted after a week. Export the orders again.")
+            if export.purged_at
+            else _("This export is not ready yet."),
+        )
+        return redirect("backoffice:export_list")
+    return _attachment(stored_export(export=export))

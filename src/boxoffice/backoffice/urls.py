@@ -23,6 +23,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:order_list"), name="home"),
     path("orders/", order_list_views.order_list, name="order_list"),
     path("orders/export/", export_views.order_export, name="order_export"),
+    path("exports/", export_views.export_list, name="export_list"),
+    path("exports/<int:export_id>/download/", export_views.export_download, name="export_download"),
     path("orders/saved-filters/", saved_filters.save, name="saved_filter_save"),
     path("orders/saved-filters/delete/", saved_filters.delete, name="saved_filter_delete"),
     path("api-tokens/", token_views.api_tokens, name="api_tokens"),

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from boxoffice.accounts.models import ApiToken
+from boxoffice.jobs.models import Job
 
 
 class ExportFormat(models.TextChoices):
@@ -22,6 +23,10 @@ class Export(models.Model):
 
     ``query`` is the list's query string (its filters), so the same rows can be asked for again;
     ``rows`` is written when the file has been sent in full (empty if it was cut off).
+
+    An export too big to download at once is made by a background ``job``: its file is kept in
+    the database (``ExportChunk``, so every web process on every host can serve it) until
+    ``expires_at``, then purged; the record itself stays as the audit.
     """
 
     user = models.ForeignKey(
@@ -34,6 +39,13 @@ class Export(models.Model):
     rows = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    job = models.OneToOneField(
+        Job, on_delete=models.PROTECT, null=True, blank=True, related_name="export"
+    )
+    # The background export's place: the last order written (it goes in order of id).
+    last_order_id = models.PositiveBigIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("export")
@@ -42,3 +54,20 @@ class Export(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} {self.per} ({self.rows})"
+
+
+class ExportChunk(models.Model):
+    """A piece of a background export's file body, in ``seq`` order: CSV lines, or the XLSX
+    sheet's row elements (the workbook around them is put together as it is downloaded)."""
+
+    export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["export", "seq"], name="export_chunk_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.export_id} #{self.seq}"

@@ -1,23 +1,29 @@
 """Starting an export of the order list: the limit, the audit record, the file's bytes.
 
-Up to ``DOWNLOAD_LIMIT`` rows stream straight to the person who asked; more is refused with
-the reason (narrow the filters) rather than holding a request open for minutes.
+Up to ``DOWNLOAD_LIMIT`` rows stream straight to the person who asked; more is made by a
+background job (exports.background) rather than holding a request open for minutes.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from boxoffice.accounts.models import ApiToken, User
+from boxoffice.accounts.permissions import Principal
 from boxoffice.common.errors import DomainError
+from boxoffice.exports import background
 from boxoffice.exports.models import Export, ExportFormat, ExportRows
 from boxoffice.exports.rows import Per, columns, export_rows
 from boxoffice.exports.writers import csv_chunks, xlsx_chunks
+from boxoffice.jobs.models import Job
+from boxoffice.jobs.runner import job_start
 from boxoffice.orders.models import Order, Ticket
+from boxoffice.payments.order_list import ListFilters, order_listing
 
 DOWNLOAD_LIMIT = 10_000
 
@@ -46,25 +52,30 @@ def row_count(orders: QuerySet[Order], per: str, *, cap: int) -> int:
 
 def export_start(
     *,
-    orders: QuerySet[Order],
+    principal: Principal,
+    filters: ListFilters,
     per: str,
     fmt: str,
     query: str,
     user: User | None = None,
     api_token: ApiToken | None = None,
     delimiter: str = ",",
-) -> ExportFile:
-    """The export of ``orders`` (the list's, already scoped and filtered), recorded now and
-    completed (its row count) once its last byte is written. DomainError over the limit."""
+) -> ExportFile | Job:
+    """The export of the principal's order list under ``filters``, recorded now: the file to
+    stream (its row count recorded once its last byte is written), or, over the limit, the
+    job that makes it in the background. DomainError for a format or row kind not offered."""
     if per not in ExportRows.values or fmt not in ExportFormat.values:
         raise DomainError(_("Choose CSV or XLSX, and rows per order or per ticket."))
+    orders = order_listing(principal=principal, filters=filters).orders
     if row_count(orders, per, cap=DOWNLOAD_LIMIT) > DOWNLOAD_LIMIT:
-        raise DomainError(
-            _(
-                "This export has more than %(limit)s rows. Narrow the filters (for example "
-                "to a range of dates) and export it in parts."
-            )
-            % {"limit": f"{DOWNLOAD_LIMIT:,}"}
+        return _in_background(
+            filters,
+            per=per,
+            fmt=fmt,
+            query=query,
+            user=user,
+            api_token=api_token,
+            delimiter=delimiter,
         )
     with transaction.atomic():
         record = Export.objects.create(
@@ -77,12 +88,57 @@ def export_start(
         if fmt == ExportFormat.CSV
         else xlsx_chunks(cols, counted, sheet=_("Orders"))
     )
-    stamp = timezone.localtime().strftime("%Y-%m-%d")
     return ExportFile(
         record=record,
-        filename=f"{per}-{stamp}.{fmt}",
+        filename=filename_of(record),
         content_type=CONTENT_TYPES[ExportFormat(fmt)],
         chunks=_finishing(record, body, counted),
+    )
+
+
+@transaction.atomic
+def _in_background(
+    filters: ListFilters,
+    *,
+    per: str,
+    fmt: str,
+    query: str,
+    user: User | None,
+    api_token: ApiToken | None,
+    delimiter: str,
+) -> Job:
+    job = job_start(
+        kind=background.KIND,
+        params={
+            "per": per,
+            "format": fmt,
+            "delimiter": delimiter,
+            "filters": background.filters_json(filters),
+            "language": translation.get_language() or settings.LANGUAGE_CODE,
+        },
+        user=user,
+        api_token=api_token,
+        organizer_id=filters.organizer_id
+        or (api_token.organizer_id if api_token is not None else None),
+    )
+    Export.objects.create(
+        user=user, api_token=api_token, format=fmt, per=per, query=query[:4000], job=job
+    )
+    return job
+
+
+def filename_of(record: Export) -> str:
+    stamp = timezone.localtime(record.created_at).strftime("%Y-%m-%d")
+    return f"{record.per}-{stamp}.{record.format}"
+
+
+def stored_export(*, export: Export) -> ExportFile:
+    """A finished background export's file (exports.background keeps it in the database)."""
+    return ExportFile(
+        record=export,
+        filename=filename_of(export),
+        content_type=CONTENT_TYPES[ExportFormat(export.format)],
+        chunks=background.stored_file(export),
     )
 
 

@@ -215,9 +215,7 @@ def xlsx_body(cols: Sequence[Column], rows: Iterable[list[Any]]) -> bytes:
     return "".join(lines).encode()
 
 
-def xlsx_assemble(
-    cols: Sequence[Column], body: Iterable[bytes], *, sheet: str
-) -> Iterator[bytes]:
+def xlsx_assemble(cols: Sequence[Column], body: Iterable[bytes], *, sheet: str) -> Iterator[bytes]:
     """The workbook around the sheet rows of ``body`` (pieces of ``xlsx_body``), compressed
     and yielded a piece at a time."""
     sink = _Sink()

@@ -1,5 +1,6 @@
 """Render one logged message into a ready-to-send email, in the order's language."""
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -56,6 +57,8 @@ def build(message: EmailMessage) -> EmailMultiAlternatives:
 
     Raises DomainError when tickets are due but the order has none valid (from documents).
     """
+    if message.kind == EmailKind.EXPORT_READY:
+        return _build_export_ready(message)
     if message.order is None:
         return _build_order_links(message)
     order = message.order
@@ -115,6 +118,33 @@ def _build_order_links(message: EmailMessage) -> EmailMultiAlternatives:
         }
         text = render_to_string("notifications/order_links.txt", context)
         html = render_to_string("notifications/order_links.html", context)
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        headers={"Content-Language": message.language},
+    )
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+def export_ready_subject(language: str) -> str:
+    with translation.override(language):
+        return _("Your export is ready")
+
+
+def _build_export_ready(message: EmailMessage) -> EmailMultiAlternatives:
+    """EXPORT_READY: the link to a finished export, its size and until when it is kept."""
+    with translation.override(message.language):
+        context = {
+            "link": message.context["link"],
+            "rows": int(message.context["rows"]),
+            "expires_at": datetime.fromisoformat(message.context["expires_at"]),
+            "platform": settings.PLATFORM_NAME,
+        }
+        text = render_to_string("notifications/export_ready.txt", context)
+        html = render_to_string("notifications/export_ready.html", context)
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=text,

@@ -17,6 +17,9 @@ class EmailKind(models.TextChoices):
     # "Resend my link": one message listing every order of an address (``order`` is empty,
     # the orders are in ``context["order_ids"]``).
     ORDER_LINKS = "order_links", _("Order links")
+    # To a member of staff: the export they asked for is ready (``order`` is empty; the link,
+    # row count and expiry are in ``context``).
+    EXPORT_READY = "export_ready", _("Export ready (to staff)")
 
 
 class EmailState(models.TextChoices):

@@ -6,6 +6,7 @@ transaction rolls back, there is no message, no history row and no task.
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,11 @@ from django.utils.translation import gettext_noop
 
 from boxoffice.common.errors import DomainError
 from boxoffice.common.tasks import schedule
-from boxoffice.notifications.compose import order_links_subject, subject_for
+from boxoffice.notifications.compose import (
+    export_ready_subject,
+    order_links_subject,
+    subject_for,
+)
 from boxoffice.notifications.models import EmailKind, EmailMessage, EmailState
 from boxoffice.notifications.tasks import send_email
 from boxoffice.orders import history, rules
@@ -147,6 +152,25 @@ def email_order_links(*, orders: Sequence[Order], actor: Actor, more: bool = Fal
                 to=message.to,
                 message=message.pk,
             )
+    schedule(send_email, EmailMessage, message.pk)
+    return message
+
+
+@transaction.atomic
+def email_export_ready(
+    *, to: str, language: str, link: str, rows: int, expires_at: datetime
+) -> EmailMessage:
+    """Tell a member of staff that their export can be downloaded (from ``link``, until
+    ``expires_at``). About no order: nothing goes into any order's history."""
+    message = EmailMessage.objects.create(
+        order=None,
+        kind=EmailKind.EXPORT_READY,
+        to=to,
+        subject=export_ready_subject(language)[:250],
+        language=language,
+        context={"link": link, "rows": rows, "expires_at": expires_at.isoformat()},
+        created_at=timezone.now(),
+    )
     schedule(send_email, EmailMessage, message.pk)
     return message
 

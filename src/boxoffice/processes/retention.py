@@ -6,6 +6,7 @@ from datetime import timedelta
 from boxoffice.api.idempotency import idempotency_keys_purge
 from boxoffice.checkin.services import scans_purge
 from boxoffice.common.schedule import claim_turn
+from boxoffice.exports.background import exports_purge
 from boxoffice.notifications.sending import email_bodies_purge
 from boxoffice.webhooks.delivery import deliveries_purge
 
@@ -19,6 +20,7 @@ def retention_purge() -> dict[str, int]:
         "webhook_deliveries": deliveries_purge(),
         "email_bodies": email_bodies_purge(),
         "scans": scans_purge(),
+        "export_files": exports_purge(),
     }
     logger.info("retention: %s", done)
     return done

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from boxoffice.jobs.runner import jobs_reconcile
 from boxoffice.notifications.sending import emails_reconcile
 from boxoffice.orders.expiry import orders_expire
 from boxoffice.payments.attention import attention_sweep_hourly
@@ -32,6 +33,7 @@ PERIODIC_JOBS: list[tuple[str, Callable[[], int]]] = [
     ("reconcile_refunds", refunds_reconcile),
     ("reconcile_emails", emails_reconcile),
     ("reconcile_webhooks", webhooks_reconcile),
+    ("reconcile_jobs", jobs_reconcile),  # jobs whose worker died go on elsewhere
     ("attention_sweep", attention_sweep_hourly),  # hourly, whatever the interval
     ("reconcile_paytrail", reconcile_paytrail_daily),  # daily: queues a task
     ("retention", retention_daily),  # daily: old personal data goes

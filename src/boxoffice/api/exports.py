@@ -1,0 +1,154 @@
+"""/api/v1/orders/export and /api/v1/jobs/{id}: the order list as CSV or XLSX.
+
+Up to the download limit the answer is the file itself; over it, 202 with the job that makes
+it (``Location`` and ``job.url`` to poll), and the file at ``/jobs/{id}/file`` once the job is
+done, for a week. A job is seen by the tokens of the organizer whose token started it (a
+platform token's by platform tokens): an integration rotating its token keeps its jobs.
+"""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Path, Query, Router, Schema, Status
+from pydantic import Field
+
+from boxoffice.api import auth, errors
+from boxoffice.api.errors import ApiError
+from boxoffice.api.order_query import OrderQuery, list_filters
+from boxoffice.api.schemas import MAX_ID, ErrorOut
+from boxoffice.exports.models import Export
+from boxoffice.exports.services import ExportFile, export_start, stored_export
+from boxoffice.jobs.models import Job, JobState
+
+router = Router(tags=["exports"])
+
+ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+class ExportQuery(OrderQuery):
+    format: Literal["csv", "xlsx"] = "csv"
+    rows: Literal["orders", "tickets"] = Field("orders", description="one row per order or ticket")
+    delimiter: Literal[",", ";"] = Field(",", description="CSV only; ';' writes decimal commas")
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    state: str = Field(description="queued, running, paused, done or failed")
+    total: int | None = Field(description="units of work (rows of an export), once counted")
+    done: int
+    failed: int
+    errors: list[str]
+    created_at: datetime
+    finished_at: datetime | None
+    url: str = Field(description="this job")
+    file_url: str | None = Field(description="the export's file, once done (kept a week)")
+
+
+class JobAccepted(Schema):
+    job: JobOut
+
+
+def _job_out(job: Job) -> dict[str, Any]:
+    export = Export.objects.filter(job=job).first()
+    ready = job.state == JobState.DONE and export is not None and export.purged_at is None
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "state": job.state,
+        "total": job.total,
+        "done": job.done,
+        "failed": job.failed,
+        # The reason is for the integrator's logs; a person reads the page's summary.
+        "errors": [job.error] if job.error else [],
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "url": f"/api/v1/jobs/{job.pk}",
+        "file_url": f"/api/v1/jobs/{job.pk}/file" if ready else None,
+    }
+
+
+def _file(export: ExportFile) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+def orders_export(request: HttpRequest, response: HttpResponse, query: Query[ExportQuery]) -> Any:
+    """The order list (same filters as GET /orders) as CSV or XLSX."""
+    token = auth.token_of(request)
+    made = export_start(
+        principal=auth.principal(request),
+        filters=list_filters(query),
+        per=query.rows,
+        fmt=query.format,
+        query=request.META.get("QUERY_STRING", ""),
+        api_token=token,
+        delimiter=query.delimiter,
+    )
+    if isinstance(made, Job):
+        job = _job_out(made)
+        response["Location"] = job["url"]  # ninja's temporal response: headers of the 202
+        return Status(202, {"job": job})
+    return _file(made)
+
+
+def install(api: NinjaAPI) -> None:
+    """Add GET /orders/export to the API's default router, ahead of /orders/{code} (which
+    would otherwise take "export" for an order code), and the jobs' routes."""
+    default = api.default_router
+    api.get(
+        "/orders/export",
+        response={200: None, 202: JobAccepted, 400: ErrorOut, **ERRORS},
+        tags=["orders"],
+        openapi_extra={
+            "responses": {
+                200: {
+                    "description": "the file (CSV or XLSX) when it has at most 10,000 rows",
+                    "content": {"text/csv": {}, "application/octet-stream": {}},
+                }
+            }
+        },
+    )(orders_export)
+    export = default.path_operations.pop("/orders/export")
+    default.path_operations = {"/orders/export": export, **default.path_operations}
+    api.add_router("", router)
+
+
+def _job(request: HttpRequest, job_id: int) -> Job:
+    token = auth.token_of(request)
+    job = (
+        Job.objects.filter(pk=job_id, api_token__organizer_id=token.organizer_id).first()
+        if token.organizer_id is not None
+        else Job.objects.filter(
+            pk=job_id, api_token__isnull=False, api_token__organizer__isnull=True
+        ).first()
+    )
+    if job is None:
+        raise errors.not_found()
+    return job
+
+
+@router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS})
+def jobs_get(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+    """A job's state and progress; poll it until ``state`` is done or failed."""
+    return _job_out(_job(request, job_id))
+
+
+@router.get(
+    "/jobs/{job_id}/file",
+    response={200: None, 409: ErrorOut, 410: ErrorOut, **ERRORS},
+)
+def jobs_file(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+    """The file a finished export job made."""
+    job = _job(request, job_id)
+    export = Export.objects.filter(job=job).first()
+    if export is None:
+        raise errors.not_found()
+    if export.purged_at is not None:
+        raise ApiError(410, "gone", _("This export was deleted after a week. Export again."))
+    if job.state != JobState.DONE:
+        raise ApiError(409, "not_ready", _("This export is not ready yet."))
+    return _file(stored_export(export=export))
