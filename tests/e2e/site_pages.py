@@ -82,6 +82,7 @@ def back_office_pages(orders: Orders) -> list[SitePage]:
         bo("checkin-event", "checkin_event", paid.event_id),
         bo("payment-account", "paytrail_account"),
         bo("api-tokens", "api_tokens"),
+        bo("exports", "export_list"),
         SitePage("second-factor", OWNER, reverse("second_factor")),
         SitePage("refund-queue", STAFF, reverse("backoffice:platform_refunds")),
     ]
