@@ -29,8 +29,9 @@ TOKEN_URLS = ("api_tokens", "api_token_revoke")
 # The owner's payment account page: anyone else gets 404 (test_paytrail_account.py).
 OWNER_URLS = ("paytrail_account",)
 # The person's own saved filters of the order list (tests/backoffice/test_saved_filters.py):
-# POST only, they change nothing but the user's own row.
-USER_URLS = ("saved_filter_save", "saved_filter_delete")
+# POST only, they change nothing but the user's own row. Their own exports
+# (tests/backoffice/test_export_background.py): anyone else's is 404.
+USER_URLS = ("saved_filter_save", "saved_filter_delete", "export_list", "export_download")
 # Platform staff only: anyone else gets 404 (tests/backoffice/test_platform_refunds.py).
 STAFF_URLS = ("platform_refunds", "platform_refund_complete")
 

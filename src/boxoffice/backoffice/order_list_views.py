@@ -9,7 +9,9 @@ from django.shortcuts import render
 
 from boxoffice.accounts.permissions import Principal
 from boxoffice.backoffice import list_place, presenters, saved_filters
+from boxoffice.backoffice.filter_controls import filter_controls
 from boxoffice.backoffice.forms import DEFAULT_SORT, OrderFilterForm
+from boxoffice.backoffice.order_rows import order_rows
 from boxoffice.backoffice.pagination import (
     LIST_COUNT_CAP,
     PAGE_SIZE,
@@ -75,14 +77,19 @@ def order_list(request: HttpRequest) -> HttpResponse:
         # when that was not the customer.
         order.attention = [attention_message(item) for item in open_items.get(order.pk, [])]
         order.matched_participant = matched_participants.get(order.pk, "")
+    filtered = filters.narrowed or attention_only
     response = render(
         request,
         "backoffice/order_list.html",
         {
             "form": form,
+            "filter_controls": filter_controls(
+                request, form, attention_only=attention_only, filtered=filtered
+            ),
             "page": page,
+            "rows": order_rows(page.object_list, show_organizer=many),
             "attention_only": attention_only,
-            "filtered": filters.narrowed or attention_only,
+            "filtered": filtered,
             "show_organizer": many,
             "has_events": bool(events),
             "saved_filters": saved_filters.of_user(request),
