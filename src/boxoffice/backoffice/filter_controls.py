@@ -40,7 +40,7 @@ def filter_controls(
         _choices(form, "event"),
         _choices(form, "organizer"),
         _choices(form, "product"),
-        tuple(sorted((k, tuple(v)) for k, v in form.data.lists() if k not in NOT_SHOWN)),
+        tuple(sorted((k, tuple(v)) for k, v in request.GET.lists() if k not in NOT_SHOWN)),
         tuple(sorted((k, tuple(v)) for k, v in form.errors.items())),
         attention_only,
         filtered,

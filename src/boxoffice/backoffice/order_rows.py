@@ -27,9 +27,9 @@ def order_rows(orders: Iterable[Order], *, show_organizer: bool) -> SafeString:
     detail = reverse("backoffice:order_detail", args=[_CODE])
     statuses = {value: escape(str(label)) for value, label in OrderStatus.choices}
     methods = {value: escape(str(label)) for value, label in PaymentMethod.choices}
-    funds = {
-        FundsManager.PLATFORM: escape(settings.PLATFORM_NAME),
-        FundsManager.ORGANIZER: escape(_("Organizer")),
+    funds: dict[str, str] = {
+        FundsManager.PLATFORM.value: escape(settings.PLATFORM_NAME),
+        FundsManager.ORGANIZER.value: escape(_("Organizer")),
     }
     language = get_language() or settings.LANGUAGE_CODE
     zone = timezone.get_current_timezone()
