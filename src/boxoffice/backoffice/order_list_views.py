@@ -26,6 +26,24 @@ from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.order_list import order_listing
 
 
+# What a row shows (order_rows) and the search's labels read: fetching and building the rest of
+# each order (and its event) was a fifth of a search page's time.
+ROW_FIELDS = (
+    "code",
+    "organizer_id",
+    "created_at",
+    "customer_email",
+    "customer_name",
+    "customer_phone",
+    "status",
+    "payment_method",
+    "total",
+    "product_count",
+    "funds_manager",
+    "event__name",
+)
+
+
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
     principal = request_principal(request)
@@ -49,9 +67,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # invalid parameters are dropped (and shown), the rest still filter
     filters = form.filters()
     found = order_listing(principal=principal, filters=filters)
-    orders = found.orders
+    orders = found.orders.only(*ROW_FIELDS)
     if many:
-        orders = orders.select_related("event", "organizer")
+        orders = orders.select_related("event", "organizer").only(*ROW_FIELDS, "organizer__name")
     attention_only = bool(form.value("attention"))
     per_page = form.value("per_page") or PAGE_SIZE
     number = request.GET.get("page")
