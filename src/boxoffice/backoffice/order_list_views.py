@@ -25,7 +25,6 @@ from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.order_list import order_listing
 
-
 # What a row shows (order_rows) and the search's labels read: fetching and building the rest of
 # each order (and its event) was a fifth of a search page's time.
 ROW_FIELDS = (
