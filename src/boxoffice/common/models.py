@@ -16,3 +16,22 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (next {self.next_run_at:%Y-%m-%d %H:%M})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running worker process, and when it last said so.
+
+    Every worker writes its row every few seconds (processes.fleet). A task claimed by a worker
+    whose row has gone quiet was left half-done by a process that died (killed, its host lost):
+    the reclaim job hands it to the others, which may run it again because every task is
+    idempotent.
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} on {self.host} (pid {self.pid})"
