@@ -54,6 +54,9 @@ class Event(models.Model):
         _("customers may request returns until"), null=True, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the organizer cancels the whole event: it stops selling at once, and a job
+    # (payments.event_cancel) cancels and refunds its orders.
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("event")

@@ -1,6 +1,8 @@
 """A job: long work over many orders (a large export, later an event's cancellation), done in
 chunks by whichever worker holds its lease, with its progress on the row."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,9 @@ class Job(models.Model):
     """
 
     kind = models.CharField(_("kind"), max_length=32)
+    # What the job is about, when there can be only one such job (e.g. "event_cancel:12"): a
+    # second start finds the first.
+    key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # Whose orders it touches; empty when that is several organizers' (platform staff).
     organizer = models.ForeignKey(
         Organizer, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -47,6 +52,10 @@ class Job(models.Model):
     total = models.PositiveIntegerField(_("total"), null=True, blank=True)
     done = models.PositiveIntegerField(_("done"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
+    # Money the job sent back (an event's cancellation: refunds requested), in euros.
+    refunded_total = models.DecimalField(
+        _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
     # Why a failed job stopped, in English for the logs (the page shows a translated summary).
     error = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -87,3 +96,37 @@ class Job(models.Model):
         if not self.total:
             return 0
         return min(99, self.done * 100 // self.total)
+
+
+class ItemState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
+
+
+class JobItem(models.Model):
+    """One unit of a job's work (an order) and what became of it: the per-order result log.
+
+    Made for every unit when the job starts, so the job's scope is fixed then. An item is
+    finished in the same transaction as its unit's change, so after a crash it is either
+    finished with its change or pending without it: nothing is done twice.
+    """
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    # The unit's id (an order's: jobs sit below the orders app and name no model of theirs).
+    target_id = models.PositiveBigIntegerField()
+    label = models.CharField(max_length=64, blank=True)  # e.g. the order code, for the results
+    state = models.CharField(max_length=8, choices=ItemState.choices, default=ItemState.PENDING)
+    # What happened, as a short code (e.g. "refunded", "cancelled") and in words for a failure.
+    result = models.CharField(max_length=32, blank=True)
+    detail = models.TextField(blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "target_id"], name="job_item_unique")]
+        indexes = [models.Index(fields=["job", "state", "id"], name="job_item_state")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.label or self.target_id} ({self.state})"

@@ -53,6 +53,25 @@ def job_start(*, kind: str, params: dict[str, Any], **owner: Any) -> Job:
     return job
 
 
+def job_pause(job: Job) -> Job:
+    """Stop after the chunk under way; nothing of it is lost (``job_resume`` goes on)."""
+    Job.objects.filter(pk=job.pk, state__in=[JobState.QUEUED, JobState.RUNNING]).update(
+        state=JobState.PAUSED, lease_token=None
+    )
+    return Job.objects.get(pk=job.pk)
+
+
+def job_resume(job: Job) -> Job:
+    """Go on with a paused or failed job from its first unfinished unit."""
+    with transaction.atomic():
+        resumed = Job.objects.filter(
+            pk=job.pk, state__in=[JobState.PAUSED, JobState.FAILED]
+        ).update(state=JobState.QUEUED, error="", finished_at=None, lease_token=None)
+        if resumed:
+            schedule(job_run, Job, job.pk)
+    return Job.objects.get(pk=job.pk)
+
+
 def claim(job_id: int, *, now: Any = None) -> Job | None:
     """Take the job's lease if it is queued, or running under a lease that ran out."""
     now = now or timezone.now()

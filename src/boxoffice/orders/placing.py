@@ -102,6 +102,7 @@ def order_place(
         raise DomainError(_("An order needs at least one product."))
     if payment_method not in PaymentMethod.values:
         raise DomainError(_("Unknown payment method: %(method)s") % {"method": payment_method})
+    rules.sell(event).enforce()
     rules.place_online(event, payment_method).enforce()
     try:
         # The customer's tickets, receipt and link all go to this address.
@@ -113,6 +114,11 @@ def order_place(
         wanted[line.product.pk] = wanted.get(line.product.pk, 0) + line.quantity
 
     with transaction.atomic():
+        # Under the event's lock: an event cancelled meanwhile takes no order, and the
+        # cancellation (which takes the same lock) sees every order placed before it.
+        rules.sell(
+            Event.objects.select_for_update().only("cancelled_at").get(pk=event.pk)
+        ).enforce()
         products = _check_capacity(event, wanted)
         now = timezone.now()
         tickets: list[Ticket] = []

@@ -128,6 +128,13 @@ def _no_paytrail_account(organizer: Organizer) -> Verdict:
     )
 
 
+def sell(event: Event) -> Verdict:
+    """Whether the event takes new orders at all."""
+    if event.cancelled_at is not None:
+        return _no(_("This event has been cancelled: it sells no more tickets."))
+    return ALLOWED
+
+
 def place_online(event: Event, payment_method: str) -> Verdict:
     """Whether a new order of ``event`` may be paid with ``payment_method`` online."""
     if payment_method != PaymentMethod.PAYTRAIL:

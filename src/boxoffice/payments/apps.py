@@ -7,5 +7,6 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        # Attention follows every ledger change (orders.signals); the deploy check registers.
-        from boxoffice.payments import attention, checks  # noqa: F401
+        # Attention follows every ledger change (orders.signals); the deploy check registers;
+        # so does the event cancellation's job handler.
+        from boxoffice.payments import attention, checks, event_cancel  # noqa: F401

@@ -1,0 +1,262 @@
+"""Cancelling a whole event: it stops selling at once, and a job cancels every order of it and
+sends its money back by the order's own method, exactly as "Cancel order" with a refund does.
+
+The job's scope is fixed when it starts: one item per order not yet cancelled (jobs.JobItem),
+made in the transaction that marks the event cancelled. Each order is cancelled (and its refund
+asked for) in the transaction that finishes its item, so a worker killed at any moment leaves
+every order either done with its item or untouched with its item waiting: nothing is
+cancelled, refunded or emailed twice. Refunds themselves go out afterwards, each by its own
+task, as always (payments.paytrail.refunds; the platform's queue for Epassi, Smartum and
+invoices).
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from boxoffice.accounts.models import ApiToken, User
+from boxoffice.accounts.permissions import Action, Principal
+from boxoffice.catalog.models import Event
+from boxoffice.common.errors import DomainError
+from boxoffice.common.money import ZERO
+from boxoffice.jobs.models import ItemState, Job, JobItem
+from boxoffice.jobs.runner import chunk, job_start, register
+from boxoffice.orders import rules
+from boxoffice.orders.actors import Actor
+from boxoffice.orders.models import Language, Order, OrderStatus, PaymentMethod
+from boxoffice.orders.services import order_cancel
+from boxoffice.payments.models import REFUND_STATES_COUNTED, Payment, PaymentState, Refund
+from boxoffice.payments.selectors import ledger_of
+from boxoffice.payments.services import order_cancel_and_refund
+
+KIND = "event_cancel"
+# Orders per chunk (one transaction): a few seconds of work at most, well inside the lease.
+CHUNK = 25
+CLOSED = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+MESSAGE_MAX = 2000
+
+
+class Result:
+    """What became of an order (JobItem.result)."""
+
+    REFUNDED = "refunded"  # cancelled; Paytrail sends the money back
+    REFUND_QUEUED = "refund_queued"  # cancelled; the platform's staff send it back
+    CANCELLED = "cancelled"  # cancelled; nothing was paid (or nothing refundable is left)
+    NOT_REFUNDED = "not_refunded"  # cancelled; money kept, as asked, or no service can return it
+    ALREADY = "already_cancelled"
+
+
+@dataclass(frozen=True)
+class EventCancelPreview:
+    """What cancelling the event will do, counted now."""
+
+    orders: int
+    by_status: list[tuple[str, int]]
+    by_method: list[tuple[str, int]]
+    paytrail_refunds: Decimal
+    platform_refunds: Decimal
+    not_refundable: Decimal  # paid by a method no service refunds: the organizer returns it
+    fees_kept: Decimal
+    emails: int
+    already_cancelled: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def event_cancel_preview(*, event: Event) -> EventCancelPreview:
+    orders = list(
+        Order.objects.filter(event=event).values_list(
+            "pk", "status", "payment_method", "service_fee_total"
+        )
+    )
+    open_orders = [o for o in orders if o[1] not in CLOSED]
+    ids = [o[0] for o in open_orders]
+    paid = _sums(Payment.objects.filter(order__event=event, state=PaymentState.CONFIRMED))
+    refunded = _sums(Refund.objects.filter(order__event=event, state__in=REFUND_STATES_COUNTED))
+    by_route = {"paytrail": ZERO, "platform": ZERO, None: ZERO}
+    fees = ZERO
+    for pk, _status, method, fee in open_orders:
+        received = paid.get(pk, ZERO)
+        if received <= ZERO:
+            continue
+        fees += min(fee, received)
+        refundable = max(received - fee - refunded.get(pk, ZERO), ZERO)
+        by_route[_route(method)] += refundable
+    statuses = dict(OrderStatus.choices)
+    methods = dict(PaymentMethod.choices)
+    return EventCancelPreview(
+        orders=len(ids),
+        by_status=_counted(statuses.get(o[1], o[1]) for o in open_orders),
+        by_method=_counted(methods.get(o[2], o[2]) for o in open_orders),
+        paytrail_refunds=by_route["paytrail"],
+        platform_refunds=by_route["platform"],
+        not_refundable=by_route[None],
+        fees_kept=fees,
+        emails=len(ids),
+        already_cancelled=len(orders) - len(ids),
+    )
+
+
+def _route(method: str) -> str | None:
+    if method == PaymentMethod.PAYTRAIL:
+        return "paytrail"
+    if method in rules.REFUNDED_BY_PLATFORM:
+        return "platform"
+    return None
+
+
+def _counted(labels: Iterable[Any]) -> list[tuple[str, int]]:
+    return sorted(((str(k), n) for k, n in Counter(labels).items()), key=lambda kv: -kv[1])
+
+
+def _sums(rows: Any) -> dict[int, Decimal]:
+    return dict(
+        rows.order_by().values("order_id").annotate(s=Sum("amount")).values_list("order_id", "s")
+    )
+
+
+def event_cancel(
+    *,
+    event: Event,
+    principal: Principal,
+    confirm: str,
+    reason: str = "",
+    message: dict[str, str] | None = None,
+    refund: bool = True,
+    user: User | None = None,
+    api_token: ApiToken | None = None,
+) -> Job:
+    """Cancel ``event``: no more sales from now, and the job that cancels (and refunds) its
+    orders. A second call for the same event answers the job of the first.
+
+    DomainError (nothing changed) for a principal who may not cancel and refund the event's
+    orders, or when ``confirm`` is not the event's name.
+    """
+    if not (
+        principal.can(Action.CANCEL, event.organizer_id)
+        and principal.can(Action.REFUND, event.organizer_id)
+    ):
+        raise DomainError(_("Only the organizer's owners and managers can cancel an event."))
+    existing = Job.objects.filter(key=_key(event)).first()
+    if existing is not None:
+        return existing
+    if confirm.strip() != event.name.strip():
+        raise DomainError(_("Type the event's name exactly as shown to confirm."))
+    texts = {
+        lang: text.strip()[:MESSAGE_MAX]
+        for lang, text in (message or {}).items()
+        if lang in Language.values and text and text.strip()
+    }
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        existing = Job.objects.filter(key=_key(event)).first()
+        if existing is not None:  # a second confirm that raced the first
+            return existing
+        locked.cancelled_at = timezone.now()
+        locked.save(update_fields=["cancelled_at"])
+        job = job_start(
+            kind=KIND,
+            params={
+                "event_id": event.pk,
+                "reason": reason.strip()[:MESSAGE_MAX],
+                "message": texts,
+                "refund": refund,
+            },
+            key=_key(event),
+            organizer_id=event.organizer_id,
+            user=user,
+            api_token=api_token,
+        )
+        # Every order placed before the lock: placing takes the same lock (orders.placing).
+        open_orders = (
+            Order.objects.filter(event=event)
+            .exclude(status__in=CLOSED)
+            .order_by("pk")
+            .values_list("pk", "code")
+        )
+        JobItem.objects.bulk_create(
+            (JobItem(job=job, target_id=pk, label=code) for pk, code in open_orders.iterator()),
+            batch_size=1000,
+        )
+        job.total = job.items.count()
+        job.save(update_fields=["total"])
+    return job
+
+
+def _key(event: Event) -> str:
+    return f"{KIND}:{event.pk}"
+
+
+def _actor(job: Job) -> Actor:
+    if job.api_token is not None:
+        return Actor.for_api_token(job.api_token)
+    assert job.user is not None
+    return Actor.for_user(job.user)
+
+
+def customer_message(job: Job, language: str) -> str:
+    """The organizer's words to a customer: in their language, else the first one written,
+    else the reason."""
+    texts: dict[str, str] = job.params.get("message") or {}
+    return texts.get(language) or next(iter(texts.values()), "") or job.params.get("reason", "")
+
+
+class EventCancelHandler:
+    def step(self, job: Job) -> bool:
+        actor = _actor(job)
+        with chunk(job) as locked:
+            items = list(
+                JobItem.objects.select_for_update(skip_locked=True)
+                .filter(job=locked, state=ItemState.PENDING)
+                .order_by("pk")[:CHUNK]
+            )
+            if not items:
+                return False
+            orders = Order.objects.select_related("event", "organizer").in_bulk(
+                [item.target_id for item in items]
+            )
+            for item in items:
+                order = orders.get(item.target_id)
+                try:
+                    with transaction.atomic():  # one order's change, or none of it
+                        result, amount = _cancel_one(order, locked, actor)
+                except DomainError as refused:
+                    item.state, item.result, item.detail = ItemState.FAILED, "refused", str(refused)
+                    locked.failed += 1
+                else:
+                    skipped = result == Result.ALREADY
+                    item.state = ItemState.SKIPPED if skipped else ItemState.DONE
+                    item.result, item.amount = result, amount
+                    locked.done += 1
+                    locked.refunded_total += amount or ZERO
+                item.finished_at = timezone.now()
+                item.save(update_fields=["state", "result", "detail", "amount", "finished_at"])
+        return True
+
+    def finished(self, job: Job) -> None:
+        pass
+
+
+def _cancel_one(order: Order | None, job: Job, actor: Actor) -> tuple[str, Decimal | None]:
+    if order is None or order.status in CLOSED:
+        return Result.ALREADY, None
+    reason = customer_message(job, order.language)
+    ledger = ledger_of(order)
+    if job.params.get("refund", True) and ledger.refundable > ZERO:
+        if rules.refund_service(order) is not None:
+            refund = order_cancel_and_refund(order=order, actor=actor, reason=reason)
+            if refund is None:
+                return Result.CANCELLED, None
+            queued = rules.refund_service(order) == "platform"
+            return (Result.REFUND_QUEUED if queued else Result.REFUNDED), refund.amount
+    order_cancel(order=order, actor=actor, reason=reason)
+    return (Result.NOT_REFUNDED if ledger.refundable > ZERO else Result.CANCELLED), None
+
+
+register(KIND, EventCancelHandler())
