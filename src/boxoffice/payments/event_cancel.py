@@ -248,13 +248,12 @@ def _cancel_one(order: Order | None, job: Job, actor: Actor) -> tuple[str, Decim
         return Result.ALREADY, None
     reason = customer_message(job, order.language)
     ledger = ledger_of(order)
-    if job.params.get("refund", True) and ledger.refundable > ZERO:
-        if rules.refund_service(order) is not None:
-            refund = order_cancel_and_refund(order=order, actor=actor, reason=reason)
-            if refund is None:
-                return Result.CANCELLED, None
-            queued = rules.refund_service(order) == "platform"
-            return (Result.REFUND_QUEUED if queued else Result.REFUNDED), refund.amount
+    service = rules.refund_service(order)
+    if job.params.get("refund", True) and ledger.refundable > ZERO and service is not None:
+        refund = order_cancel_and_refund(order=order, actor=actor, reason=reason)
+        if refund is None:
+            return Result.CANCELLED, None
+        return (Result.REFUND_QUEUED if service == "platform" else Result.REFUNDED), refund.amount
     order_cancel(order=order, actor=actor, reason=reason)
     return (Result.NOT_REFUNDED if ledger.refundable > ZERO else Result.CANCELLED), None
 
