@@ -32,6 +32,15 @@ OWNER_URLS = ("paytrail_account",)
 # POST only, they change nothing but the user's own row. Their own exports
 # (tests/backoffice/test_export_background.py): anyone else's is 404.
 USER_URLS = ("saved_filter_save", "saved_filter_delete", "export_list", "export_download")
+# Events and their cancellation jobs (tests/backoffice/test_event_cancel_pages.py).
+EVENT_JOB_URLS = (
+    "event_list",
+    "event_cancel",
+    "job_detail",
+    "job_pause",
+    "job_resume",
+    "job_results_csv",
+)
 # Platform staff only: anyone else gets 404 (tests/backoffice/test_platform_refunds.py).
 STAFF_URLS = ("platform_refunds", "platform_refund_complete")
 

@@ -11,6 +11,7 @@ from boxoffice.orders.models import OrderStatus
 from .pages import page_text, parse
 from .routes import (
     DOOR_LIST_URLS,
+    EVENT_JOB_URLS,
     EVENT_URLS,
     LIST_URLS,
     ORDER_URLS,
@@ -171,6 +172,7 @@ def test_every_backoffice_url_is_classified():
         *DOOR_LIST_URLS,
         *TOKEN_URLS,
         *USER_URLS,
+        *EVENT_JOB_URLS,
         *OWNER_URLS,
         *STAFF_URLS,
         *(name for name, _, _ in ORDER_URLS),

@@ -181,6 +181,16 @@ TABLE: list[Row] = [
     # A person's exports are their own: the list shows theirs, the file is the requester's.
     url("backoffice:export_list",            "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
     url("backoffice:export_download",        "GET",  200, L,     NF,     OK,  NF,  NF,  NF,  NF),
+    # Events, and cancelling one (owners, managers and platform staff).
+    url("backoffice:event_list",             "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
+    url("backoffice:event_cancel",           "GET",  200, L,     NF,     OK,  OK,  NF,  NF,  OK),
+    url("backoffice:event_cancel",           "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
+    # The event's cancellation job: its organizer's members see it; owners, managers and staff
+    # pause and resume it (others: 404).
+    url("backoffice:job_detail",             "GET",  200, L,     NF,     OK,  OK,  OK,  OK,  OK),
+    url("backoffice:job_results_csv",        "GET",  200, L,     NF,     OK,  OK,  OK,  OK,  OK),
+    url("backoffice:job_pause",              "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
+    url("backoffice:job_resume",             "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
     # The person's own saved filters of the list: only their own user row changes, whoever.
     url("backoffice:saved_filter_save",      "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),
     url("backoffice:saved_filter_delete",    "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),
@@ -290,8 +300,10 @@ TABLE: list[Row] = [
     api("GET",   "/api/v1/orders/{code}",               200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     api("GET",   "/api/v1/orders/export",               200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
     # An export job is seen by its organizer's tokens (a platform token's by platform tokens).
-    api("GET",   "/api/v1/jobs/{job_id}",               200, L,     NF,     OK,  OK,  OK,  OK,  NF),
-    api("GET",   "/api/v1/jobs/{job_id}/file",          200, L,     NF,     OK,  OK,  OK,  OK,  NF),
+    api("GET",   "/api/v1/jobs/{job_id}",               200, L,     NF,     OK,  OK,  OK,  OK,  OK),
+    api("GET",   "/api/v1/jobs/{job_id}/file",          200, L,     NF,     OK,  OK,  OK,  OK,  OK),
+    # Cancelling a whole event: owners and managers (and platform staff); 202 with the job.
+    api("POST",  "/api/v1/events/{event_id}/cancel",    202, L,     NF,     OK,  OK,  FB,  FB,  OK),
     api("PATCH", "/api/v1/orders/{code}",               200, L,     NF,     OK,  OK,  OK,  FB,  OK),
     api("GET",   "/api/v1/orders/{code}/history",       200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     api("PATCH", "/api/v1/orders/{code}/tickets/{ticket_id}",
@@ -337,6 +349,7 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "backoffice:api_tokens": {"organizer": "{organizer_id}", "name": "Matrix", "role": "viewer"},
     "backoffice:paytrail_account": {"organizer": "{organizer_id}"},
     "backoffice:saved_filter_save": {"name": "Matrix", "query": "status=paid"},
+    "backoffice:event_cancel": {"confirm": "{event_name}", "refund": "on"},
     "backoffice:saved_filter_delete": {"name": "Matrix"},
     "backoffice:checkin_event": {"code": "{ticket_secret}"},
     "backoffice:order_cancel": {"reason": "matrix", "money": "refund"},
@@ -377,6 +390,7 @@ API_BODY: dict[tuple[str, str], Any] = {
         "payment_method": "paytrail",
     },
     ("PATCH", "/api/v1/orders/{code}"): {"name": "Mallory"},
+    ("POST", "/api/v1/events/{event_id}/cancel"): {"confirm": "{event_name}"},
     ("PATCH", "/api/v1/orders/{code}/tickets/{ticket_id}"): {"name": "Mallory"},
     ("POST", "/api/v1/orders/{code}/cancel"): {"reason": "matrix"},
     ("POST", "/api/v1/orders/{code}/mark-refunded"): {"reference": "MATRIX"},

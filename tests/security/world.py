@@ -97,6 +97,7 @@ class World:
             "owner_email": owner.email,
             "organizer_id": self.alpha.pk,
             "event_id": self.event.pk,
+            "event_name": self.event.name,
             "product_id": self.product.pk,
             "ticket_secret": ticket.secret,
         }
@@ -261,7 +262,7 @@ def build() -> World:
     exporter = api_token_create(
         organizer=alpha, role=matrix.VIEWER, name="Alpha exporter", created_by=owner
     )[0]
-    api_job = _finished_export(api_token=exporter).job
+    api_job = _finished_export(api_token=exporter, organizer=alpha).job
     assert api_job is not None
 
     markers = [ALPHA, ALPHA_EVENT, ALPHA_BUYER, "hooks.alpha.example.com", "Alpha accounting"]
@@ -287,10 +288,11 @@ def build() -> World:
     )
 
 
-def _finished_export(**who: Any) -> Export:
+def _finished_export(organizer: Organizer | None = None, **who: Any) -> Export:
     """A background export, done: one chunk of file, kept for a week."""
     now = timezone.now()
     job = Job.objects.create(
+        organizer=organizer,
         kind="export",
         state=JobState.DONE,
         params={"per": "orders", "format": "csv", "delimiter": ",", "filters": {}},

@@ -1,26 +1,33 @@
-"""/api/v1/orders/export and /api/v1/jobs/{id}: the order list as CSV or XLSX.
+"""/api/v1/orders/export, /api/v1/events/{id}/cancel and /api/v1/jobs/{id}: jobs of the API.
 
 Up to the download limit the answer is the file itself; over it, 202 with the job that makes
 it (``Location`` and ``job.url`` to poll), and the file at ``/jobs/{id}/file`` once the job is
-done, for a week. A job is seen by the tokens of the organizer whose token started it (a
-platform token's by platform tokens): an integration rotating its token keeps its jobs.
+done, for a week. A job is seen by every token of its organizer (an integration rotating its
+token keeps its jobs) and by platform tokens; a person's export from the back office is theirs
+alone and never served here.
 """
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Path, Query, Router, Schema, Status
 from pydantic import Field
 
+from boxoffice.accounts.permissions import Action
 from boxoffice.api import auth, errors
 from boxoffice.api.errors import ApiError
 from boxoffice.api.order_query import OrderQuery, list_filters
-from boxoffice.api.schemas import MAX_ID, ErrorOut
+from boxoffice.api.schemas import MAX_ID, ErrorOut, InputSchema
 from boxoffice.exports.models import Export
 from boxoffice.exports.services import ExportFile, export_start, stored_export
 from boxoffice.jobs.models import Job, JobState
+from boxoffice.orders.models import Language
+from boxoffice.orders.selectors import events_visible_to
+from boxoffice.payments.event_cancel import event_cancel
 
 router = Router(tags=["exports"])
 
@@ -40,6 +47,7 @@ class JobOut(Schema):
     total: int | None = Field(description="units of work (rows of an export), once counted")
     done: int
     failed: int
+    refunded_total: Decimal = Field(description="refunds asked for by the job, in euros")
     errors: list[str]
     created_at: datetime
     finished_at: datetime | None
@@ -52,7 +60,7 @@ class JobAccepted(Schema):
 
 
 def _job_out(job: Job) -> dict[str, Any]:
-    export = Export.objects.filter(job=job).first()
+    export = Export.objects.filter(job=job, api_token__isnull=False).first()
     ready = job.state == JobState.DONE and export is not None and export.purged_at is None
     return {
         "id": job.pk,
@@ -61,6 +69,7 @@ def _job_out(job: Job) -> dict[str, Any]:
         "total": job.total,
         "done": job.done,
         "failed": job.failed,
+        "refunded_total": job.refunded_total,
         # The reason is for the integrator's logs; a person reads the page's summary.
         "errors": [job.error] if job.error else [],
         "created_at": job.created_at,
@@ -107,7 +116,10 @@ def install(api: NinjaAPI) -> None:
             "responses": {
                 200: {
                     "description": "the file (CSV or XLSX) when it has at most 10,000 rows",
-                    "content": {"text/csv": {}, "application/octet-stream": {}},
+                    "content": {
+                        "text/csv": {},
+                        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): {},
+                    },
                 }
             }
         },
@@ -118,14 +130,16 @@ def install(api: NinjaAPI) -> None:
 
 
 def _job(request: HttpRequest, job_id: int) -> Job:
+    """The job if this token's organizer's (its orders, or started by one of its tokens);
+    a platform token sees every organizer's jobs and the platform tokens' own."""
     token = auth.token_of(request)
-    job = (
-        Job.objects.filter(pk=job_id, api_token__organizer_id=token.organizer_id).first()
-        if token.organizer_id is not None
-        else Job.objects.filter(
-            pk=job_id, api_token__isnull=False, api_token__organizer__isnull=True
-        ).first()
-    )
+    if token.organizer_id is not None:
+        mine = Q(organizer_id=token.organizer_id) | Q(api_token__organizer_id=token.organizer_id)
+    else:
+        mine = Q(organizer__isnull=False) | Q(
+            api_token__isnull=False, api_token__organizer__isnull=True
+        )
+    job = Job.objects.filter(mine, pk=job_id).first()
     if job is None:
         raise errors.not_found()
     return job
@@ -140,11 +154,23 @@ def jobs_get(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) -> 
 @router.get(
     "/jobs/{job_id}/file",
     response={200: None, 409: ErrorOut, 410: ErrorOut, **ERRORS},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the export's file",
+                "content": {
+                    "text/csv": {},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                },
+            }
+        }
+    },
 )
 def jobs_file(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     """The file a finished export job made."""
     job = _job(request, job_id)
-    export = Export.objects.filter(job=job).first()
+    # A person's export is theirs alone (the back office); the API serves what a token made.
+    export = Export.objects.filter(job=job, api_token__isnull=False).first()
     if export is None:
         raise errors.not_found()
     if export.purged_at is not None:
@@ -152,3 +178,41 @@ def jobs_file(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) ->
     if job.state != JobState.DONE:
         raise ApiError(409, "not_ready", _("This export is not ready yet."))
     return _file(stored_export(export=export))
+
+
+class EventCancelIn(InputSchema):
+    confirm: str = Field(max_length=200, description="the event's name, exactly")
+    reason: str = Field("", max_length=2000, description="kept in each order's history")
+    message: dict[Language, str] = Field(
+        default_factory=dict,
+        description="to customers by language (fi, sv, en); others get the first one given",
+    )
+    refund: bool = Field(True, description="refund every paid order by its payment method")
+
+
+@router.post(
+    "/events/{event_id}/cancel",
+    response={202: JobAccepted, 400: ErrorOut, 403: ErrorOut, **ERRORS},
+    tags=["events"],
+)
+def events_cancel(
+    request: HttpRequest, payload: EventCancelIn, event_id: int = Path(..., ge=1, le=MAX_ID)
+) -> Any:
+    """Cancel the event: no more sales, and a job that cancels and refunds every order (202).
+    Poll the job; a second call answers the same job."""
+    principal = auth.principal(request)
+    event = events_visible_to(principal).filter(pk=event_id).first()
+    if event is None:
+        raise errors.not_found()
+    auth.require(request, Action.CANCEL, event.organizer_id)
+    auth.require(request, Action.REFUND, event.organizer_id)
+    job = event_cancel(
+        event=event,
+        principal=principal,
+        confirm=payload.confirm,
+        reason=payload.reason,
+        message={str(lang): text for lang, text in payload.message.items()},
+        refund=payload.refund,
+        api_token=auth.token_of(request),
+    )
+    return Status(202, {"job": _job_out(job)})
