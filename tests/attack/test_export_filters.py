@@ -6,15 +6,16 @@ Exports are read back with the csv module; the first column is the order code.""
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
 
+from backoffice.pages import parse
+from backoffice.routes import attention_item
 from boxoffice.accounts.models import Membership, Role
 from boxoffice.exports import services
 from boxoffice.orders.models import OrderStatus
-from backoffice.pages import parse
-from backoffice.routes import attention_item
 
 LIST = "/backoffice/orders/"
 EXPORT = "/backoffice/orders/export/"
@@ -118,8 +119,9 @@ def test_backoffice_export_keeps_the_product_filter(owner_client, shop):
     assert codes(owner_client.get(EXPORT, query)) == [shop["second_order"].code]
 
 
-def test_backoffice_export_keeps_the_organizer_filter(login, owner, other_organizer, shop,
-                                                      foreign_order):
+def test_backoffice_export_keeps_the_organizer_filter(
+    login, owner, other_organizer, shop, foreign_order
+):
     """FINDING: someone in two organizers exports organizer A's list and gets B's customers
     too (``organizers=None`` deletes the field): a file meant for A's accountant carries B's
     personal data."""
@@ -152,3 +154,46 @@ def test_api_export_keeps_the_attention_filter(api, shop):
 def test_api_export_keeps_the_event_and_product_filters(api, shop):
     query = {"event": shop["second"].pk, "product": shop["second_product"].pk}
     assert codes(api.get("/orders/export", **query)) == [shop["second_order"].code]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"event": "0"},
+        {"event": str(2**63)},
+        {"product": "-1"},
+        {"q": "a\x00b"},
+        {"q": "%"},
+        {"created_before": "9999-12-31T23:59:59-15:00"},
+        {"created_after": "0001-01-01T00:00:00+14:00"},
+        {"paid_before": "not-a-date"},
+        {"delimiter": "\t"},
+        {"format": "pdf"},
+        {"rows": "everything"},
+        {"refund": "<script>"},
+        {"checked_in": "maybe"},
+    ],
+)
+def test_api_export_odd_parameters_are_a_reason_not_a_server_error(api, shop, query):
+    response = api.get("/orders/export", **query)
+    assert response.status_code in (200, 400, 422), response.status_code
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"format": "../../etc/passwd"},
+        {"rows": "\x00"},
+        {"delimiter": "\x00"},
+        {"format": "xlsx", "rows": "tickets", "q": "\x00"},
+        {"event": "\x00", "product": "\x00", "organizer": "\x00"},
+    ],
+)
+def test_backoffice_export_odd_parameters_are_no_server_error(owner_client, shop, query):
+    response = owner_client.get(EXPORT, query)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert re.fullmatch(
+            r'attachment; filename="(orders|tickets)-\d{4}-\d{2}-\d{2}\.(csv|xlsx)"',
+            response["Content-Disposition"],
+        )

@@ -56,10 +56,10 @@ def test_every_text_column_is_neutralized(owner_client, poisoned, prefix, fmt, r
     poisoned(prefix)
     table = cells(owner_client.get(EXPORT, {"format": fmt, "rows": rows}), fmt)
     found = [c for row in table[1:] for c in row if isinstance(c, str) and MARK in c]
-    # Orders: event, customer name, email, phone and the products ("1× <name>"); tickets:
-    # event, customer name, email, phone, product, participant name and email.
+    # Orders: event, customer name, email, phone and the products (a count, a times sign and
+    # the name); tickets: event, customer name, email, phone, product, participant name, email.
     assert len(found) == (5 if rows == "orders" else 7)
-    products = [c for c in found if c.startswith("1\u00d7 ")]  # "1× <product>" starts with 1
+    products = [c for c in found if c.startswith("1\u00d7 ")]  # a count first: no formula
     # An XML reader reads a raw CR as a line feed (XML's line-end rule): the cell still
     # starts with the apostrophe, which is what counts.
     start = "'" + (prefix.replace("\r", "\n") if fmt == "xlsx" else prefix)

@@ -42,7 +42,13 @@ def test_workers_racing_for_a_queued_job(race, owner_client, job, round_):
     assert sorted(results) == ["done", "not claimed", "not claimed", "not claimed"], results
     made.refresh_from_db()
     assert (made.state, made.done, made.attempts) == (JobState.DONE, 5, 1)
-    assert list(ExportChunk.objects.order_by("seq").values_list("seq", flat=True)) == [0, 1, 2, 3, 4]
+    assert list(ExportChunk.objects.order_by("seq").values_list("seq", flat=True)) == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
     assert sorted(_file_codes(owner_client)) == sorted(o.code for o in orders)
     assert EmailMessage.objects.filter(kind=EmailKind.EXPORT_READY).count() == 1
 

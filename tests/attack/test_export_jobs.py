@@ -13,6 +13,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from api.conftest import ApiClient
 from boxoffice.accounts.models import ApiToken, Membership, Role
 from boxoffice.accounts.tokens import api_token_create, api_token_revoke
 from boxoffice.exports import background, services
@@ -21,7 +22,6 @@ from boxoffice.jobs import runner
 from boxoffice.jobs.models import Job, JobState
 from boxoffice.notifications.models import EmailKind, EmailMessage
 from boxoffice.orders.models import OrderStatus
-from api.conftest import ApiClient
 
 EXPORT = "/backoffice/orders/export/"
 EXPORTS = "/backoffice/exports/"
@@ -57,8 +57,17 @@ def download(client, export: Export):
 
 
 def test_another_person_or_organizer_never_gets_the_file_or_job(
-    owner_client, four, one_per_chunk, run_tasks, login, make_user, organizer, other_owner,
-    api_for, other_organizer, staff_user,
+    owner_client,
+    four,
+    one_per_chunk,
+    run_tasks,
+    login,
+    make_user,
+    organizer,
+    other_owner,
+    api_for,
+    other_organizer,
+    staff_user,
 ):
     owner_client.get(EXPORT)
     run_tasks()
@@ -89,9 +98,7 @@ def test_an_api_job_is_never_another_organizers_or_the_platforms(
 # -- access taken away -----------------------------------------------------------------------
 
 
-def test_a_member_removed_mid_job_exports_nothing_more(
-    owner_client, owner, four, one_per_chunk
-):
+def test_a_member_removed_mid_job_exports_nothing_more(owner_client, owner, four, one_per_chunk):
     owner_client.get(EXPORT)
     job = runner.claim(Job.objects.get().pk)
     handler = background.ExportHandler()
@@ -137,8 +144,9 @@ def test_a_revoked_token_exports_nothing_more(organizer, four, one_per_chunk):
     but accounts.tokens.principal_of ignores ``revoked_at``: revoking a leaked token does not
     stop the export it started; the job runs to the end (and any other token of the organizer
     fetches the file). A removed member's job, by contrast, stops."""
-    token, value = api_token_create(organizer=organizer, role=Role.MANAGER, name="t",
-                                    created_by=None)
+    token, value = api_token_create(
+        organizer=organizer, role=Role.MANAGER, name="t", created_by=None
+    )
     client = ApiClient(value)
     job_id = client.get("/orders/export").json()["job"]["id"]
     job = runner.claim(job_id)

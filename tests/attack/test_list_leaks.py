@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from backoffice.pages import parse
+from backoffice.routes import attention_item
 from boxoffice.accounts.models import Membership, Role
 from boxoffice.backoffice import filter_controls, presenters
 from boxoffice.backoffice.templatetags import backoffice_nav
 from boxoffice.orders.models import OrderStatus
-from backoffice.pages import parse
-from backoffice.routes import attention_item
 
 LIST = "/backoffice/orders/"
 
@@ -84,7 +84,7 @@ def event_label(event) -> str:
 def test_naming_another_organizers_event_shows_neither_it_nor_its_products(
     two, make_product, product
 ):
-    alpha, beta, event, other = two
+    alpha, beta, event, _other = two
     make_product(event, name="Alpha Backstage Pass", price=Decimal("10.00"))
     # Alpha's own page with the event chosen: the kept controls now hold Alpha's products.
     assert "Alpha Backstage Pass" in options(alpha.get(LIST, {"event": event.pk}), "product")
@@ -152,9 +152,7 @@ def test_a_new_membership_and_its_removal_show_on_the_next_page(
     order_in(OrderStatus.PAID)
     client = login(owner)
     assert options(client.get(LIST), "organizer") == []
-    membership = Membership.objects.create(
-        user=owner, organizer=other_organizer, role=Role.VIEWER
-    )
+    membership = Membership.objects.create(user=owner, organizer=other_organizer, role=Role.VIEWER)
     page = client.get(LIST)
     assert "Other Events Oy" in options(page, "organizer")
     assert foreign_order.code in page.content.decode()

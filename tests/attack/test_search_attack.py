@@ -8,10 +8,10 @@ import io
 
 import pytest
 
+from backoffice.pages import parse
 from boxoffice.orders import selectors
 from boxoffice.orders.models import OrderStatus
 from boxoffice.orders.services import Participant
-from backoffice.pages import parse
 
 LIST = "/backoffice/orders/"
 EXPORT = "/backoffice/orders/export/"
@@ -40,20 +40,39 @@ def exported(client, q: str) -> list[str]:
 @pytest.fixture
 def people(place, product, other_product):
     ours = {
-        "elina": place(product, quantity=1, email="elina.r@example.com", name="Elina Räsänen",
-                       phone="+358 40 123 4567"),
+        "elina": place(
+            product,
+            quantity=1,
+            email="elina.r@example.com",
+            name="Elina Räsänen",
+            phone="+358 40 123 4567",
+        ),
         "asa": place(product, quantity=1, email="asa@example.com", name="Åsa Öberg"),
-        "jenni": place(product, quantity=2, email="jenni@example.com", name="Jenni Virtanen",
-                       participants=(Participant(name="Aino Räsänen", email="aino@example.org"),)),
+        "jenni": place(
+            product,
+            quantity=2,
+            email="jenni@example.com",
+            name="Jenni Virtanen",
+            participants=(Participant(name="Aino Räsänen", email="aino@example.org"),),
+        ),
     }
     theirs = {
         # A namesake with the same email, phone and a participant of the same name.
-        "elina": place(other_product, quantity=1, email="elina.r@example.com",
-                       name="Elina Räsänen", phone="+358 40 123 4567"),
-        "unique": place(other_product, quantity=2, email="zz.only.theirs@example.net",
-                        name="Zyxwv Qwerty", phone="+358 50 999 8888",
-                        participants=(Participant(name="Pöllö Öljynen",
-                                                  email="secret.guest@example.net"),)),
+        "elina": place(
+            other_product,
+            quantity=1,
+            email="elina.r@example.com",
+            name="Elina Räsänen",
+            phone="+358 40 123 4567",
+        ),
+        "unique": place(
+            other_product,
+            quantity=2,
+            email="zz.only.theirs@example.net",
+            name="Zyxwv Qwerty",
+            phone="+358 50 999 8888",
+            participants=(Participant(name="Pöllö Öljynen", email="secret.guest@example.net"),),
+        ),
     }
     return ours, theirs
 
@@ -80,9 +99,7 @@ def _theirs_only_queries(theirs) -> list[str]:
 
 
 @pytest.mark.parametrize("common", [False, True], ids=["rare-term", "common-term-walk"])
-def test_another_organizers_orders_never_come_back(
-    owner_client, api, people, monkeypatch, common
-):
+def test_another_organizers_orders_never_come_back(owner_client, api, people, monkeypatch, common):
     ours, theirs = people
     if common:  # every search takes the newest-first walk instead of the bounded probe
         monkeypatch.setattr(selectors, "COMMON_MATCHES", 0)
@@ -116,7 +133,7 @@ def test_another_organizers_orders_never_come_back(
     ],
 )
 def test_search_forgives_and_stays_in_scope(owner_client, people, monkeypatch, q, who, common):
-    ours, theirs = people
+    ours, _theirs = people
     if common:
         monkeypatch.setattr(selectors, "COMMON_MATCHES", 0)
         monkeypatch.setattr(selectors, "PROBE", 1)
@@ -124,7 +141,7 @@ def test_search_forgives_and_stays_in_scope(owner_client, people, monkeypatch, q
 
 
 def test_a_participant_match_is_labelled_and_never_with_a_foreign_name(owner_client, people):
-    ours, _theirs = people
+    _ours, _theirs = people
     response = owner_client.get(LIST, {"q": "aino"})
     labels = [e.text() for e in parse(response).find_all(data_testid="match-label")]
     assert labels == ["participant: Aino Räsänen"]
@@ -139,7 +156,7 @@ ODD = [
     "\\",
     "\\%",
     "'",
-    "\"",
+    '"',
     "' OR 1=1 --",
     "'; DROP TABLE orders_order; --",
     "a%b",
@@ -196,6 +213,6 @@ def test_odd_searches_are_no_server_error_and_no_wildcard(owner_client, api, peo
 
 @pytest.mark.parametrize("q", ["%", "_", "example"])
 def test_a_search_with_the_other_filters_stays_in_scope(owner_client, people, q):
-    ours, theirs = people
+    _ours, theirs = people
     found = listed(owner_client, q, status=OrderStatus.RESERVED, event=theirs["unique"].event_id)
     assert theirs["unique"].code not in found
