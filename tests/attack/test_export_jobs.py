@@ -84,14 +84,19 @@ def test_another_person_or_organizer_never_gets_the_file_or_job(
         assert token.get(f"/jobs/{export.job_id}/file").status_code == 404
 
 
-def test_an_api_job_is_never_another_organizers_or_the_platforms(
-    api, four, one_per_chunk, run_tasks, api_for, other_organizer
+def test_an_api_job_is_never_another_organizers(
+    api, four, one_per_chunk, run_tasks, api_for, organizer, other_organizer
 ):
+    # (Platform tokens are left out: whether they see organizers' jobs is a policy that main
+    # is changing as this is written; they see every order anyway.)
     job_id = api.get("/orders/export").json()["job"]["id"]
     run_tasks()
-    for other in (api_for(other_organizer, Role.OWNER), api_for(None)):
+    for role in (Role.OWNER, Role.VIEWER):
+        other = api_for(other_organizer, role)
         assert other.get(f"/jobs/{job_id}").status_code == 404
         assert other.get(f"/jobs/{job_id}/file").status_code == 404
+    # A sibling token of the same organizer (a rotated integration) does get it.
+    assert len(codes(api_for(organizer, Role.VIEWER).get(f"/jobs/{job_id}/file"))) == 4
     assert len(codes(api.get(f"/jobs/{job_id}/file"))) == 4
 
 
