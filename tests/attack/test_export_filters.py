@@ -104,7 +104,7 @@ def test_background_export_never_holds_another_organizers_rows(
 
 
 def test_backoffice_export_keeps_the_event_filter(owner_client, shop):
-    """FINDING: the export view builds the filter form with no event choices
+    """Fixed: the export view builds the filter form with no event choices
     (``OrderFilterForm(..., events=[])``), so every ``event=`` is an invalid choice and is
     dropped: the export of one event's list holds every event's orders."""
     query = {"event": shop["second"].pk}
@@ -113,7 +113,7 @@ def test_backoffice_export_keeps_the_event_filter(owner_client, shop):
 
 
 def test_backoffice_export_keeps_the_product_filter(owner_client, shop):
-    """FINDING: as the event (``products=None`` deletes the field): ``product=`` is ignored."""
+    """Fixed: as the event (``products=None`` deletes the field): ``product=`` is ignored."""
     query = {"event": shop["second"].pk, "product": shop["second_product"].pk}
     assert listed(owner_client, query) == [shop["second_order"].code]
     assert codes(owner_client.get(EXPORT, query)) == [shop["second_order"].code]
@@ -122,7 +122,7 @@ def test_backoffice_export_keeps_the_product_filter(owner_client, shop):
 def test_backoffice_export_keeps_the_organizer_filter(
     login, owner, other_organizer, shop, foreign_order
 ):
-    """FINDING: someone in two organizers exports organizer A's list and gets B's customers
+    """Fixed: someone in two organizers exports organizer A's list and gets B's customers
     too (``organizers=None`` deletes the field): a file meant for A's accountant carries B's
     personal data."""
     Membership.objects.create(user=owner, organizer=other_organizer, role=Role.VIEWER)
@@ -133,7 +133,7 @@ def test_backoffice_export_keeps_the_organizer_filter(
 
 
 def test_backoffice_export_keeps_the_attention_filter(owner_client, shop):
-    """FINDING: "Needs attention only" is not among the export's filters (ListFilters has no
+    """Fixed: "Needs attention only" is not among the export's filters (ListFilters has no
     attention): the export of the attention list holds every order."""
     attention_item(shop["first_order"])
     query = {"attention": "1"}
@@ -142,7 +142,7 @@ def test_backoffice_export_keeps_the_attention_filter(owner_client, shop):
 
 
 def test_api_export_keeps_the_attention_filter(api, shop):
-    """FINDING: the same in the API: GET /orders?attention=true lists one order,
+    """Fixed: the same in the API: GET /orders?attention=true lists one order,
     GET /orders/export?attention=true exports all (api.exports passes list_filters(query),
     which drops attention)."""
     attention_item(shop["first_order"])

@@ -73,7 +73,7 @@ def test_every_text_column_is_neutralized(owner_client, poisoned, prefix, fmt, r
 def test_a_control_character_before_the_formula_does_not_slip_through_xlsx(
     api, owner_client, order_in, rows
 ):
-    """FINDING (low): XLSX drops the characters XML cannot hold *after* the formula check
+    """Fixed (low): XLSX drops the characters XML cannot hold *after* the formula check
     (writers._text: ``_NOT_XML.sub("", safe_cell(value))``), so a name sent as
     "\\x01=HYPERLINK(...)" (the API's PATCH takes it: only NUL is refused) is written as
     "=HYPERLINK(...)" without the apostrophe issue 16 asks for. As an inline string it is not

@@ -16,6 +16,7 @@ from django.utils import timezone
 from api.conftest import ApiClient
 from boxoffice.accounts.models import ApiToken, Membership, Role
 from boxoffice.accounts.tokens import api_token_create, api_token_revoke
+from boxoffice.common.errors import DomainError
 from boxoffice.exports import background, services
 from boxoffice.exports.models import Export, ExportChunk
 from boxoffice.jobs import runner
@@ -109,14 +110,15 @@ def test_a_member_removed_mid_job_exports_nothing_more(owner_client, owner, four
     handler = background.ExportHandler()
     assert handler.step(job)  # the first order written
     Membership.objects.filter(user=owner).delete()
-    assert not handler.step(job)  # nothing more of theirs
+    with pytest.raises(DomainError, match="may no longer see these orders"):
+        handler.step(job)  # nothing more of theirs: the job fails, saying why
     assert ExportChunk.objects.count() == 1
 
 
 def test_a_member_removed_mid_job_is_not_told_a_truncated_file_is_ready(
     owner_client, owner, four, one_per_chunk
 ):
-    """FINDING: when the member is removed mid-way the job sees "no more orders", finishes as
+    """Fixed: when the member is removed mid-way the job sees "no more orders", finishes as
     done and emails "Your export of 1 rows is ready": the file silently holds a quarter of the
     list, and the mail goes to someone who no longer works for the organizer."""
     owner_client.get(EXPORT)
@@ -132,7 +134,7 @@ def test_a_member_removed_mid_job_is_not_told_a_truncated_file_is_ready(
 def test_a_member_removed_after_the_export_cannot_download_it(
     owner_client, owner, four, one_per_chunk, run_tasks
 ):
-    """FINDING: export_download checks only that the export is the person's own; a member
+    """Fixed: export_download checks only that the export is the person's own; a member
     removed from the organizer keeps downloading its customers' data from the Exports page
     (and the emailed link) for the rest of the week."""
     owner_client.get(EXPORT)
@@ -145,7 +147,7 @@ def test_a_member_removed_after_the_export_cannot_download_it(
 
 
 def test_a_revoked_token_exports_nothing_more(organizer, four, one_per_chunk):
-    """FINDING: the job re-reads its principal every chunk (exports.background._principal),
+    """Fixed: the job re-reads its principal every chunk (exports.background._principal),
     but accounts.tokens.principal_of ignores ``revoked_at``: revoking a leaked token does not
     stop the export it started; the job runs to the end (and any other token of the organizer
     fetches the file). A removed member's job, by contrast, stops."""
@@ -159,7 +161,8 @@ def test_a_revoked_token_exports_nothing_more(organizer, four, one_per_chunk):
     assert handler.step(job)
     api_token_revoke(api_token=ApiToken.objects.get(pk=token.pk))
     assert client.get(f"/jobs/{job_id}").status_code == 401  # the token itself is refused
-    assert not handler.step(job), "the revoked token's job wrote another chunk"
+    with pytest.raises(DomainError, match="may no longer see these orders"):
+        handler.step(job)  # the revoked token's job writes nothing more
     assert ExportChunk.objects.count() == 1
 
 

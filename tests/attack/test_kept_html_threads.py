@@ -26,7 +26,7 @@ def fast_render(monkeypatch):
 
 
 def test_threads_sharing_the_kept_controls_never_fail(fast_render, db):
-    """FINDING (threaded servers only): KeyError from ``_kept.move_to_end(key)`` when another
+    """Fixed (threaded servers only): KeyError from ``_kept.move_to_end(key)`` when another
     thread evicted ``key`` after this one's ``_kept.get(key)`` found it: the page is a 500.
     The same pattern is in backoffice_nav.backoffice_topbar (_headers). `boxoffice serve`
     runs gunicorn's sync workers (one thread each), so it does not happen there today."""

@@ -159,7 +159,7 @@ def test_odd_input_is_no_server_error(owner_client, order_in, params):
 )
 @pytest.mark.parametrize("url", [LIST, EXPORT])
 def test_the_first_and_last_valid_dates_are_no_server_error(owner_client, order_in, params, url):
-    """FINDING: a date the form accepts as valid overflows when the day is turned into a
+    """Fixed: a date the form accepts as valid overflows when the day is turned into a
     datetime range and the page is a 500 (list, export, and any saved filter holding it):
     9999-12-31 as an end date (forms._day_start adds a day: OverflowError) on both engines;
     0001-01-01 as a start (local midnight is in year 0 in UTC) on SQLite."""

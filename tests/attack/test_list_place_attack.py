@@ -27,7 +27,7 @@ def test_another_persons_place_cookie_is_not_taken(login, owner, make_user, orga
 
 
 def test_the_newer_filters_survive_the_way_back(owner_client, order_in):
-    """FINDING (issue 15 point 4 with issue 16's filters): list_place.PARAMETERS holds only
+    """Fixed: list_place.PARAMETERS holds only
     q, event, organizer, status, payment_method, attention and page; the dates, product,
     refund, check-in, language, sort and rows per page are lost on the way back from an
     order ("filters and page survive a visit to an order and back")."""

@@ -108,6 +108,7 @@ def test_refund_queue_link_only_for_staff(owner_client, staff):
         "Orders",
         "Needs attention",
         "Return requests",
+        "Events",
         "Check-in",
         "API",
         "Refund queue",

@@ -91,6 +91,7 @@ def orders_export(request: HttpRequest, response: HttpResponse, query: Query[Exp
     made = export_start(
         principal=auth.principal(request),
         filters=list_filters(query),
+        attention=query.attention,
         per=query.rows,
         fmt=query.format,
         query=request.META.get("QUERY_STRING", ""),

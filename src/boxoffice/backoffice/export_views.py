@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET
 
 from boxoffice.accounts.models import User
 from boxoffice.backoffice import saved_filters
-from boxoffice.backoffice.forms import OrderFilterForm
+from boxoffice.backoffice.order_list_views import list_form
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.errors import DomainError
+from boxoffice.exports import background
 from boxoffice.exports.selectors import RECENT, export_of, exports_of
 from boxoffice.exports.services import ExportFile, export_start, stored_export
 from boxoffice.jobs.models import Job, JobState
@@ -23,9 +24,7 @@ from boxoffice.jobs.models import Job, JobState
 @require_GET
 def order_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     principal = request_principal(request)
-    # The same parameters as the list; the choices are not needed to filter (an event or
-    # product that is not the principal's simply matches none of their orders).
-    form = OrderFilterForm(request.GET, events=[], organizers=None, products=None)
+    form, _events, _many = list_form(request, principal)  # what the list takes, with its choices
     form.is_valid()
     filters = form.filters()
     user = request.user
@@ -35,6 +34,7 @@ def order_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         export = export_start(
             principal=principal,
             filters=filters,
+            attention=bool(form.value("attention")),
             per=request.GET.get("rows", "orders"),
             fmt=request.GET.get("format", "csv"),
             query=query,
@@ -85,6 +85,11 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse | Stre
     assert isinstance(user, User)
     export = export_of(user, export_id)
     if export is None or export.job is None:
+        raise Http404
+    if not background.still_allowed(
+        request_principal(request), export.job.params.get("scope", "platform")
+    ):
+        # Theirs, but of orders they no longer see (a membership removed since).
         raise Http404
     if export.job.state != JobState.DONE or export.purged_at is not None:
         messages.error(

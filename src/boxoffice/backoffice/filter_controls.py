@@ -8,6 +8,7 @@ anything filters. So the HTML is kept per process, by that key, in a small LRU: 
 product changes the choices and with them the key; nothing can go stale.
 """
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -24,6 +25,8 @@ KEPT = 512
 NOT_SHOWN = frozenset({"q", "page"})
 
 _kept: "OrderedDict[tuple[Any, ...], str]" = OrderedDict()
+# A threaded server's requests share it: the LRU's steps are not atomic.
+_lock = threading.Lock()
 
 
 def _choices(form: OrderFilterForm, name: str) -> tuple[Any, ...]:
@@ -45,16 +48,18 @@ def filter_controls(
         attention_only,
         filtered,
     )
-    html = _kept.get(key)
+    with _lock:
+        html = _kept.get(key)
+        if html is not None:
+            _kept.move_to_end(key)
     if html is None:
         html = render_to_string(
             "backoffice/_order_filters.html",
             {"form": form, "attention_only": attention_only, "filtered": filtered},
             request=request,
         )
-        _kept[key] = html
-        if len(_kept) > KEPT:
-            _kept.popitem(last=False)
-    else:
-        _kept.move_to_end(key)
+        with _lock:
+            _kept[key] = html
+            if len(_kept) > KEPT:
+                _kept.popitem(last=False)
     return mark_safe(html)

@@ -69,11 +69,18 @@ SORT_CHOICES = [
 ]
 
 
+# Every order lies between these days, so a day outside them is moved onto the nearest without
+# changing what it selects (near year 1 or 9999 the time zone arithmetic would overflow).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
 def _day_start(day: date | None, *, days: int = 0) -> datetime | None:
     """Local midnight starting ``day`` (plus ``days``): a day picked in a filter is a whole
     day where the organizer is."""
     if day is None:
         return None
+    day = min(max(day, FIRST_DAY), LAST_DAY)
     return timezone.make_aware(datetime.combine(day + timedelta(days=days), time.min))
 
 

@@ -14,9 +14,11 @@ from django.core.signing import BadSignature
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 
+from boxoffice.backoffice.forms import OrderFilterForm
+
 COOKIE = "order_list_place"
-# The list's filter, search and paging parameters (forms.OrderFilterForm and the paginator).
-PARAMETERS = ("q", "event", "organizer", "status", "payment_method", "attention", "page")
+# The list's filter, sort, search and paging parameters: every field of its form, and the page.
+PARAMETERS = (*OrderFilterForm.base_fields, "page")
 MAX_LENGTH = 1000
 
 

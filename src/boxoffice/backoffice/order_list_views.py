@@ -46,23 +46,7 @@ ROW_FIELDS = (
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
     principal = request_principal(request)
-    # People who work for several organizers (and platform staff) get an organizer filter.
-    many = principal.is_platform_staff or len(principal.organizer_ids) > 1
-    events = [
-        (pk, presenters.event_label(name, starts_at, organizer, with_organizer=many))
-        for pk, name, starts_at, organizer in selectors.events_visible_to(principal)
-        .order_by("-starts_at")
-        .values_list("pk", "name", "starts_at", "organizer__name")
-    ]
-    organizers = (
-        list(selectors.organizers_visible_to(principal).values_list("pk", "name")) if many else None
-    )
-    form = OrderFilterForm(
-        request.GET,
-        events=events,
-        organizers=organizers,
-        products=_products(principal, request.GET.get("event"), events),
-    )
+    form, events, many = list_form(request, principal)
     form.is_valid()  # invalid parameters are dropped (and shown), the rest still filter
     filters = form.filters()
     found = order_listing(principal=principal, filters=filters)
@@ -114,6 +98,32 @@ def order_list(request: HttpRequest) -> HttpResponse:
         },
     )
     return list_place.remember(request, response)
+
+
+def list_form(
+    request: HttpRequest, principal: Principal
+) -> tuple[OrderFilterForm, list[tuple[int, str]], bool]:
+    """The list's filter form with the choices this person has (their events, organizers, the
+    chosen event's products), the events, and whether they work for several organizers. The
+    export reads its filters through the same form: a value the list takes, it takes."""
+    # People who work for several organizers (and platform staff) get an organizer filter.
+    many = principal.is_platform_staff or len(principal.organizer_ids) > 1
+    events = [
+        (pk, presenters.event_label(name, starts_at, organizer, with_organizer=many))
+        for pk, name, starts_at, organizer in selectors.events_visible_to(principal)
+        .order_by("-starts_at")
+        .values_list("pk", "name", "starts_at", "organizer__name")
+    ]
+    organizers = (
+        list(selectors.organizers_visible_to(principal).values_list("pk", "name")) if many else None
+    )
+    form = OrderFilterForm(
+        request.GET,
+        events=events,
+        organizers=organizers,
+        products=_products(principal, request.GET.get("event"), events),
+    )
+    return form, events, many
 
 
 def _products(

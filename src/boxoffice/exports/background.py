@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from boxoffice.accounts.permissions import Principal, principal_for
 from boxoffice.accounts.tokens import principal_of
+from boxoffice.common.errors import DomainError
 from boxoffice.common.links import absolute_url
 from boxoffice.exports.models import Export, ExportChunk, ExportFormat, ExportRows
 from boxoffice.exports.rows import Per, columns, export_rows
@@ -27,6 +28,7 @@ from boxoffice.jobs.runner import chunk, register
 from boxoffice.notifications.services import email_export_ready
 from boxoffice.orders.models import Order, Ticket
 from boxoffice.payments.order_list import ListFilters, order_listing
+from boxoffice.payments.selectors import orders_needing_attention
 
 KIND = "export"
 # Orders per chunk: a few hundred kilobytes of file and well under a second of work.
@@ -57,18 +59,50 @@ def filters_of(data: dict[str, Any]) -> ListFilters:
     return ListFilters(**values)
 
 
-def _principal(job: Job) -> Principal:
-    # Read again for every chunk: a member removed meanwhile exports nothing more of theirs.
+def scope_of(principal: Principal) -> list[int] | str:
+    """Whose orders a principal sees: "platform", or the organizers' ids."""
+    return "platform" if principal.is_platform_staff else sorted(principal.organizer_ids)
+
+
+def still_allowed(principal: Principal | None, scope: list[int] | str) -> bool:
+    """Whether ``principal`` still sees everything an export made for ``scope`` may hold."""
+    if principal is None:
+        return False
+    if principal.is_platform_staff:
+        return True
+    return scope != "platform" and set(scope) <= principal.organizer_ids
+
+
+def principal_now(job: Job) -> Principal | None:
+    """Who the job runs for, as they stand now; None for a revoked token or a person who can
+    no longer log in."""
     if job.api_token is not None:
-        return principal_of(job.api_token)
-    assert job.user is not None
+        return None if job.api_token.revoked_at else principal_of(job.api_token)
+    if job.user is None or not job.user.is_active:
+        return None
     return principal_for(job.user)
 
 
+def listed(principal: Principal, filters: ListFilters, *, attention: bool = False) -> Any:
+    """The list's orders under ``filters`` (and "Needs attention only"), as the list shows."""
+    orders = order_listing(principal=principal, filters=filters).orders
+    if attention:
+        orders = orders_needing_attention(orders, principal)
+    return orders
+
+
 def _orders(job: Job) -> Any:
-    return order_listing(
-        principal=_principal(job), filters=filters_of(job.params["filters"])
-    ).orders.order_by()
+    # Read again for every chunk: a token revoked or a member removed meanwhile stops the job
+    # (it fails, saying why) rather than finishing a partial file as if it were whole.
+    principal = principal_now(job)
+    if not still_allowed(principal, job.params.get("scope", "platform")):
+        raise DomainError(
+            _("The person or token that asked for this export may no longer see these orders.")
+        )
+    assert principal is not None
+    return listed(
+        principal, filters_of(job.params["filters"]), attention=job.params.get("attention", False)
+    ).order_by()
 
 
 def _count(job: Job) -> int:

@@ -23,7 +23,7 @@ from boxoffice.exports.writers import csv_chunks, xlsx_chunks
 from boxoffice.jobs.models import Job
 from boxoffice.jobs.runner import job_start
 from boxoffice.orders.models import Order, Ticket
-from boxoffice.payments.order_list import ListFilters, order_listing
+from boxoffice.payments.order_list import ListFilters
 
 DOWNLOAD_LIMIT = 10_000
 
@@ -54,6 +54,7 @@ def export_start(
     *,
     principal: Principal,
     filters: ListFilters,
+    attention: bool = False,
     per: str,
     fmt: str,
     query: str,
@@ -66,16 +67,18 @@ def export_start(
     job that makes it in the background. DomainError for a format or row kind not offered."""
     if per not in ExportRows.values or fmt not in ExportFormat.values:
         raise DomainError(_("Choose CSV or XLSX, and rows per order or per ticket."))
-    orders = order_listing(principal=principal, filters=filters).orders
+    orders = background.listed(principal, filters, attention=attention)
     if row_count(orders, per, cap=DOWNLOAD_LIMIT) > DOWNLOAD_LIMIT:
         return _in_background(
             filters,
+            principal,
             per=per,
             fmt=fmt,
             query=query,
             user=user,
             api_token=api_token,
             delimiter=delimiter,
+            attention=attention,
         )
     with transaction.atomic():
         record = Export.objects.create(
@@ -99,6 +102,7 @@ def export_start(
 @transaction.atomic
 def _in_background(
     filters: ListFilters,
+    principal: Principal,
     *,
     per: str,
     fmt: str,
@@ -106,6 +110,7 @@ def _in_background(
     user: User | None,
     api_token: ApiToken | None,
     delimiter: str,
+    attention: bool,
 ) -> Job:
     job = job_start(
         kind=background.KIND,
@@ -114,6 +119,9 @@ def _in_background(
             "format": fmt,
             "delimiter": delimiter,
             "filters": background.filters_json(filters),
+            "attention": attention,
+            # Whose orders it may hold: checked again for every chunk and at the download.
+            "scope": background.scope_of(principal),
             "language": translation.get_language() or settings.LANGUAGE_CODE,
         },
         user=user,
@@ -133,7 +141,8 @@ def filename_of(record: Export) -> str:
 
 
 def stored_export(*, export: Export) -> ExportFile:
-    """A finished background export's file (exports.background keeps it in the database)."""
+    """A finished background export's file (exports.background keeps it in the database).
+    The caller checks ``background.still_allowed`` first."""
     return ExportFile(
         record=export,
         filename=filename_of(export),

@@ -174,7 +174,8 @@ _SHEET_TAIL = "</sheetData></worksheet>"
 
 
 def _text(value: str, style: int = 0) -> str:
-    text = escape(_NOT_XML.sub("", safe_cell(value)))
+    # Dropped first, then neutralized: "\x01=HYPERLINK(...)" must not become a bare formula.
+    text = escape(safe_cell(_NOT_XML.sub("", value)))
     attr = f' s="{style}"' if style else ""
     return f'<c t="inlineStr"{attr}><is><t xml:space="preserve">{text}</t></is></c>'
 

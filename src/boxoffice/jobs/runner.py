@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from boxoffice.common.errors import DomainError
 from boxoffice.common.tasks import schedule
 from boxoffice.jobs.models import Job, JobState
 from boxoffice.jobs.tasks import job_run
@@ -129,6 +130,10 @@ def run(job_id: int) -> str:
             handler.finished(locked)
     except LeaseLost:
         return "released"
+    except DomainError as refused:  # the work may not go on (e.g. its requester lost access)
+        logger.warning("job %s stopped: %s", job.pk, refused.message)
+        _fail(job, refused.message)
+        return "failed"
     except Exception as error:  # a bug or a lost database: the job says so, nothing half-done
         logger.exception("job %s failed", job.pk)
         _fail(job, f"{type(error).__name__}: {error}")

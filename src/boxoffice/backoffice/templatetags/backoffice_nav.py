@@ -1,5 +1,6 @@
 """What the back-office navigation offers the person looking at it."""
 
+import threading
 from collections import OrderedDict
 from html import escape
 from typing import Any
@@ -68,6 +69,7 @@ _NEXT = "\x00next\x00"
 # Headers a process keeps: one per person, language and highlighted menu entry, a few KB each.
 KEPT_HEADERS = 1024
 _headers: "OrderedDict[tuple[Any, ...], str]" = OrderedDict()
+_lock = threading.Lock()  # a threaded server's requests share the LRU
 
 
 @register.simple_tag(takes_context=True)
@@ -90,7 +92,10 @@ def backoffice_topbar(context: Context) -> SafeString:
         manages_api_tokens(request),
         owns_an_organizer(request),
     )
-    html = _headers.get(key)
+    with _lock:
+        html = _headers.get(key)
+        if html is not None:
+            _headers.move_to_end(key)
     if html is None:
         html = render_to_string(
             "_topbar.html",
@@ -103,11 +108,10 @@ def backoffice_topbar(context: Context) -> SafeString:
             },
             request=request,
         )
-        _headers[key] = html
-        if len(_headers) > KEPT_HEADERS:
-            _headers.popitem(last=False)
-    else:
-        _headers.move_to_end(key)
+        with _lock:
+            _headers[key] = html
+            if len(_headers) > KEPT_HEADERS:
+                _headers.popitem(last=False)
     fresh = html.replace(_CSRF, escape(get_token(request))).replace(
         _NEXT, escape(request.get_full_path())
     )
