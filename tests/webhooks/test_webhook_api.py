@@ -14,6 +14,7 @@ ALL_EVENTS = [
     "order.updated",
     "order.return_requested",
     "order.return_declined",
+    "event.cancelled",
 ]
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from boxoffice.accounts.models import ApiToken, User
 from boxoffice.accounts.permissions import Action, Principal
 from boxoffice.catalog.models import Event
+from boxoffice.catalog.signals import event_cancelled
 from boxoffice.common.errors import DomainError
 from boxoffice.common.money import ZERO
 from boxoffice.jobs.models import ItemState, Job, JobItem
@@ -186,6 +187,7 @@ def event_cancel(
         )
         job.total = job.items.count()
         job.save(update_fields=["total"])
+        event_cancelled.send(sender=Event, event=locked, job_id=job.pk)
     return job
 
 

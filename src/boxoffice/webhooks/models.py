@@ -21,6 +21,8 @@ class WebhookEventType(models.TextChoices):
     ORDER_UPDATED = "order.updated", _("Order information changed")
     ORDER_RETURN_REQUESTED = "order.return_requested", _("Return requested")
     ORDER_RETURN_DECLINED = "order.return_declined", _("Return declined")
+    # The whole event was cancelled (its orders follow, each with order.cancelled).
+    EVENT_CANCELLED = "event.cancelled", _("Event cancelled")
 
 
 class WebhookEndpoint(models.Model):
@@ -66,7 +68,10 @@ class WebhookDelivery(models.Model):
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.PROTECT, related_name="deliveries", db_index=False
     )
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    # Empty for an event about no single order (event.cancelled).
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     event_type = models.CharField(_("event"), max_length=40, choices=WebhookEventType.choices)
     # The event's id: the same for every endpoint and every retry (receivers deduplicate by it).
     event_id = models.UUIDField(default=uuid.uuid4, editable=False)

@@ -15,6 +15,8 @@ from typing import Any
 from django.dispatch import receiver
 from django.utils import timezone
 
+from boxoffice.catalog.models import Event
+from boxoffice.catalog.signals import event_cancelled
 from boxoffice.common.money import quantize
 from boxoffice.orders.models import Order, OrderEvent, OrderStatus
 from boxoffice.orders.models import OrderEventKind as Kind
@@ -139,3 +141,51 @@ def build_payload(row: OrderEvent, event_type: str, event_id: uuid.UUID) -> dict
             },
         },
     }
+
+
+@receiver(event_cancelled, dispatch_uid="webhooks.event_cancelled")
+def on_event_cancelled(
+    sender: Any, event: Event, job_id: int, **kwargs: Any
+) -> list[WebhookDelivery]:
+    """event.cancelled to the organizer's endpoints that subscribe (inside the transaction
+    that cancelled the event). Each order's own order.cancelled follows as the job goes."""
+    endpoints = [
+        e
+        for e in WebhookEndpoint.objects.filter(organizer_id=event.organizer_id, active=True)
+        .only("pk", "events")
+        .order_by("pk")
+        if Type.EVENT_CANCELLED in e.events
+    ]
+    if not endpoints:
+        return []
+    now = timezone.now()
+    event_id = uuid.uuid4()
+    payload = {
+        "id": str(event_id),
+        "type": Type.EVENT_CANCELLED.value,
+        "created_at": _iso(now),
+        "data": {
+            "event": {
+                "id": event.pk,
+                "name": event.name,
+                "starts_at": _iso(event.starts_at),
+                "cancelled_at": _iso(event.cancelled_at),
+            },
+            "job_id": job_id,
+        },
+    }
+    created = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoint,
+            order=None,
+            event_type=Type.EVENT_CANCELLED,
+            event_id=event_id,
+            payload=payload,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for endpoint in endpoints
+    )
+    for delivery in created:
+        webhook_deliver.enqueue(delivery.pk)
+    return created
