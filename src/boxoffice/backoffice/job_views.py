@@ -19,6 +19,7 @@ from boxoffice.common.spreadsheet import safe_cell
 from boxoffice.jobs.models import ItemState, Job, JobState
 from boxoffice.jobs.runner import job_pause, job_resume
 from boxoffice.jobs.selectors import job_items, jobs_visible_to
+from boxoffice.orders.selectors import events_visible_to
 
 # Failures listed on the page (the CSV has every order).
 FAILURES_SHOWN = 100
@@ -58,11 +59,16 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     failures = list(job_items(job).filter(state=ItemState.FAILED)[:FAILURES_SHOWN])
     left = time_left(job)
+    event = None
+    if "event_id" in job.params:  # what the job is about, named on its page
+        principal = request_principal(request)
+        event = events_visible_to(principal).filter(pk=job.params["event_id"]).first()
     return render(
         request,
         "backoffice/job_detail.html",
         {
             "job": job,
+            "event": event,
             "failures": failures,
             "minutes_left": None if left is None else max(1, round(left.total_seconds() / 60)),
             "may_steer": _may_steer(request, job),
