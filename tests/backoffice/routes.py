@@ -39,6 +39,7 @@ EVENT_JOB_URLS = (
     "job_detail",
     "job_pause",
     "job_resume",
+    "job_retry",
     "job_results_csv",
 )
 # Platform staff only: anyone else gets 404 (tests/backoffice/test_platform_refunds.py).

@@ -179,3 +179,28 @@ def test_pause_and_resume(event, mixed, owner, monkeypatch, run_tasks, paytrail)
     assert runner.job_resume(paused).state == JobState.QUEUED
     run_tasks()
     assert Job.objects.get(pk=job.pk).state == JobState.DONE
+
+
+def test_the_failed_orders_are_tried_again_on_request(
+    event, mixed, owner, monkeypatch, run_tasks, paytrail
+):
+    stuck = mixed["reserved"].pk
+    real = ec._cancel_one
+    refusing = {"on": True}
+
+    def sometimes(order, job, actor):
+        if order.pk == stuck and refusing["on"]:
+            raise DomainError("Locked by the auditor.")
+        return real(order, job, actor)
+
+    monkeypatch.setattr(ec, "_cancel_one", sometimes)
+    job = start(event, owner)
+    run_tasks()
+    assert Job.objects.get().failed == 1
+    refusing["on"] = False
+    assert runner.job_retry_failed(job).state == JobState.QUEUED
+    run_tasks()
+    job.refresh_from_db()
+    assert (job.state, job.done, job.failed) == (JobState.DONE, 4, 0)
+    assert Order.objects.get(pk=stuck).status == OrderStatus.CANCELLED
+    assert len(paytrail.refunds) == 2  # the others were not touched again

@@ -191,6 +191,7 @@ TABLE: list[Row] = [
     url("backoffice:job_results_csv",        "GET",  200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     url("backoffice:job_pause",              "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
     url("backoffice:job_resume",             "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
+    url("backoffice:job_retry",              "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
     # The person's own saved filters of the list: only their own user row changes, whoever.
     url("backoffice:saved_filter_save",      "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),
     url("backoffice:saved_filter_delete",    "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),

@@ -17,7 +17,7 @@ from boxoffice.accounts.permissions import Action
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.spreadsheet import safe_cell
 from boxoffice.jobs.models import ItemState, Job, JobState
-from boxoffice.jobs.runner import job_pause, job_resume
+from boxoffice.jobs.runner import job_pause, job_resume, job_retry_failed
 from boxoffice.jobs.selectors import job_items, jobs_visible_to
 from boxoffice.orders.selectors import events_visible_to
 
@@ -101,6 +101,17 @@ def job_resume_view(request: HttpRequest, job_id: int) -> HttpResponse:
 
 def _when(moment: datetime | None) -> str:
     return "" if moment is None else timezone.localtime(moment).isoformat()
+
+
+@login_required
+@require_POST
+def job_retry_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    if not _may_steer(request, job):
+        raise Http404
+    if job_retry_failed(job).state == JobState.QUEUED:
+        messages.success(request, _("The failed orders are tried again."))
+    return redirect("backoffice:job_detail", job_id=job.pk)
 
 
 @login_required

@@ -31,6 +31,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/", job_views.job_detail, name="job_detail"),
     path("jobs/<int:job_id>/pause/", job_views.job_pause_view, name="job_pause"),
     path("jobs/<int:job_id>/resume/", job_views.job_resume_view, name="job_resume"),
+    path("jobs/<int:job_id>/retry/", job_views.job_retry_view, name="job_retry"),
     path("jobs/<int:job_id>/results.csv", job_views.job_results_csv, name="job_results_csv"),
     path("exports/<int:export_id>/download/", export_views.export_download, name="export_download"),
     path("orders/saved-filters/", saved_filters.save, name="saved_filter_save"),

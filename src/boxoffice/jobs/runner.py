@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from boxoffice.common.errors import DomainError
 from boxoffice.common.tasks import schedule
-from boxoffice.jobs.models import Job, JobState
+from boxoffice.jobs.models import ItemState, Job, JobItem, JobState
 from boxoffice.jobs.tasks import job_run
 
 logger = logging.getLogger("boxoffice.jobs")
@@ -60,6 +60,28 @@ def job_pause(job: Job) -> Job:
         state=JobState.PAUSED, lease_token=None
     )
     return Job.objects.get(pk=job.pk)
+
+
+def job_retry_failed(job: Job) -> Job:
+    """Try the failed units of a finished or paused job again (each as if it had not been
+    tried): their items go back to waiting and the job goes on."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.state not in (JobState.DONE, JobState.PAUSED, JobState.FAILED):
+            return locked
+        again = JobItem.objects.filter(job=locked, state=ItemState.FAILED).update(
+            state=ItemState.PENDING, result="", detail="", finished_at=None
+        )
+        if not again:
+            return locked
+        locked.failed = max(locked.failed - again, 0)
+        locked.state = JobState.QUEUED
+        locked.error = ""
+        locked.finished_at = None
+        locked.lease_token = None
+        locked.save(update_fields=["failed", "state", "error", "finished_at", "lease_token"])
+        schedule(job_run, Job, locked.pk)
+    return locked
 
 
 def job_resume(job: Job) -> Job:
