@@ -238,6 +238,12 @@ ORDER_INVOICE_DUE_DAYS = int(os.environ.get("ORDER_INVOICE_DUE_DAYS", "14"))
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Periodic jobs the worker runs itself (seconds between runs).
 PERIODIC_JOB_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_JOB_INTERVAL_SECONDS", "60"))
+# Workers say they are alive this often; one quiet for WORKER_DEAD_AFTER_SECONDS is taken for
+# dead and its tasks are queued again (processes.fleet). A job's worker must record a chunk
+# within JOB_LEASE_SECONDS or another takes the job over (jobs.runner).
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
+WORKER_DEAD_AFTER_SECONDS = float(os.environ.get("WORKER_DEAD_AFTER_SECONDS", "60"))
+JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "120"))
 # Emails untouched this long past their due time are sent again (e.g. after a worker crash).
 EMAIL_RECONCILE_STALE_SECONDS = float(os.environ.get("EMAIL_RECONCILE_STALE_SECONDS", "300"))
 # Webhooks: each POST's timeout, attempts before a delivery is failed, the backoff between them

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,7 +25,7 @@ from boxoffice.jobs.tasks import job_run
 logger = logging.getLogger("boxoffice.jobs")
 
 # How long a worker may go without recording a chunk before its job is given to another.
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
 
 class Handler(Protocol):

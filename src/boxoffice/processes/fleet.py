@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -26,10 +27,10 @@ from boxoffice.common.models import WorkerHeartbeat
 
 logger = logging.getLogger("boxoffice.worker")
 
-HEARTBEAT = timedelta(seconds=10)
+HEARTBEAT = timedelta(seconds=settings.WORKER_HEARTBEAT_SECONDS)
 # Quiet this long, a worker is taken for dead (a long task does not silence it: the heartbeat
 # has a thread of its own).
-DEAD_AFTER = timedelta(seconds=60)
+DEAD_AFTER = timedelta(seconds=settings.WORKER_DEAD_AFTER_SECONDS)
 
 
 def heartbeat(worker_id: str, *, now: datetime | None = None) -> None:
