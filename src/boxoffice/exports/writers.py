@@ -12,17 +12,19 @@ text, never as a formula.
 """
 
 import csv
+import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from itertools import repeat
 from typing import IO, Any, cast
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
 
-from boxoffice.common.spreadsheet import safe_cell
+from boxoffice.common.spreadsheet import FORMULA_STARTS, safe_cell
 from boxoffice.exports.rows import Column, Kind
 
 BOM = "\ufeff"
@@ -52,6 +54,28 @@ def _local(value: datetime, zone: tzinfo) -> datetime:
     return value.astimezone(zone).replace(tzinfo=None)
 
 
+def _columns(cols: Sequence[Column], rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """``rows`` turned into columns. The writers encode a column at a time: one check tells
+    that no text of a column needs neutralizing, and a value repeated down a column (the order's
+    cells on each of its tickets) is encoded once."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    if any(len(row) != len(cols) for row in rows):
+        raise ValueError("every row needs a cell for each column")
+    return list(zip(*rows, strict=True)) if rows else [() for _ in cols]
+
+
+def _each(encode: Callable[[Any], str], values: Iterable[Any]) -> list[str]:
+    """``encode`` of each value, once for a run of the same value."""
+    out: list[str] = []
+    last: Any = _each  # never a cell
+    text = ""
+    for value in values:
+        if value is not last:
+            last, text = value, encode(value)
+        out.append(text)
+    return out
+
+
 # -- CSV --------------------------------------------------------------------------------------
 
 
@@ -66,38 +90,58 @@ def csv_chunks(
 
 def csv_head(cols: Sequence[Column], *, delimiter: str = ",") -> bytes:
     """The byte-order mark and the header row."""
-    sink = _Sink()
-    sink.write(BOM)
-    csv.writer(sink, delimiter=delimiter, lineterminator="\r\n").writerow(
-        [safe_cell(str(c.label)) for c in cols]
-    )
-    return sink.take()
+    return (BOM + _csv_lines([[safe_cell(str(c.label)) for c in cols]], delimiter)).encode()
 
 
 def csv_body(cols: Sequence[Column], rows: Iterable[list[Any]], *, delimiter: str = ",") -> bytes:
     """``rows`` as CSV lines: what follows the head, in as many pieces as the caller likes."""
-    sink = _Sink()
-    writer = csv.writer(sink, delimiter=delimiter, lineterminator="\r\n")
     comma = delimiter == ";"
     zone = timezone.get_current_timezone()  # once: asking per cell was a tenth of the time
-    for row in rows:
-        writer.writerow(
-            [_csv_cell(col.kind, v, comma, zone) for col, v in zip(cols, row, strict=True)]
-        )
-    return sink.take()
+    cells = [
+        _CSV[col.kind](values, comma, zone)
+        for col, values in zip(cols, _columns(cols, rows), strict=True)
+    ]
+    return _csv_lines(zip(*cells, strict=True), delimiter).encode()
 
 
-def _csv_cell(kind: Kind, value: Any, comma: bool, zone: tzinfo) -> str:
-    if value is None:
-        return ""
-    if kind == Kind.TIME:
-        return _local(value, zone).strftime("%Y-%m-%d %H:%M:%S")
-    if kind in (Kind.MONEY, Kind.RATE):
-        text = f"{value:.2f}"
-        return text.replace(".", ",") if comma else text
-    if kind == Kind.COUNT:
-        return str(value)
-    return safe_cell(str(value))
+def _csv_lines(rows: Iterable[Sequence[Any]], delimiter: str) -> str:
+    out = io.StringIO()
+    # None is written as an empty cell, numbers as str() writes them.
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+def _csv_text(values: Sequence[Any], comma: bool, zone: tzinfo) -> Sequence[Any]:
+    try:
+        # Nearly always: no text of the column looks like a formula, and it is written as is.
+        if not any(map(str.startswith, values, repeat(FORMULA_STARTS))):
+            return values
+    except TypeError:  # something else than text (None, a number): cell by cell
+        pass
+    return [None if v is None else safe_cell(str(v)) for v in values]
+
+
+def _csv_time(values: Sequence[Any], comma: bool, zone: tzinfo) -> list[str]:
+    return _each(lambda v: "" if v is None else _local(v, zone).isoformat(" ", "seconds"), values)
+
+
+def _csv_decimal(values: Sequence[Any], comma: bool, zone: tzinfo) -> list[str | None]:
+    if comma:
+        return [None if v is None else f"{v:.2f}".replace(".", ",") for v in values]
+    return [None if v is None else f"{v:.2f}" for v in values]
+
+
+def _csv_count(values: Sequence[Any], comma: bool, zone: tzinfo) -> Sequence[Any]:
+    return values  # the csv module writes str(value), and None as nothing
+
+
+_CSV: dict[Kind, Callable[[Sequence[Any], bool, tzinfo], Sequence[Any]]] = {
+    Kind.TEXT: _csv_text,
+    Kind.TIME: _csv_time,
+    Kind.MONEY: _csv_decimal,
+    Kind.RATE: _csv_decimal,
+    Kind.COUNT: _csv_count,
+}
 
 
 # -- XLSX -------------------------------------------------------------------------------------
@@ -179,18 +223,34 @@ def _text(value: str, style: int = 0) -> str:
     return f'<c t="inlineStr"{attr}><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _xlsx_cell(kind: Kind, value: Any, zone: tzinfo) -> str:
-    if value is None or value == "":
-        return "<c/>"
-    if kind == Kind.TIME:
-        serial = (_local(value, zone) - _EPOCH).total_seconds() / 86400
-        return f'<c s="1"><v>{serial:.8f}</v></c>'
-    if kind == Kind.RATE:
-        return f'<c s="4"><v>{Decimal(value) / 100}</v></c>'
-    if kind in (Kind.MONEY, Kind.COUNT):
-        style = ' s="2"' if kind == Kind.MONEY else ""
-        return f"<c{style}><v>{value}</v></c>"
-    return _text(str(value))
+_EMPTY = "<c/>"
+
+
+def _xlsx_cells(kind: Kind, values: Sequence[Any], zone: tzinfo) -> list[str]:
+    if kind == Kind.TEXT:
+        # Names and emails vary, labels, events and products repeat: each text is escaped once.
+        known: dict[Any, str] = {}
+        out = []
+        for v in values:
+            cell = known.get(v)
+            if cell is None:
+                cell = known[v] = _EMPTY if v is None or v == "" else _text(str(v))
+            out.append(cell)
+        return out
+    return _each(lambda v: _EMPTY if v is None or v == "" else _XLSX[kind](v, zone), values)
+
+
+def _xlsx_time(value: datetime, zone: tzinfo) -> str:
+    serial = (_local(value, zone) - _EPOCH).total_seconds() / 86400
+    return f'<c s="1"><v>{serial:.8f}</v></c>'
+
+
+_XLSX: dict[Kind, Callable[[Any, tzinfo], str]] = {
+    Kind.TIME: _xlsx_time,
+    Kind.RATE: lambda value, zone: f'<c s="4"><v>{Decimal(value) / 100}</v></c>',
+    Kind.MONEY: lambda value, zone: f'<c s="2"><v>{value}</v></c>',
+    Kind.COUNT: lambda value, zone: f"<c><v>{value}</v></c>",
+}
 
 
 def xlsx_chunks(
@@ -204,20 +264,15 @@ def xlsx_chunks(
 def xlsx_body(cols: Sequence[Column], rows: Iterable[list[Any]]) -> bytes:
     """``rows`` as the sheet's ``<row>`` elements (uncompressed XML), in pieces that
     ``xlsx_assemble`` joins into the workbook."""
-    kinds = [c.kind for c in cols]
     zone = timezone.get_current_timezone()
-    lines = [
-        "<row>"
-        + "".join(_xlsx_cell(kind, v, zone) for kind, v in zip(kinds, row, strict=True))
-        + "</row>"
-        for row in rows
+    cells = [
+        _xlsx_cells(col.kind, values, zone)
+        for col, values in zip(cols, _columns(cols, rows), strict=True)
     ]
-    return "".join(lines).encode()
+    return "".join(["<row>" + "".join(row) + "</row>" for row in zip(*cells, strict=True)]).encode()
 
 
-def xlsx_assemble(
-    cols: Sequence[Column], body: Iterable[bytes], *, sheet: str
-) -> Iterator[bytes]:
+def xlsx_assemble(cols: Sequence[Column], body: Iterable[bytes], *, sheet: str) -> Iterator[bytes]:
     """The workbook around the sheet rows of ``body`` (pieces of ``xlsx_body``), compressed
     and yielded a piece at a time."""
     sink = _Sink()
