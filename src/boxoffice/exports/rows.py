@@ -20,13 +20,11 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import chain
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, Min, QuerySet, Sum
-from django.utils import timezone
+from django.db.models import QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from psycopg.types.datetime import TimestamptzLoader
@@ -146,15 +144,15 @@ _TICKET_FIELDS = (
     "service_fee",
     "checked_in_at",
 )
-# What an order export needs of them, per product, price and VAT rate, by first ticket:
-# order id, product, price, VAT rate, tickets, first ticket id, how many let in.
-_GROUP_FIELDS = ("order_id", "product__name", "price", "vat_rate")
+# What an order export needs of them: per order, its products as "2 (times) Day ticket, 1
+# (times) VIP" (by first ticket), the VAT in them and how many tickets are let in.
+_NO_TICKETS = ("", ZERO, 0)
 
 
 @dataclass(frozen=True)
 class _Batch:
     orders: list[Row]  # in the list's order
-    tickets: dict[int, list[Row]]  # by order id: tickets, or the groups of an order export
+    tickets: dict[int, Any]  # by order id: its tickets, or (an order export) _NO_TICKETS' like
 
 
 def export_rows(orders: QuerySet[Order], per: Per) -> Iterator[list[Any]]:
@@ -182,44 +180,30 @@ class _Labels:
         self.funds, self.language = words(FundsManager.choices), words(Language.choices)
         self.ticket = words(TicketState.choices)
 
-    def head(self, o: Row) -> list[Any]:
-        """The order's cells that every row of it starts with."""
-        return [
-            *o[1:4],
-            self.status[o[4]],
-            self.method[o[5]],
-            self.funds[o[6]],
-            *o[7:11],
-            self.language[o[11]],
-        ]
-
 
 def _batch_rows(batch: _Batch, per: Per, labels: _Labels) -> Iterator[list[Any]]:
     tickets, state = batch.tickets, labels.ticket
+    status, method, funds, language = labels.status, labels.method, labels.funds, labels.language
     for o in batch.orders:
-        mine = tickets.get(o[0], ())
+        # code, created, paid, status, method, funds manager, event, customer name, email,
+        # phone, language; the order export's cells; received, refunded
+        head = [*o[1:4], status[o[4]], method[o[5]], funds[o[6]], *o[7:11], language[o[11]]]
         if per == Per.ORDERS:
-            products, vat, checked_in = _products(mine)
-            yield [*labels.head(o), products, o[12], o[13], vat, *o[14:], checked_in]
+            products, vat, checked_in = tickets.get(o[0], _NO_TICKETS)
+            yield [*head, products, o[12], o[13], vat, *o[14:], checked_in]
             continue
-        head = labels.head(o)
-        for t in mine:  # order id, product, name, email, state, price, rate, fee, checked in
+        for t in tickets.get(o[0], ()):  # order, product, name, email, state, price, rate, fee
             vat = _vat(t[5], t[6])
             yield [*head, *t[1:4], state[t[4]], t[5], t[6], vat, t[7], *o[15:], t[8]]
 
 
-def _products(groups: Sequence[Row]) -> tuple[str, Decimal, int]:
-    """The products as "2 (times) Day ticket, 1 (times) VIP" (by first ticket), the VAT in them
-    and how many tickets are let in."""
-    if len(groups) == 1:  # most orders: one product
-        _o, name, price, rate, n, _first, checked_in = groups[0]
-        return f"{n}{TIMES}{name}", _vat(price, rate) * n, checked_in
+def _products(tickets: Sequence[Row]) -> tuple[str, Decimal, int]:
     counts: dict[str, int] = {}
     vat, checked_in = ZERO, 0
-    for _o, name, price, rate, n, _first, checked in groups:
-        counts[name] = counts.get(name, 0) + n
-        vat += _vat(price, rate) * n
-        checked_in += checked
+    for _o, product, _n, _e, _s, price, rate, _f, checked_at in tickets:
+        counts[product] = counts.get(product, 0) + 1
+        vat += _vat(price, rate)
+        checked_in += checked_at is not None
     return ", ".join(f"{n}{TIMES}{name}" for name, n in counts.items()), vat, checked_in
 
 
@@ -252,21 +236,17 @@ def _orm_batches(orders: QuerySet[Order], per: Per) -> Iterator[_Batch]:
 
 def _orm_batch(orders: list[Row], per: Per) -> _Batch:
     ids = [o[0] for o in orders]
-    tickets = Ticket.objects.filter(order_id__in=ids)
-    rows: Iterable[Row]
+    tickets: dict[int, Any] = _by_order(
+        Ticket.objects.filter(order_id__in=ids)
+        .order_by("order_id", "pk")
+        .values_list(*_TICKET_FIELDS)
+    )
     if per == Per.ORDERS:
-        rows = (
-            tickets.order_by()
-            .values_list(*_GROUP_FIELDS)
-            .annotate(n=Count("pk"), first=Min("pk"), checked=Count("checked_in_at"))
-            .order_by("first")
-        )
-    else:
-        rows = tickets.order_by("order_id", "pk").values_list(*_TICKET_FIELDS)
+        tickets = {pk: _products(mine) for pk, mine in tickets.items()}
     received = _sums(Payment.objects.filter(order_id__in=ids, state=PaymentState.CONFIRMED))
     refunded = _sums(Refund.objects.filter(order_id__in=ids, state__in=REFUND_STATES_DONE))
     orders = [(*o, received.get(o[0], ZERO), refunded.get(o[0], ZERO)) for o in orders]
-    return _Batch(orders, _by_order(rows))
+    return _Batch(orders, tickets)
 
 
 def _sums(rows: QuerySet[Any]) -> dict[int, Decimal]:
@@ -296,11 +276,17 @@ _PG_TICKETS = f"""
 SELECT t.order_id, p.name, t.participant_name, t.participant_email, t.state, t.price,
        t.vat_rate, t.service_fee, t.checked_in_at {_PG_TICKETS_OF}
 ORDER BY t.order_id, t.id"""
-_PG_GROUPS = f"""
-SELECT t.order_id, p.name, t.price, t.vat_rate, count(*), min(t.id) AS first,
-       count(t.checked_in_at) {_PG_TICKETS_OF}
-GROUP BY t.order_id, p.name, t.price, t.vat_rate ORDER BY first"""
-_Sent = tuple[list[int], psycopg.Cursor[Row], psycopg.Cursor[Row]]
+# vat_of's arithmetic: ROUND_HALF_UP and round() both round halves away from zero, and the
+# quotient's 16 or more digits decide the cent as Python's 28 do (the tests compare).
+_PG_PRODUCTS = f"""
+SELECT g.order_id, string_agg(g.n || %(times)s || g.name, ', ' ORDER BY g.first),
+       sum(g.vat), sum(g.checked)::int
+FROM (SELECT t.order_id, p.name, count(*) AS n, min(t.id) AS first,
+             sum(round(t.price * t.vat_rate / (100 + t.vat_rate), 2)) AS vat,
+             count(t.checked_in_at) AS checked {_PG_TICKETS_OF}
+      GROUP BY t.order_id, p.name) g
+GROUP BY g.order_id"""
+_Sent = tuple[list[int], Per, psycopg.Cursor[Row], psycopg.Cursor[Row]]
 
 
 def _postgres_batches(orders: QuerySet[Order], per: Per) -> Iterator[_Batch]:
@@ -353,10 +339,8 @@ def _own_connection(db: Any) -> Iterator[psycopg.Connection[Row]]:
     own = psycopg.connect(**db.get_connection_params())  # Django's adapters and cursors
     try:
         own.read_only = True
-        zone = timezone.get_current_timezone()
-        if isinstance(zone, ZoneInfo):
-            # Times then arrive in the reader's zone and the writers need not convert them.
-            own.execute("SELECT set_config('TimeZone', %s, false)", [zone.key])
+        # As Django's connections: PostgreSQL writes times quickest in UTC, Python converts.
+        own.execute("SELECT set_config('TimeZone', 'UTC', false)")
         yield own
     finally:
         own.close()
@@ -367,20 +351,24 @@ def _sent(conn: psycopg.Connection[Row], ids: list[int], per: Per) -> _Sent:
         "ids": "{" + ",".join(map(str, ids)) + "}",  # one literal: psycopg would size each int
         "received": str(PaymentState.CONFIRMED),
         "refunded": "{" + ",".join(REFUND_STATES_DONE) + "}",
+        "times": TIMES,
     }
     orders, tickets = conn.cursor(), conn.cursor()
-    ticket_sql = _PG_GROUPS if per == Per.ORDERS else _PG_TICKETS
+    ticket_sql = _PG_PRODUCTS if per == Per.ORDERS else _PG_TICKETS
     for cursor, sql in (orders, _PG_ORDERS), (tickets, ticket_sql):
         # psycopg's compiled loader: Django's, on its connections, is pure Python.
         cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(sql, params)
-    return ids, orders, tickets
+    return ids, per, orders, tickets
 
 
 def _received(sent: _Sent) -> _Batch:
-    ids, orders, tickets = sent
+    ids, per, orders, tickets = sent
     with orders, tickets:
         by_id = {row[0]: row for row in orders.fetchall()}
-        grouped = _by_order(tickets.fetchall())
+        if per == Per.ORDERS:
+            grouped: dict[int, Any] = {row[0]: row[1:] for row in tickets.fetchall()}
+        else:
+            grouped = _by_order(tickets.fetchall())
     # An order deleted since its id was read is left out.
     return _Batch([by_id[i] for i in ids if i in by_id], grouped)

@@ -90,52 +90,72 @@ def csv_chunks(
 
 def csv_head(cols: Sequence[Column], *, delimiter: str = ",") -> bytes:
     """The byte-order mark and the header row."""
-    return (BOM + _csv_lines([[safe_cell(str(c.label)) for c in cols]], delimiter)).encode()
+    out = io.StringIO(BOM)
+    out.seek(len(BOM))
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerow(
+        [safe_cell(str(c.label)) for c in cols]
+    )
+    return out.getvalue().encode()
 
 
 def csv_body(cols: Sequence[Column], rows: Iterable[list[Any]], *, delimiter: str = ",") -> bytes:
     """``rows`` as CSV lines: what follows the head, in as many pieces as the caller likes."""
     comma = delimiter == ";"
     zone = timezone.get_current_timezone()  # once: asking per cell was a tenth of the time
+    special = re.compile(f'[{re.escape(delimiter)}"\r\n]')
     cells = [
-        _CSV[col.kind](values, comma, zone)
+        _csv_quoted(_CSV[col.kind](values, comma, zone), special)
+        if col.kind in (Kind.TEXT, Kind.COUNT)  # the others are numbers and times we wrote
+        else _CSV[col.kind](values, comma, zone)
         for col, values in zip(cols, _columns(cols, rows), strict=True)
     ]
-    return _csv_lines(zip(*cells, strict=True), delimiter).encode()
+    return "".join([delimiter.join(line) + "\r\n" for line in zip(*cells, strict=True)]).encode()
 
 
-def _csv_lines(rows: Iterable[Sequence[Any]], delimiter: str) -> str:
-    out = io.StringIO()
-    # None is written as an empty cell, numbers as str() writes them.
-    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
-    return out.getvalue()
+def _csv_quoted(values: Sequence[str], special: re.Pattern[str]) -> Sequence[str]:
+    """What the csv module writes (QUOTE_MINIMAL): a cell holding the delimiter, a quote or a
+    line break in quotes, its quotes doubled. One search over the column finds none, mostly."""
+    if not special.search("".join(values)):
+        return values
+    return ['"' + v.replace('"', '""') + '"' if special.search(v) else v for v in values]
 
 
-def _csv_text(values: Sequence[Any], comma: bool, zone: tzinfo) -> Sequence[Any]:
+# Each encodes a column's values as text; None is an empty cell.
+
+
+def _csv_text(values: Sequence[Any], comma: bool, zone: tzinfo) -> Sequence[str]:
     try:
         # Nearly always: no text of the column looks like a formula, and it is written as is.
         if not any(map(str.startswith, values, repeat(FORMULA_STARTS))):
             return values
     except TypeError:  # something else than text (None, a number): cell by cell
         pass
-    return [None if v is None else safe_cell(str(v)) for v in values]
+    return ["" if v is None else safe_cell(str(v)) for v in values]
 
 
 def _csv_time(values: Sequence[Any], comma: bool, zone: tzinfo) -> list[str]:
-    return _each(lambda v: "" if v is None else _local(v, zone).isoformat(" ", "seconds"), values)
+    def encode(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        if value.tzinfo is not zone:  # read in the reader's zone already, it needs no converting
+            value = value.astimezone(zone)
+        # Its local date and time, without the offset (the quickest way there).
+        return f"{value.date().isoformat()} {value.time().isoformat('seconds')}"
+
+    return _each(encode, values)
 
 
-def _csv_decimal(values: Sequence[Any], comma: bool, zone: tzinfo) -> list[str | None]:
+def _csv_decimal(values: Sequence[Any], comma: bool, zone: tzinfo) -> list[str]:
     if comma:
-        return [None if v is None else f"{v:.2f}".replace(".", ",") for v in values]
-    return [None if v is None else f"{v:.2f}" for v in values]
+        return ["" if v is None else f"{v:.2f}".replace(".", ",") for v in values]
+    return ["" if v is None else f"{v:.2f}" for v in values]
 
 
-def _csv_count(values: Sequence[Any], comma: bool, zone: tzinfo) -> Sequence[Any]:
-    return values  # the csv module writes str(value), and None as nothing
+def _csv_count(values: Sequence[Any], comma: bool, zone: tzinfo) -> list[str]:
+    return ["" if v is None else str(v) for v in values]
 
 
-_CSV: dict[Kind, Callable[[Sequence[Any], bool, tzinfo], Sequence[Any]]] = {
+_CSV: dict[Kind, Callable[[Sequence[Any], bool, tzinfo], Sequence[str]]] = {
     Kind.TEXT: _csv_text,
     Kind.TIME: _csv_time,
     Kind.MONEY: _csv_decimal,
