@@ -1,8 +1,9 @@
 """The two sources of export rows, the ORM (any database) and hand-written SQL (PostgreSQL),
 give the same files: for every status, method, refund, fee, VAT rate, language, a void and a
 checked-in ticket, an order of several products, times in a daylight-saving fold, in the list's
-order whatever the batch boundaries. On PostgreSQL outside a transaction the SQL reads on a
-connection of its own, which it closes, and never leaves the caller's connection busy."""
+order whatever the batch boundaries. On PostgreSQL outside a transaction, and for more than a
+few batches, the SQL reads on connections of its own, which it closes, and never leaves the
+caller's connection busy."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -176,8 +177,19 @@ def test_sql_on_its_own_connection_writes_what_the_orm_writes(
     orders = Order.objects.order_by("-total", "-id")
     with timezone.override(zone):
         assert files(orders, per) == by_orm(monkeypatch, orders, per)
-    assert len(own_connections) == 1
-    assert own_connections[0].closed
+    assert len(own_connections) == 2
+    assert all(own.closed for own in own_connections)
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_few_batches_are_read_on_the_callers_connection(
+    mix: list[Order], own_connections: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(export, "PG_BATCH", 4)  # eight orders: two batches
+    orders = Order.objects.order_by("pk")
+    assert files(orders, export.Per.TICKETS) == by_orm(monkeypatch, orders, export.Per.TICKETS)
+    assert own_connections == []
 
 
 @needs_postgres
@@ -195,7 +207,8 @@ def test_the_callers_connection_stays_free_and_a_dropped_export_closes_its_own(
             if len(codes) == 5:
                 break
         assert codes == [mix[0].code] * 2 + [mix[1].code] * 2 + [mix[2].code]
-        assert own_connections and not own_connections[0].closed
+        assert len(own_connections) == 2
+        assert not any(own.closed for own in own_connections)
     finally:
         rows.close()  # type: ignore[attr-defined]
-    assert own_connections[0].closed
+    assert all(own.closed for own in own_connections)

@@ -11,14 +11,14 @@ Two sources read the same batches (tests/exports compares them): the ORM on any 
 organizers are (see ``_postgres_batches``).
 """
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 import psycopg
@@ -293,10 +293,15 @@ def _postgres_batches(orders: QuerySet[Order], per: Per) -> Iterator[_Batch]:
     """The list's ids come from its own query on the caller's connection (a server-side
     cursor), their batches from hand-written SQL with the ids as one array: Django's ``__in``
     of a thousand ids cost more to build than the query took to run, and its timestamp loader
-    is pure Python. With more than one batch and no transaction of the caller's to see, the
-    batches are read on a connection of the export's own, one ahead (psycopg's pipeline mode):
-    PostgreSQL reads the next batch on one core while Python writes this one on the other.
-    The caller's connection is never left busy between two rows."""
+    is pure Python.
+
+    A few batches, or a caller in a transaction (whose rows only its connection sees), are read
+    on the caller's connection, one after another. More are read on two connections of the
+    export's own, taking turns, each a batch ahead (psycopg's pipeline mode): PostgreSQL reads
+    the next batches on one core while Python writes this one on the other, and there is
+    always one being read while Python takes another apart. The caller's connection is never
+    left busy between two rows; the batches being read keep their tables' share locks (only
+    DDL waits for them) until the caller asks for the next rows."""
     try:
         sql, params = orders.values_list("pk").query.sql_with_params()
     except EmptyResultSet:
@@ -305,27 +310,26 @@ def _postgres_batches(orders: QuerySet[Order], per: Per) -> Iterator[_Batch]:
     with db.chunked_cursor() as ids_cursor:
         ids_cursor.execute(sql, params)
         batches = _id_batches(ids_cursor)
-        first, second = next(batches, None), next(batches, None)
-        if first is None:
-            return
-        rest = chain([second], batches) if second is not None else iter(())
-        if second is None or db.in_atomic_block:
-            for ids in chain([first], rest):
+        first = list(islice(batches, 3))
+        if len(first) < 3 or db.in_atomic_block:
+            for ids in chain(first, batches):
                 with db.wrap_database_errors:
                     batch = _received(_sent(db.connection, ids, per))
                 yield batch
             return
-        with _own_connection(db) as own, own.pipeline():
+        turns = enumerate(chain(first, batches))
+        with ExitStack() as stack:
+            own = [stack.enter_context(_own_connection(db)) for _ in range(2)]
+            for connection in own:
+                stack.enter_context(connection.pipeline())
             with db.wrap_database_errors:
-                pending = _sent(own, first, per)
-            for ids in rest:
+                pending = deque(_sent(own[turn % 2], ids, per) for turn, ids in islice(turns, 2))
+            while pending:
                 with db.wrap_database_errors:
-                    batch = _received(pending)
-                    pending = _sent(own, ids, per)  # read while the caller writes ``batch``
+                    batch = _received(pending.popleft())
+                    for turn, ids in islice(turns, 1):  # on the connection just read
+                        pending.append(_sent(own[turn % 2], ids, per))
                 yield batch
-            with db.wrap_database_errors:
-                batch = _received(pending)
-            yield batch
 
 
 def _id_batches(cursor: Any) -> Iterator[list[int]]:
