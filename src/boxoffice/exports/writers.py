@@ -246,8 +246,26 @@ def _text(value: str, style: int = 0) -> str:
 _EMPTY = "<c/>"
 
 
+# What escaping, dropping and neutralizing (_text) would change in a text.
+_XML_CARE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _xlsx_cells(kind: Kind, values: Sequence[Any], zone: tzinfo) -> list[str]:
     if kind == Kind.TEXT:
+        try:
+            # Nearly always: one search over the column finds nothing to escape, drop or
+            # neutralize, and each text goes into its cell as it is.
+            if not _XML_CARE.search("".join(values)) and not any(
+                map(str.startswith, values, repeat(FORMULA_STARTS))
+            ):
+                return [
+                    f'<c t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>'
+                    if v
+                    else _EMPTY
+                    for v in values
+                ]
+        except TypeError:  # something else than text (None, a number): cell by cell
+            pass
         # Names and emails vary, labels, events and products repeat: each text is escaped once.
         known: dict[Any, str] = {}
         out = []
