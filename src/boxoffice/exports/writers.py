@@ -12,17 +12,19 @@ text, never as a formula.
 """
 
 import csv
+import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from itertools import repeat
 from typing import IO, Any, cast
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
 
-from boxoffice.common.spreadsheet import safe_cell
+from boxoffice.common.spreadsheet import FORMULA_STARTS, safe_cell
 from boxoffice.exports.rows import Column, Kind
 
 BOM = "\ufeff"
@@ -52,6 +54,28 @@ def _local(value: datetime, zone: tzinfo) -> datetime:
     return value.astimezone(zone).replace(tzinfo=None)
 
 
+def _columns(cols: Sequence[Column], rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """``rows`` turned into columns. The writers encode a column at a time: one check tells
+    that no text of a column needs neutralizing, and a value repeated down a column (the order's
+    cells on each of its tickets) is encoded once."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    if any(len(row) != len(cols) for row in rows):
+        raise ValueError("every row needs a cell for each column")
+    return list(zip(*rows, strict=True)) if rows else [() for _ in cols]
+
+
+def _each(encode: Callable[[Any], str], values: Iterable[Any]) -> list[str]:
+    """``encode`` of each value, once for a run of the same value."""
+    out: list[str] = []
+    last: Any = _each  # never a cell
+    text = ""
+    for value in values:
+        if value is not last:
+            last, text = value, encode(value)
+        out.append(text)
+    return out
+
+
 # -- CSV --------------------------------------------------------------------------------------
 
 
@@ -66,38 +90,78 @@ def csv_chunks(
 
 def csv_head(cols: Sequence[Column], *, delimiter: str = ",") -> bytes:
     """The byte-order mark and the header row."""
-    sink = _Sink()
-    sink.write(BOM)
-    csv.writer(sink, delimiter=delimiter, lineterminator="\r\n").writerow(
+    out = io.StringIO(BOM)
+    out.seek(len(BOM))
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerow(
         [safe_cell(str(c.label)) for c in cols]
     )
-    return sink.take()
+    return out.getvalue().encode()
 
 
 def csv_body(cols: Sequence[Column], rows: Iterable[list[Any]], *, delimiter: str = ",") -> bytes:
     """``rows`` as CSV lines: what follows the head, in as many pieces as the caller likes."""
-    sink = _Sink()
-    writer = csv.writer(sink, delimiter=delimiter, lineterminator="\r\n")
     comma = delimiter == ";"
     zone = timezone.get_current_timezone()  # once: asking per cell was a tenth of the time
-    for row in rows:
-        writer.writerow(
-            [_csv_cell(col.kind, v, comma, zone) for col, v in zip(cols, row, strict=True)]
-        )
-    return sink.take()
+    special = re.compile(f'[{re.escape(delimiter)}"\r\n]')
+    cells = [
+        _csv_quoted(_CSV[col.kind](values, comma, zone), special)
+        if col.kind in (Kind.TEXT, Kind.COUNT)  # the others are numbers and times we wrote
+        else _CSV[col.kind](values, comma, zone)
+        for col, values in zip(cols, _columns(cols, rows), strict=True)
+    ]
+    return "".join([delimiter.join(line) + "\r\n" for line in zip(*cells, strict=True)]).encode()
 
 
-def _csv_cell(kind: Kind, value: Any, comma: bool, zone: tzinfo) -> str:
-    if value is None:
-        return ""
-    if kind == Kind.TIME:
-        return _local(value, zone).strftime("%Y-%m-%d %H:%M:%S")
-    if kind in (Kind.MONEY, Kind.RATE):
-        text = f"{value:.2f}"
-        return text.replace(".", ",") if comma else text
-    if kind == Kind.COUNT:
-        return str(value)
-    return safe_cell(str(value))
+def _csv_quoted(values: Sequence[str], special: re.Pattern[str]) -> Sequence[str]:
+    """What the csv module writes (QUOTE_MINIMAL): a cell holding the delimiter, a quote or a
+    line break in quotes, its quotes doubled. One search over the column finds none, mostly."""
+    if not special.search("".join(values)):
+        return values
+    return ['"' + v.replace('"', '""') + '"' if special.search(v) else v for v in values]
+
+
+# Each encodes a column's values as text; None is an empty cell.
+
+
+def _csv_text(values: Sequence[Any], comma: bool, zone: tzinfo) -> Sequence[str]:
+    try:
+        # Nearly always: no text of the column looks like a formula, and it is written as is.
+        if not any(map(str.startswith, values, repeat(FORMULA_STARTS))):
+            return values
+    except TypeError:  # something else than text (None, a number): cell by cell
+        pass
+    return ["" if v is None else safe_cell(str(v)) for v in values]
+
+
+def _csv_time(values: Sequence[Any], comma: bool, zone: tzinfo) -> list[str]:
+    def encode(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        if value.tzinfo is not zone:  # read in the reader's zone already, it needs no converting
+            value = value.astimezone(zone)
+        # Its local date and time, without the offset (the quickest way there).
+        return f"{value.date().isoformat()} {value.time().isoformat('seconds')}"
+
+    return _each(encode, values)
+
+
+def _csv_decimal(values: Sequence[Any], comma: bool, zone: tzinfo) -> list[str]:
+    if comma:
+        return ["" if v is None else f"{v:.2f}".replace(".", ",") for v in values]
+    return ["" if v is None else f"{v:.2f}" for v in values]
+
+
+def _csv_count(values: Sequence[Any], comma: bool, zone: tzinfo) -> list[str]:
+    return ["" if v is None else str(v) for v in values]
+
+
+_CSV: dict[Kind, Callable[[Sequence[Any], bool, tzinfo], Sequence[str]]] = {
+    Kind.TEXT: _csv_text,
+    Kind.TIME: _csv_time,
+    Kind.MONEY: _csv_decimal,
+    Kind.RATE: _csv_decimal,
+    Kind.COUNT: _csv_count,
+}
 
 
 # -- XLSX -------------------------------------------------------------------------------------
@@ -180,18 +244,52 @@ def _text(value: str, style: int = 0) -> str:
     return f'<c t="inlineStr"{attr}><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _xlsx_cell(kind: Kind, value: Any, zone: tzinfo) -> str:
-    if value is None or value == "":
-        return "<c/>"
-    if kind == Kind.TIME:
-        serial = (_local(value, zone) - _EPOCH).total_seconds() / 86400
-        return f'<c s="1"><v>{serial:.8f}</v></c>'
-    if kind == Kind.RATE:
-        return f'<c s="4"><v>{Decimal(value) / 100}</v></c>'
-    if kind in (Kind.MONEY, Kind.COUNT):
-        style = ' s="2"' if kind == Kind.MONEY else ""
-        return f"<c{style}><v>{value}</v></c>"
-    return _text(str(value))
+_EMPTY = "<c/>"
+
+
+# What escaping, dropping and neutralizing (_text) would change in a text.
+_XML_CARE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xlsx_cells(kind: Kind, values: Sequence[Any], zone: tzinfo) -> list[str]:
+    if kind == Kind.TEXT:
+        try:
+            # Nearly always: one search over the column finds nothing to escape, drop or
+            # neutralize, and each text goes into its cell as it is.
+            if not _XML_CARE.search("".join(values)) and not any(
+                map(str.startswith, values, repeat(FORMULA_STARTS))
+            ):
+                return [
+                    f'<c t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>'
+                    if v
+                    else _EMPTY
+                    for v in values
+                ]
+        except TypeError:  # something else than text (None, a number): cell by cell
+            pass
+        # Names and emails vary, labels, events and products repeat: each text is escaped once.
+        known: dict[Any, str] = {}
+        out = []
+        for v in values:
+            cell = known.get(v)
+            if cell is None:
+                cell = known[v] = _EMPTY if v is None or v == "" else _text(str(v))
+            out.append(cell)
+        return out
+    return _each(lambda v: _EMPTY if v is None or v == "" else _XLSX[kind](v, zone), values)
+
+
+def _xlsx_time(value: datetime, zone: tzinfo) -> str:
+    serial = (_local(value, zone) - _EPOCH).total_seconds() / 86400
+    return f'<c s="1"><v>{serial:.8f}</v></c>'
+
+
+_XLSX: dict[Kind, Callable[[Any, tzinfo], str]] = {
+    Kind.TIME: _xlsx_time,
+    Kind.RATE: lambda value, zone: f'<c s="4"><v>{Decimal(value) / 100}</v></c>',
+    Kind.MONEY: lambda value, zone: f'<c s="2"><v>{value}</v></c>',
+    Kind.COUNT: lambda value, zone: f"<c><v>{value}</v></c>",
+}
 
 
 def xlsx_chunks(
@@ -205,15 +303,12 @@ def xlsx_chunks(
 def xlsx_body(cols: Sequence[Column], rows: Iterable[list[Any]]) -> bytes:
     """``rows`` as the sheet's ``<row>`` elements (uncompressed XML), in pieces that
     ``xlsx_assemble`` joins into the workbook."""
-    kinds = [c.kind for c in cols]
     zone = timezone.get_current_timezone()
-    lines = [
-        "<row>"
-        + "".join(_xlsx_cell(kind, v, zone) for kind, v in zip(kinds, row, strict=True))
-        + "</row>"
-        for row in rows
+    cells = [
+        _xlsx_cells(col.kind, values, zone)
+        for col, values in zip(cols, _columns(cols, rows), strict=True)
     ]
-    return "".join(lines).encode()
+    return "".join(["<row>" + "".join(row) + "</row>" for row in zip(*cells, strict=True)]).encode()
 
 
 def xlsx_assemble(cols: Sequence[Column], body: Iterable[bytes], *, sheet: str) -> Iterator[bytes]:
