@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import connection
 from django.db.models import QuerySet
@@ -190,6 +191,26 @@ def test_a_few_batches_are_read_on_the_callers_connection(
     orders = Order.objects.order_by("pk")
     assert files(orders, export.Per.TICKETS) == by_orm(monkeypatch, orders, export.Per.TICKETS)
     assert own_connections == []
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_without_a_connection_to_spare_the_callers_reads_them_all(
+    mix: list[Order], small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[Any] = []
+    real = psycopg.connect
+
+    def second_refused(*args: Any, **kwargs: Any) -> Any:
+        if opened:
+            raise psycopg.OperationalError("sorry, too many clients already")
+        opened.append(real(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(psycopg, "connect", second_refused)
+    orders = Order.objects.order_by("-total", "-id")
+    assert files(orders, export.Per.TICKETS) == by_orm(monkeypatch, orders, export.Per.TICKETS)
+    assert len(opened) == 1 and opened[0].closed
 
 
 @needs_postgres

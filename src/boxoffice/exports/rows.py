@@ -144,15 +144,15 @@ _TICKET_FIELDS = (
     "service_fee",
     "checked_in_at",
 )
-# What an order export needs of them: per order, its products as "2 (times) Day ticket, 1
-# (times) VIP" (by first ticket), the VAT in them and how many tickets are let in.
+# What an order export needs of them instead: its products as "2 (times) Day ticket, 1 (times)
+# VIP" (by first ticket), the VAT in them and how many tickets are let in.
 _NO_TICKETS = ("", ZERO, 0)
 
 
 @dataclass(frozen=True)
 class _Batch:
-    orders: list[Row]  # in the list's order
-    tickets: dict[int, Any]  # by order id: its tickets, or (an order export) _NO_TICKETS' like
+    orders: list[Row]  # _ORDER_FIELDS, received, refunded; in the list's order
+    tickets: dict[int, Any]  # by order id: its _TICKET_FIELDS rows, or like _NO_TICKETS
 
 
 def export_rows(orders: QuerySet[Order], per: Per) -> Iterator[list[Any]]:
@@ -198,6 +198,7 @@ def _batch_rows(batch: _Batch, per: Per, labels: _Labels) -> Iterator[list[Any]]
 
 
 def _products(tickets: Sequence[Row]) -> tuple[str, Decimal, int]:
+    """An order's products, VAT and tickets let in, from its tickets (in ticket order)."""
     counts: dict[str, int] = {}
     vat, checked_in = ZERO, 0
     for _o, product, _n, _e, _s, price, rate, _f, checked_at in tickets:
@@ -312,14 +313,16 @@ def _postgres_batches(orders: QuerySet[Order], per: Per) -> Iterator[_Batch]:
         batches = _id_batches(ids_cursor)
         first = list(islice(batches, 3))
         if len(first) < 3 or db.in_atomic_block:
-            for ids in chain(first, batches):
-                with db.wrap_database_errors:
-                    batch = _received(_sent(db.connection, ids, per))
-                yield batch
+            yield from _one_by_one(db, chain(first, batches), per)
             return
         turns = enumerate(chain(first, batches))
         with ExitStack() as stack:
-            own = [stack.enter_context(_own_connection(db)) for _ in range(2)]
+            try:
+                own = [stack.enter_context(_own_connection(db)) for _ in range(2)]
+            except psycopg.OperationalError:  # none to spare (max_connections): the caller's
+                stack.close()
+                yield from _one_by_one(db, (ids for _turn, ids in turns), per)
+                return
             for connection in own:
                 stack.enter_context(connection.pipeline())
             with db.wrap_database_errors:
@@ -330,6 +333,13 @@ def _postgres_batches(orders: QuerySet[Order], per: Per) -> Iterator[_Batch]:
                     for turn, ids in islice(turns, 1):  # on the connection just read
                         pending.append(_sent(own[turn % 2], ids, per))
                 yield batch
+
+
+def _one_by_one(db: Any, batches: Iterable[list[int]], per: Per) -> Iterator[_Batch]:
+    for ids in batches:
+        with db.wrap_database_errors:
+            batch = _received(_sent(db.connection, ids, per))
+        yield batch
 
 
 def _id_batches(cursor: Any) -> Iterator[list[int]]:
