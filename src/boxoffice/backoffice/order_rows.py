@@ -20,7 +20,7 @@ from boxoffice.catalog.models import FundsManager
 from boxoffice.common.money import format_eur
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
 
-_CODE = "XXXXXX"  # stands in for an order code in the detail URL, replaced per row
+_CODE = "ORDERCODE"  # stands in for an order code in the detail URL, replaced per row
 
 
 def order_rows(orders: Iterable[Order], *, show_organizer: bool) -> SafeString:

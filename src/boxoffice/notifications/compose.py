@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -116,17 +117,7 @@ def _build_order_links(message: EmailMessage) -> EmailMultiAlternatives:
             "more": bool(message.context.get("more", False)),
             "platform": settings.PLATFORM_NAME,
         }
-        text = render_to_string("notifications/order_links.txt", context)
-        html = render_to_string("notifications/order_links.html", context)
-    email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[message.to],
-        headers={"Content-Language": message.language},
-    )
-    email.attach_alternative(html, "text/html")
-    return email
+    return _rendered(message, "order_links", context)
 
 
 def export_ready_subject(language: str) -> str:
@@ -143,8 +134,16 @@ def _build_export_ready(message: EmailMessage) -> EmailMultiAlternatives:
             "expires_at": datetime.fromisoformat(message.context["expires_at"]),
             "platform": settings.PLATFORM_NAME,
         }
-        text = render_to_string("notifications/export_ready.txt", context)
-        html = render_to_string("notifications/export_ready.html", context)
+    return _rendered(message, "export_ready", context)
+
+
+def _rendered(
+    message: EmailMessage, template: str, context: dict[str, Any]
+) -> EmailMultiAlternatives:
+    """A message about no single order: its text and HTML parts, in its language."""
+    with translation.override(message.language):
+        text = render_to_string(f"notifications/{template}.txt", context)
+        html = render_to_string(f"notifications/{template}.html", context)
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=text,
