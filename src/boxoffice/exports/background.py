@@ -105,9 +105,9 @@ def _orders(job: Job) -> Any:
     ).order_by()
 
 
-def _count(job: Job) -> int:
-    ids = _orders(job).values("pk")
-    if job.params["per"] == ExportRows.TICKETS:
+def _count(orders: Any, per: str) -> int:
+    ids = orders.values("pk")
+    if per == ExportRows.TICKETS:
         return Ticket.objects.filter(order__in=ids).count()
     return int(ids.count())
 
@@ -117,11 +117,11 @@ class ExportHandler:
         per = Per(job.params["per"])
         with translation.override(job.params.get("language")), chunk(job) as locked:
             export = Export.objects.get(job=locked)
+            orders = _orders(locked)  # who it runs for is checked once per chunk
             if locked.total is None:
-                locked.total = _count(locked)
+                locked.total = _count(orders, per)
             ids = list(
-                _orders(locked)
-                .filter(pk__gt=export.last_order_id)
+                orders.filter(pk__gt=export.last_order_id)
                 .order_by("pk")
                 .values_list("pk", flat=True)[:CHUNK_ORDERS]
             )

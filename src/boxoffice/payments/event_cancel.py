@@ -242,7 +242,7 @@ class EventCancelHandler:
         return True
 
     def finished(self, job: Job) -> None:
-        pass
+        """Nothing more to do: each order's email and refund were queued with its item."""
 
 
 def _cancel_one(order: Order | None, job: Job, actor: Actor) -> tuple[str, Decimal | None]:
