@@ -244,6 +244,9 @@ PERIODIC_JOB_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_JOB_INTERVAL_SECOND
 WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
 WORKER_DEAD_AFTER_SECONDS = float(os.environ.get("WORKER_DEAD_AFTER_SECONDS", "60"))
 JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS", "120"))
+# How many workers may share one job of many orders (an event's cancellation, a bulk action):
+# its task is enqueued this many times when it starts (jobs.items).
+JOB_WORKERS_PER_JOB = int(os.environ.get("JOB_WORKERS_PER_JOB", "4"))
 # Emails untouched this long past their due time are sent again (e.g. after a worker crash).
 EMAIL_RECONCILE_STALE_SECONDS = float(os.environ.get("EMAIL_RECONCILE_STALE_SECONDS", "300"))
 # Webhooks: each POST's timeout, attempts before a delivery is failed, the backoff between them

@@ -6,18 +6,22 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from boxoffice.accounts.models import Role
 from boxoffice.accounts.permissions import principal_for
 from boxoffice.common.errors import DomainError
-from boxoffice.jobs import runner
+from boxoffice.jobs import items, runner
 from boxoffice.jobs.models import ItemState, Job, JobItem, JobState
 from boxoffice.notifications.models import EmailKind, EmailMessage
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
 from boxoffice.payments import event_cancel as ec
 from boxoffice.payments.marking import order_mark_paid
 from boxoffice.payments.models import Refund, RefundState
+
+JOB_TASK = "boxoffice.jobs.tasks.job_run"
 
 
 @pytest.fixture
@@ -118,20 +122,40 @@ def test_the_event_stops_selling_and_every_order_is_cancelled_and_refunded_once(
     assert {(n.language, n.context.get("reason")) for n in notices} == {("fi", "Bändi sairastui.")}
 
 
+class WorkerKilled(BaseException):
+    """What a SIGKILL does to a chunk: it never commits (not an Exception: nothing catches it)."""
+
+
 def test_a_killed_worker_leaves_nothing_done_twice(
     event, mixed, owner, monkeypatch, run_tasks, paytrail
 ):
-    monkeypatch.setattr(ec, "CHUNK", 1)
-    job = start(event, owner)
-    first = runner.claim(job.pk)
     handler = ec.EventCancelHandler()
-    assert handler.step(first) and handler.step(first)  # two orders, then the worker dies
+    monkeypatch.setattr(handler, "chunk_size", 2)
+    job = start(event, owner)
+    joined = items._join(job.pk)
+    assert items.take_chunk(joined, handler, handler.context(joined)) == 2  # recorded
+    real = ec._cancel_one
+    calls = []
+
+    def dying(order, job, actor):
+        calls.append(order.pk)
+        real(order, job, actor)  # the order's change is made ...
+        raise WorkerKilled  # ... and the worker dies before the chunk commits
+
+    monkeypatch.setattr(ec, "_cancel_one", dying)
+    with pytest.raises(WorkerKilled):
+        items.take_chunk(joined, handler, handler.context(joined))
+    monkeypatch.setattr(ec, "_cancel_one", real)
+    # The dead chunk left nothing behind: its order is open and its item waits.
+    assert Order.objects.get(pk=calls[0]).status not in ec.CLOSED
     assert JobItem.objects.filter(state=ItemState.PENDING).count() == 2
+    assert Job.objects.get(pk=job.pk).done == 2
+
+    # No worker is left on it: once its lease runs out the reconcile job enqueues it again.
+    DBTaskResult.objects.filter(task_path=JOB_TASK).delete()  # the workers on it are gone
     Job.objects.filter(pk=job.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
     assert runner.jobs_reconcile(now=timezone.now() + runner.LEASE * 2) == 1
     run_tasks()
-    with pytest.raises(runner.LeaseLost):
-        handler.step(first)  # the dead worker wakes up: it holds nothing
     job.refresh_from_db()
     assert (job.state, job.done, job.attempts) == (JobState.DONE, 4, 2)
     assert Counter(Refund.objects.values_list("order_id", flat=True)).most_common(1)[0][1] == 1
@@ -142,6 +166,28 @@ def test_a_killed_worker_leaves_nothing_done_twice(
         .values_list("order_id", flat=True)
     )
     assert set(per_order.values()) == {1} and len(per_order) == 4
+
+
+def test_workers_share_one_job_and_the_last_chunk_finishes_it(event, mixed, owner, monkeypatch):
+    """Two workers on one job: each takes chunks; the one that finds nothing left while the
+    other's chunk is open leaves the finishing to it."""
+    handler = ec.EventCancelHandler()
+    monkeypatch.setattr(handler, "chunk_size", 1)
+    job = start(event, owner)
+    first, second = items._join(job.pk), items._join(job.pk)
+    # The first start called helpers: JOB_WORKERS_PER_JOB tasks in all.
+    assert DBTaskResult.objects.filter(task_path=JOB_TASK).count() == settings.JOB_WORKERS_PER_JOB
+    actor = handler.context(first)
+    assert items.take_chunk(first, handler, actor) == 1
+    assert items.take_chunk(second, handler, actor) == 1
+    assert items.take_chunk(first, handler, actor) == 1
+    assert items.finish(second, handler) == "shared"  # one order still waits
+    assert items.take_chunk(second, handler, actor) == 1
+    assert items.take_chunk(first, handler, actor) == 0
+    assert items.finish(first, handler) == "done"
+    job.refresh_from_db()
+    assert (job.state, job.done, job.failed, job.attempts) == (JobState.DONE, 4, 0, 1)
+    assert items.finish(second, handler) == "stopped"  # a late worker changes nothing
 
 
 def test_an_order_that_cannot_be_cancelled_is_reported_and_the_rest_go_on(
@@ -166,14 +212,15 @@ def test_an_order_that_cannot_be_cancelled_is_reported_and_the_rest_go_on(
 
 
 def test_pause_and_resume(event, mixed, owner, monkeypatch, run_tasks, paytrail):
-    monkeypatch.setattr(ec, "CHUNK", 1)
+    handler = ec.EventCancelHandler()
+    monkeypatch.setattr(handler, "chunk_size", 1)
     job = start(event, owner)
-    first = runner.claim(job.pk)
-    ec.EventCancelHandler().step(first)
+    joined = items._join(job.pk)
+    items.take_chunk(joined, handler, handler.context(joined))
     paused = runner.job_pause(job)
     assert paused.state == JobState.PAUSED
-    with pytest.raises(runner.LeaseLost):
-        ec.EventCancelHandler().step(first)
+    with pytest.raises(items.Stopped):  # a worker on it stops after its chunk
+        items.take_chunk(joined, handler, handler.context(joined))
     run_tasks()
     assert Job.objects.get(pk=job.pk).done == 1
     assert runner.job_resume(paused).state == JobState.QUEUED

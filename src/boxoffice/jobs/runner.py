@@ -1,31 +1,36 @@
-"""Running jobs: start one, claim its lease, do it a chunk at a time, finish or fail it.
+"""Running jobs: start one, do it a chunk at a time, finish or fail it.
 
-Each kind of job registers a ``Handler`` (its app's ``ready``): ``step`` does one chunk inside
-``chunk(job)`` and says whether more remains; ``finished`` runs in the transaction that marks
-the job done (e.g. to enqueue the email that says so). The runner knows nothing of the kinds.
+Two shapes of job, each kind registering its handler (its app's ``ready``):
+
+- A ``Handler`` does work that must go in order (an export writes its file from the start):
+  one worker holds the job's lease (``claim``), and ``step`` does one chunk inside
+  ``chunk(job)``.
+- An ``ItemHandler`` does a fixed list of items (orders) that may be done in any order, so
+  any number of workers share one job: each takes the next items nobody holds (SKIP LOCKED)
+  and does them in one transaction. That transaction is the items' lease: a worker killed
+  mid-chunk rolls it back and its items are waiting again, untouched (``items``).
+
+``finished`` runs in the transaction that marks the job done (e.g. to enqueue the email that
+says so). The runner knows nothing of the kinds.
 """
 
 import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from boxoffice.common.errors import DomainError
 from boxoffice.common.tasks import schedule
+from boxoffice.jobs.items import LEASE, ItemHandler, run_items
 from boxoffice.jobs.models import ItemState, Job, JobItem, JobState
 from boxoffice.jobs.tasks import job_run
 
 logger = logging.getLogger("boxoffice.jobs")
-
-# How long a worker may go without recording a chunk before its job is given to another.
-LEASE = timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
 
 class Handler(Protocol):
@@ -39,8 +44,8 @@ class Handler(Protocol):
 _HANDLERS: dict[str, Handler] = {}
 
 
-def register(kind: str, handler: Handler) -> None:
-    _HANDLERS[kind] = handler
+def register(kind: str, handler: "Handler | ItemHandler") -> None:
+    _HANDLERS[kind] = handler  # type: ignore[assignment]
 
 
 class LeaseLost(Exception):
@@ -136,6 +141,9 @@ def chunk(job: Job) -> Iterator[Job]:
 
 def run(job_id: int) -> str:
     """Task body: claim the job and do its chunks until it is done, paused or taken."""
+    kind = Job.objects.filter(pk=job_id).values_list("kind", flat=True).first()
+    if isinstance(_HANDLERS.get(kind or ""), ItemHandler):
+        return run_items(job_id, _HANDLERS[kind])  # type: ignore[index,arg-type]
     job = claim(job_id)
     if job is None:
         return "not claimed"

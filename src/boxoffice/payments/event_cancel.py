@@ -27,8 +27,9 @@ from boxoffice.catalog.models import Event
 from boxoffice.catalog.signals import event_cancelled
 from boxoffice.common.errors import DomainError
 from boxoffice.common.money import ZERO
-from boxoffice.jobs.models import ItemState, Job, JobItem
-from boxoffice.jobs.runner import chunk, job_start, register
+from boxoffice.jobs.items import ItemHandler, Outcome
+from boxoffice.jobs.models import Job, JobItem
+from boxoffice.jobs.runner import job_start, register
 from boxoffice.orders import rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Language, Order, OrderStatus, PaymentMethod
@@ -38,8 +39,6 @@ from boxoffice.payments.selectors import ledger_of
 from boxoffice.payments.services import order_cancel_and_refund
 
 KIND = "event_cancel"
-# Orders per chunk (one transaction): a few seconds of work at most, well inside the lease.
-CHUNK = 25
 CLOSED = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
 MESSAGE_MAX = 2000
 
@@ -209,37 +208,16 @@ def customer_message(job: Job, language: str) -> str:
     return texts.get(language) or next(iter(texts.values()), "") or job.params.get("reason", "")
 
 
-class EventCancelHandler:
-    def step(self, job: Job) -> bool:
-        actor = _actor(job)
-        with chunk(job) as locked:
-            items = list(
-                JobItem.objects.select_for_update(skip_locked=True)
-                .filter(job=locked, state=ItemState.PENDING)
-                .order_by("pk")[:CHUNK]
-            )
-            if not items:
-                return False
-            orders = Order.objects.select_related("event", "organizer").in_bulk(
-                [item.target_id for item in items]
-            )
-            for item in items:
-                order = orders.get(item.target_id)
-                try:
-                    with transaction.atomic():  # one order's change, or none of it
-                        result, amount = _cancel_one(order, locked, actor)
-                except DomainError as refused:
-                    item.state, item.result, item.detail = ItemState.FAILED, "refused", str(refused)
-                    locked.failed += 1
-                else:
-                    skipped = result == Result.ALREADY
-                    item.state = ItemState.SKIPPED if skipped else ItemState.DONE
-                    item.result, item.amount = result, amount
-                    locked.done += 1
-                    locked.refunded_total += amount or ZERO
-                item.finished_at = timezone.now()
-                item.save(update_fields=["state", "result", "detail", "amount", "finished_at"])
-        return True
+class EventCancelHandler(ItemHandler):
+    def context(self, job: Job) -> Actor:
+        return _actor(job)
+
+    def load(self, job: Job, target_ids: list[int]) -> dict[int, Order]:
+        return Order.objects.select_related("event", "organizer").in_bulk(target_ids)
+
+    def do(self, job: Job, target: Order | None, context: Actor) -> Outcome:
+        result, amount = _cancel_one(target, job, context)
+        return Outcome(result, amount, skipped=result == Result.ALREADY)
 
     def finished(self, job: Job) -> None:
         """Nothing more to do: each order's email and refund were queued with its item."""
