@@ -75,7 +75,9 @@ def reference_xlsx(rows: list[list[Any]], zone: tzinfo) -> bytes:
 texts = st.one_of(
     st.none(),
     st.integers(),  # something else than text in a text column
-    st.sampled_from(["", "=1+2", "+358 40", "-5", "@x", "\tx", "\rx", "\x0b=1", 'a "b"', "a,b", "a;b"]),
+    st.sampled_from(
+        ["", "=1+2", "+358 40", "-5", "@x", "\tx", "\rx", "\x0b=1", 'a "b"', "a,b", "a;b"]
+    ),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12),
 )
 moments = st.datetimes(
