@@ -14,10 +14,10 @@ from boxoffice.backoffice import saved_filters
 from boxoffice.backoffice.order_list_views import list_form
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.common.errors import DomainError
-from boxoffice.exports import background
 from boxoffice.exports.selectors import RECENT, export_of, exports_of
 from boxoffice.exports.services import ExportFile, export_start, stored_export
 from boxoffice.jobs.models import Job, JobState
+from boxoffice.jobs.principals import still_allowed
 
 
 @login_required
@@ -86,9 +86,7 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse | Stre
     export = export_of(user, export_id)
     if export is None or export.job is None:
         raise Http404
-    if not background.still_allowed(
-        request_principal(request), export.job.params.get("scope", "platform")
-    ):
+    if not still_allowed(request_principal(request), export.job.params.get("scope", "platform")):
         # Theirs, but of orders they no longer see (a membership removed since).
         raise Http404
     if export.job.state != JobState.DONE or export.purged_at is not None:

@@ -7,7 +7,6 @@ one transaction: a chunk is in the file exactly once, whichever worker wrote it.
 """
 
 from collections.abc import Iterator
-from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,19 +15,17 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from boxoffice.accounts.permissions import Principal, principal_for
-from boxoffice.accounts.tokens import principal_of
 from boxoffice.common.errors import DomainError
 from boxoffice.common.links import absolute_url
 from boxoffice.exports.models import Export, ExportChunk, ExportFormat, ExportRows
 from boxoffice.exports.rows import Per, columns, export_rows
 from boxoffice.exports.writers import csv_body, csv_head, xlsx_assemble, xlsx_body
 from boxoffice.jobs.models import Job
+from boxoffice.jobs.principals import principal_now, still_allowed
 from boxoffice.jobs.runner import chunk, register
 from boxoffice.notifications.services import email_export_ready
 from boxoffice.orders.models import Order, Ticket
-from boxoffice.payments.order_list import ListFilters, order_listing
-from boxoffice.payments.selectors import orders_needing_attention
+from boxoffice.payments.selection import filters_of, listed
 
 KIND = "export"
 # Orders per chunk: a few hundred kilobytes of file and well under a second of work.
@@ -36,59 +33,6 @@ CHUNK_ORDERS = 2000
 KEPT = timedelta(days=7)
 # A failed or abandoned export's partial file goes after this long too.
 ABANDONED = timedelta(days=8)
-
-_TIMES = {"created_after", "created_before", "paid_after", "paid_before"}
-
-
-def filters_json(filters: ListFilters) -> dict[str, Any]:
-    """The filters as JSON values, to rebuild the same list in the worker."""
-    out: dict[str, Any] = {}
-    for f in fields(filters):
-        value = getattr(filters, f.name)
-        out[f.name] = value.isoformat() if isinstance(value, datetime) else value
-    return out
-
-
-def filters_of(data: dict[str, Any]) -> ListFilters:
-    known = {f.name for f in fields(ListFilters)}
-    values: dict[str, Any] = {
-        name: datetime.fromisoformat(value) if name in _TIMES and value else value
-        for name, value in data.items()
-        if name in known
-    }
-    return ListFilters(**values)
-
-
-def scope_of(principal: Principal) -> list[int] | str:
-    """Whose orders a principal sees: "platform", or the organizers' ids."""
-    return "platform" if principal.is_platform_staff else sorted(principal.organizer_ids)
-
-
-def still_allowed(principal: Principal | None, scope: list[int] | str) -> bool:
-    """Whether ``principal`` still sees everything an export made for ``scope`` may hold."""
-    if principal is None:
-        return False
-    if principal.is_platform_staff:
-        return True
-    return scope != "platform" and set(scope) <= principal.organizer_ids
-
-
-def principal_now(job: Job) -> Principal | None:
-    """Who the job runs for, as they stand now; None for a revoked token or a person who can
-    no longer log in."""
-    if job.api_token is not None:
-        return None if job.api_token.revoked_at else principal_of(job.api_token)
-    if job.user is None or not job.user.is_active:
-        return None
-    return principal_for(job.user)
-
-
-def listed(principal: Principal, filters: ListFilters, *, attention: bool = False) -> Any:
-    """The list's orders under ``filters`` (and "Needs attention only"), as the list shows."""
-    orders = order_listing(principal=principal, filters=filters).orders
-    if attention:
-        orders = orders_needing_attention(orders, principal)
-    return orders
 
 
 def _orders(job: Job) -> Any:

@@ -21,9 +21,11 @@ from boxoffice.exports.models import Export, ExportFormat, ExportRows
 from boxoffice.exports.rows import Per, columns, export_rows
 from boxoffice.exports.writers import csv_chunks, xlsx_chunks
 from boxoffice.jobs.models import Job
+from boxoffice.jobs.principals import scope_of
 from boxoffice.jobs.runner import job_start
 from boxoffice.orders.models import Order, Ticket
 from boxoffice.payments.order_list import ListFilters
+from boxoffice.payments.selection import filters_json, listed
 
 DOWNLOAD_LIMIT = 10_000
 
@@ -67,7 +69,7 @@ def export_start(
     job that makes it in the background. DomainError for a format or row kind not offered."""
     if per not in ExportRows.values or fmt not in ExportFormat.values:
         raise DomainError(_("Choose CSV or XLSX, and rows per order or per ticket."))
-    orders = background.listed(principal, filters, attention=attention)
+    orders = listed(principal, filters, attention=attention)
     if row_count(orders, per, cap=DOWNLOAD_LIMIT) > DOWNLOAD_LIMIT:
         return _in_background(
             filters,
@@ -118,10 +120,10 @@ def _in_background(
             "per": per,
             "format": fmt,
             "delimiter": delimiter,
-            "filters": background.filters_json(filters),
+            "filters": filters_json(filters),
             "attention": attention,
             # Whose orders it may hold: checked again for every chunk and at the download.
-            "scope": background.scope_of(principal),
+            "scope": scope_of(principal),
             "language": translation.get_language() or settings.LANGUAGE_CODE,
         },
         user=user,
@@ -142,7 +144,7 @@ def filename_of(record: Export) -> str:
 
 def stored_export(*, export: Export) -> ExportFile:
     """A finished background export's file (exports.background keeps it in the database).
-    The caller checks ``background.still_allowed`` first."""
+    The caller checks ``jobs.principals.still_allowed`` first."""
     return ExportFile(
         record=export,
         filename=filename_of(export),
