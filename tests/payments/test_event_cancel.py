@@ -134,18 +134,18 @@ def test_a_killed_worker_leaves_nothing_done_twice(
     job = start(event, owner)
     joined = items._join(job.pk)
     assert items.take_chunk(joined, handler, handler.context(joined)) == 2  # recorded
-    real = ec._cancel_one
+    real = ec.cancel_one
     calls = []
 
-    def dying(order, job, actor):
+    def dying(order, **kw):
         calls.append(order.pk)
-        real(order, job, actor)  # the order's change is made ...
+        real(order, **kw)  # the order's change is made ...
         raise WorkerKilled  # ... and the worker dies before the chunk commits
 
-    monkeypatch.setattr(ec, "_cancel_one", dying)
+    monkeypatch.setattr(ec, "cancel_one", dying)
     with pytest.raises(WorkerKilled):
         items.take_chunk(joined, handler, handler.context(joined))
-    monkeypatch.setattr(ec, "_cancel_one", real)
+    monkeypatch.setattr(ec, "cancel_one", real)
     # The dead chunk left nothing behind: its order is open and its item waits.
     assert Order.objects.get(pk=calls[0]).status not in ec.CLOSED
     assert JobItem.objects.filter(state=ItemState.PENDING).count() == 2
@@ -193,15 +193,15 @@ def test_workers_share_one_job_and_the_last_chunk_finishes_it(event, mixed, owne
 def test_an_order_that_cannot_be_cancelled_is_reported_and_the_rest_go_on(
     event, mixed, owner, monkeypatch, run_tasks, paytrail
 ):
-    real = ec._cancel_one
+    real = ec.cancel_one
     stuck = mixed["reserved"].pk
 
-    def refusing(order, job, actor):
+    def refusing(order, **kw):
         if order.pk == stuck:
             raise DomainError("This order is locked by the auditor.")
-        return real(order, job, actor)
+        return real(order, **kw)
 
-    monkeypatch.setattr(ec, "_cancel_one", refusing)
+    monkeypatch.setattr(ec, "cancel_one", refusing)
     job = start(event, owner)
     run_tasks()
     job.refresh_from_db()
@@ -232,15 +232,15 @@ def test_the_failed_orders_are_tried_again_on_request(
     event, mixed, owner, monkeypatch, run_tasks, paytrail
 ):
     stuck = mixed["reserved"].pk
-    real = ec._cancel_one
+    real = ec.cancel_one
     refusing = {"on": True}
 
-    def sometimes(order, job, actor):
+    def sometimes(order, **kw):
         if order.pk == stuck and refusing["on"]:
             raise DomainError("Locked by the auditor.")
-        return real(order, job, actor)
+        return real(order, **kw)
 
-    monkeypatch.setattr(ec, "_cancel_one", sometimes)
+    monkeypatch.setattr(ec, "cancel_one", sometimes)
     job = start(event, owner)
     run_tasks()
     assert Job.objects.get().failed == 1

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,15 +70,19 @@ class EventCancelPreview:
 
 
 def event_cancel_preview(*, event: Event) -> EventCancelPreview:
+    return cancel_preview(Order.objects.filter(event=event))
+
+
+def cancel_preview(selection: QuerySet[Order]) -> EventCancelPreview:
+    """What cancelling (and refunding) these orders would do, counted now."""
     orders = list(
-        Order.objects.filter(event=event).values_list(
-            "pk", "status", "payment_method", "service_fee_total"
-        )
+        selection.order_by().values_list("pk", "status", "payment_method", "service_fee_total")
     )
     open_orders = [o for o in orders if o[1] not in CLOSED]
     ids = [o[0] for o in open_orders]
-    paid = _sums(Payment.objects.filter(order__event=event, state=PaymentState.CONFIRMED))
-    refunded = _sums(Refund.objects.filter(order__event=event, state__in=REFUND_STATES_COUNTED))
+    within = selection.order_by().values("pk")
+    paid = _sums(Payment.objects.filter(order__in=within, state=PaymentState.CONFIRMED))
+    refunded = _sums(Refund.objects.filter(order__in=within, state__in=REFUND_STATES_COUNTED))
     by_route = {"paytrail": ZERO, "platform": ZERO, None: ZERO}
     fees = ZERO
     for pk, _status, method, fee in open_orders:
@@ -216,24 +220,33 @@ class EventCancelHandler(ItemHandler):
         return Order.objects.select_related("event", "organizer").in_bulk(target_ids)
 
     def do(self, job: Job, target: Order | None, context: Actor) -> Outcome:
-        result, amount = _cancel_one(target, job, context)
+        if target is None:
+            return Outcome(Result.ALREADY, skipped=True)
+        reason = customer_message(job, target.language)
+        result, amount = cancel_one(
+            target, actor=context, reason=reason, refund=job.params.get("refund", True)
+        )
         return Outcome(result, amount, skipped=result == Result.ALREADY)
 
     def finished(self, job: Job) -> None:
         """Nothing more to do: each order's email and refund were queued with its item."""
 
 
-def _cancel_one(order: Order | None, job: Job, actor: Actor) -> tuple[str, Decimal | None]:
-    if order is None or order.status in CLOSED:
+def cancel_one(
+    order: Order, *, actor: Actor, reason: str, refund: bool = True
+) -> tuple[str, Decimal | None]:
+    """Cancel one order of many (an event's, a bulk action's) as "Cancel order" with a refund
+    does: its money goes back by its own method where a service can send it. What became of
+    it (a ``Result``) and the refund's amount."""
+    if order.status in CLOSED:
         return Result.ALREADY, None
-    reason = customer_message(job, order.language)
     ledger = ledger_of(order)
     service = rules.refund_service(order)
-    if job.params.get("refund", True) and ledger.refundable > ZERO and service is not None:
-        refund = order_cancel_and_refund(order=order, actor=actor, reason=reason)
-        if refund is None:
+    if refund and ledger.refundable > ZERO and service is not None:
+        made = order_cancel_and_refund(order=order, actor=actor, reason=reason)
+        if made is None:
             return Result.CANCELLED, None
-        return (Result.REFUND_QUEUED if service == "platform" else Result.REFUNDED), refund.amount
+        return (Result.REFUND_QUEUED if service == "platform" else Result.REFUNDED), made.amount
     order_cancel(order=order, actor=actor, reason=reason)
     return (Result.NOT_REFUNDED if ledger.refundable > ZERO else Result.CANCELLED), None
 
