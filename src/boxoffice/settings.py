@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "boxoffice.documents",
     "boxoffice.jobs",
     "boxoffice.exports",
+    "boxoffice.bulk",
     "boxoffice.notifications",
     "boxoffice.checkin",
     "boxoffice.webhooks",

@@ -30,6 +30,9 @@ RANKS: dict[str, tuple[int, int]] = {
     "checkin": (6, 1),
     # Order exports: the list's rows as spreadsheets (with the documents' VAT arithmetic).
     "exports": (6, 2),
+    # Bulk actions on the list: one action (resend, mark paid, cancel with refund) over many
+    # orders, by the order page's own services.
+    "bulk": (6, 2),
     # The three faces: parse, call one rule / service / selector, render.
     "backoffice": (7, 0),
     "customer": (7, 0),

@@ -59,7 +59,7 @@ class JobAccepted(Schema):
     job: JobOut
 
 
-def _job_out(job: Job) -> dict[str, Any]:
+def job_out(job: Job) -> dict[str, Any]:
     export = Export.objects.filter(job=job, api_token__isnull=False).first()
     ready = job.state == JobState.DONE and export is not None and export.purged_at is None
     return {
@@ -99,7 +99,7 @@ def orders_export(request: HttpRequest, response: HttpResponse, query: Query[Exp
         delimiter=query.delimiter,
     )
     if isinstance(made, Job):
-        job = _job_out(made)
+        job = job_out(made)
         response["Location"] = job["url"]  # ninja's temporal response: headers of the 202
         return Status(202, {"job": job})
     return _file(made)
@@ -149,7 +149,7 @@ def _job(request: HttpRequest, job_id: int) -> Job:
 @router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS})
 def jobs_get(request: HttpRequest, job_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
     """A job's state and progress; poll it until ``state`` is done or failed."""
-    return _job_out(_job(request, job_id))
+    return job_out(_job(request, job_id))
 
 
 @router.get(
@@ -216,4 +216,4 @@ def events_cancel(
         refund=payload.refund,
         api_token=auth.token_of(request),
     )
-    return Status(202, {"job": _job_out(job)})
+    return Status(202, {"job": job_out(job)})

@@ -11,6 +11,7 @@ from ninja import NinjaAPI, Path, Query
 from boxoffice.accounts.permissions import Action
 from boxoffice.api import auth, errors, exports, order_writes
 from boxoffice.api.attention import router as attention_router
+from boxoffice.api.bulk import router as bulk_router
 from boxoffice.api.comments import router as comments_router
 from boxoffice.api.order_query import OrderQuery, list_filters
 from boxoffice.api.pagination import decode, page
@@ -140,3 +141,4 @@ api.add_router("/webhooks", webhooks_router)
 api.add_router("", attention_router)
 api.add_router("", comments_router)
 exports.install(api)
+api.add_router("", bulk_router)
