@@ -305,6 +305,10 @@ TABLE: list[Row] = [
     api("GET",   "/api/v1/jobs/{job_id}/file",          200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     # Cancelling a whole event: owners and managers (and platform staff); 202 with the job.
     api("POST",  "/api/v1/events/{event_id}/cancel",    202, L,     NF,     OK,  OK,  FB,  FB,  OK),
+    # Bulk actions name their orders in the body: another organizer's codes select nothing
+    # (422), and a role that may not act finds the action applies to none of them (422).
+    api("POST",  "/api/v1/orders/bulk/preview",         200, L,     "422",  OK,  OK,  OK,  OK,  OK),
+    api("POST",  "/api/v1/orders/bulk",                 202, L,     "422",  OK,  OK,  OK,  "422", OK),
     api("PATCH", "/api/v1/orders/{code}",               200, L,     NF,     OK,  OK,  OK,  FB,  OK),
     api("GET",   "/api/v1/orders/{code}/history",       200, L,     NF,     OK,  OK,  OK,  OK,  OK),
     api("PATCH", "/api/v1/orders/{code}/tickets/{ticket_id}",
@@ -392,6 +396,8 @@ API_BODY: dict[tuple[str, str], Any] = {
     },
     ("PATCH", "/api/v1/orders/{code}"): {"name": "Mallory"},
     ("POST", "/api/v1/events/{event_id}/cancel"): {"confirm": "{event_name}"},
+    ("POST", "/api/v1/orders/bulk/preview"): {"action": "resend", "codes": ["{code}"]},
+    ("POST", "/api/v1/orders/bulk"): {"action": "resend", "codes": ["{code}"]},
     ("PATCH", "/api/v1/orders/{code}/tickets/{ticket_id}"): {"name": "Mallory"},
     ("POST", "/api/v1/orders/{code}/cancel"): {"reason": "matrix"},
     ("POST", "/api/v1/orders/{code}/mark-refunded"): {"reference": "MATRIX"},

@@ -100,6 +100,7 @@ class World:
             "event_name": self.event.name,
             "product_id": self.product.pk,
             "ticket_secret": ticket.secret,
+            "code": order.code,
         }
 
     def parameters(self, row: Row, *, genuine: bool = False) -> dict[str, Any]:

@@ -10,7 +10,7 @@ nothing.
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import NinjaAPI, Schema
 from pydantic import Field, model_validator
 
 from boxoffice.api import auth
@@ -20,8 +20,6 @@ from boxoffice.api.order_query import OrderQuery, list_filters
 from boxoffice.api.schemas import ErrorOut, InputSchema
 from boxoffice.bulk.services import bulk_preview, bulk_start
 from boxoffice.payments.selection import CODES_MAX, Selection
-
-router = Router(tags=["orders"])
 
 
 class BulkFilter(OrderQuery):
@@ -62,7 +60,6 @@ class BulkPreviewOut(Schema):
     skipped: list[SkippedOut] = Field(description="the others, by the reason")
 
 
-@router.post("/orders/bulk/preview", response={200: BulkPreviewOut, **ERRORS})
 def orders_bulk_preview(request: HttpRequest, payload: BulkIn) -> Any:
     """What the action would do to the selected orders now; nothing changes."""
     preview = bulk_preview(
@@ -76,7 +73,6 @@ def orders_bulk_preview(request: HttpRequest, payload: BulkIn) -> Any:
     }
 
 
-@router.post("/orders/bulk", response={202: JobAccepted, 400: ErrorOut, **ERRORS})
 @idempotent(JobAccepted, status=202)
 def orders_bulk(request: HttpRequest, payload: BulkIn) -> Any:
     """Do the action to the selected orders, in a job (202). Orders it does not apply to are
@@ -90,4 +86,20 @@ def orders_bulk(request: HttpRequest, payload: BulkIn) -> Any:
         reference=payload.reference,
         api_token=auth.token_of(request),
     )
-    return Status(202, {"job": job_out(job)})
+    return {"job": job_out(job)}
+
+
+def install(api: NinjaAPI) -> None:
+    """Add both to the API's default router, ahead of /orders/{code}/... (which would take
+    "bulk" for an order code)."""
+    default = api.default_router
+    api.post("/orders/bulk/preview", response={200: BulkPreviewOut, **ERRORS}, tags=["orders"])(
+        orders_bulk_preview
+    )
+    api.post("/orders/bulk", response={202: JobAccepted, 400: ErrorOut, **ERRORS}, tags=["orders"])(
+        orders_bulk
+    )
+    first = {
+        path: default.path_operations.pop(path) for path in ("/orders/bulk/preview", "/orders/bulk")
+    }
+    default.path_operations = {**first, **default.path_operations}

@@ -9,9 +9,8 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Path, Query
 
 from boxoffice.accounts.permissions import Action
-from boxoffice.api import auth, errors, exports, order_writes
+from boxoffice.api import auth, bulk, errors, exports, order_writes
 from boxoffice.api.attention import router as attention_router
-from boxoffice.api.bulk import router as bulk_router
 from boxoffice.api.comments import router as comments_router
 from boxoffice.api.order_query import OrderQuery, list_filters
 from boxoffice.api.pagination import decode, page
@@ -141,4 +140,4 @@ api.add_router("/webhooks", webhooks_router)
 api.add_router("", attention_router)
 api.add_router("", comments_router)
 exports.install(api)
-api.add_router("", bulk_router)
+bulk.install(api)
