@@ -23,7 +23,7 @@ EVENT_URLS: list[tuple[str, str]] = [
 # An event's door list (event id in the URL): any member may download it, another organizer's
 # event is 404 (tests/backoffice/test_door_list.py).
 DOOR_LIST_URLS = ("door_list_pdf", "door_list_csv")
-LIST_URLS = ("home", "order_list", "checkin_events", "order_export")
+LIST_URLS = ("home", "order_list", "checkin_events", "order_export", "order_bulk")
 # API tokens of the organizers one manages (tests/backoffice/test_api_tokens.py).
 TOKEN_URLS = ("api_tokens", "api_token_revoke")
 # The owner's payment account page: anyone else gets 404 (test_paytrail_account.py).

@@ -63,7 +63,7 @@ def test_the_filter_lists_only_flagged_orders_each_saying_why(
     assert [row[0] for row in rows] == [f"{flagged.code} {REASON}"]
     reasons = parse(response).find_all("ul", data_testid="attention-reasons")
     assert [li.text() for ul in reasons for li in ul.find_all("li")] == [REASON]
-    assert "checked" in parse(response).find("input", name="attention").attrs
+    assert "checked" in parse(response).find("input", name="attention", type="checkbox").attrs
 
 
 def test_the_plain_list_shows_the_reason_on_the_flagged_row_too(owner_client, flagged, order_in):

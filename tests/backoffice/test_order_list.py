@@ -192,7 +192,7 @@ def test_search_by_exact_code_in_any_case(owner_client, people, transform):
 def test_search_keeps_the_typed_text_in_the_box(owner_client, people):
     response = owner_client.get(LIST, {"q": "Puupää"})
 
-    assert parse(response).find("input", name="q").get("value") == "Puupää"
+    assert parse(response).find("input", name="q", type="search").get("value") == "Puupää"
 
 
 # -- filters ---------------------------------------------------------------------------------

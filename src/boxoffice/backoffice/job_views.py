@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from boxoffice.accounts.permissions import Action
 from boxoffice.backoffice.principal import request_principal
+from boxoffice.bulk.actions import BulkAction
+from boxoffice.bulk.services import KIND as BULK_KIND
 from boxoffice.common.spreadsheet import safe_cell
 from boxoffice.jobs.models import ItemState, Job, JobState
 from boxoffice.jobs.runner import job_pause, job_resume, job_retry_failed
@@ -33,13 +36,27 @@ def _job_or_404(request: HttpRequest, job_id: int) -> Job:
 
 
 def _may_steer(request: HttpRequest, job: Job) -> bool:
-    """Pausing and resuming: whoever may do what the job does (cancel and refund)."""
+    """Pausing and resuming: who started it, and the organizer's owners and managers."""
     principal = request_principal(request)
+    if job.user_id is not None and job.user_id == getattr(request.user, "pk", None):
+        return True
     if job.organizer_id is None:
-        return job.user_id == getattr(request.user, "pk", None)
+        return False
     return principal.can(Action.CANCEL, job.organizer_id) and principal.can(
         Action.REFUND, job.organizer_id
     )
+
+
+def job_title(job: Job) -> str:
+    """What the job does, in words (its kind, and a bulk job's action)."""
+    if job.kind == BULK_KIND:
+        action = dict(BulkAction.choices).get(job.params.get("action", ""), "")
+        return _("Bulk action: %(action)s") % {"action": action}
+    titles = {
+        "event_cancel": _("Cancelling an event"),
+        "export": _("Export"),
+    }
+    return titles.get(job.kind, job.kind)
 
 
 def time_left(job: Job) -> timedelta | None:
@@ -68,6 +85,8 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
         "backoffice/job_detail.html",
         {
             "job": job,
+            "title": job_title(job),
+            "skipped": skipped_reasons(job),
             "event": event,
             "failures": failures,
             "minutes_left": None if left is None else max(1, round(left.total_seconds() / 60)),
@@ -75,6 +94,20 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
             "working": job.state in (JobState.QUEUED, JobState.RUNNING),
         },
     )
+
+
+def skipped_reasons(job: Job) -> list[tuple[str, int]]:
+    """The orders a job left as they were, by the reason (the most common first)."""
+    rows = (
+        job_items(job)
+        .filter(state=ItemState.SKIPPED)
+        .order_by()
+        .values_list("result", "detail")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:20]
+    )
+    # A skip without words is an order already cancelled before the job reached it.
+    return [(detail or _("Already cancelled"), n) for _result, detail, n in rows]
 
 
 @login_required

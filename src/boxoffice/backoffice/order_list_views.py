@@ -4,10 +4,10 @@ count, each row's attention reasons and search match, and the user's saved filte
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
-from boxoffice.accounts.permissions import Principal
+from boxoffice.accounts.permissions import Action, Principal
 from boxoffice.backoffice import list_place, presenters, saved_filters
 from boxoffice.backoffice.filter_controls import filter_controls
 from boxoffice.backoffice.forms import DEFAULT_SORT, OrderFilterForm
@@ -20,6 +20,7 @@ from boxoffice.backoffice.pagination import (
     search_page,
 )
 from boxoffice.backoffice.principal import request_principal
+from boxoffice.bulk.actions import BulkAction
 from boxoffice.orders import selectors
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments.attention_text import attention_message
@@ -79,6 +80,15 @@ def order_list(request: HttpRequest) -> HttpResponse:
         order.attention = [attention_message(item) for item in open_items.get(order.pk, [])]
         order.matched_participant = matched_participants.get(order.pk, "")
     filtered = filters.narrowed or attention_only
+    # Viewers only look: the boxes and the bulk bar are for those who may act on some orders.
+    may_bulk = (
+        any(
+            principal.can(need, organizer)
+            for organizer in principal.organizer_ids
+            for need in (Action.RESEND, Action.MARK_PAID, Action.CANCEL)
+        )
+        or principal.is_platform_staff
+    )
     response = render(
         request,
         "backoffice/order_list.html",
@@ -88,7 +98,10 @@ def order_list(request: HttpRequest) -> HttpResponse:
                 request, form, attention_only=attention_only, filtered=filtered
             ),
             "page": page,
-            "rows": order_rows(page.object_list, show_organizer=many),
+            "rows": order_rows(page.object_list, show_organizer=many, selectable=may_bulk),
+            "may_bulk": may_bulk,
+            "bulk_actions": [c for c in BulkAction.choices if c[0] != BulkAction.MESSAGE],
+            "bulk_filters": bulk_filters(request),
             "attention_only": attention_only,
             "filtered": filtered,
             "show_organizer": many,
@@ -101,11 +114,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def list_form(
-    request: HttpRequest, principal: Principal
+    request: HttpRequest, principal: Principal, data: QueryDict | None = None
 ) -> tuple[OrderFilterForm, list[tuple[int, str]], bool]:
     """The list's filter form with the choices this person has (their events, organizers, the
     chosen event's products), the events, and whether they work for several organizers. The
-    export reads its filters through the same form: a value the list takes, it takes."""
+    export reads its filters through the same form: a value the list takes, it takes.
+    ``data``: the filters from elsewhere than the query string (a bulk action's form)."""
+    data = request.GET if data is None else data
     # People who work for several organizers (and platform staff) get an organizer filter.
     many = principal.is_platform_staff or len(principal.organizer_ids) > 1
     events = [
@@ -118,10 +133,10 @@ def list_form(
         list(selectors.organizers_visible_to(principal).values_list("pk", "name")) if many else None
     )
     form = OrderFilterForm(
-        request.GET,
+        data,
         events=events,
         organizers=organizers,
-        products=_products(principal, request.GET.get("event"), events),
+        products=_products(principal, data.get("event"), events),
     )
     return form, events, many
 
@@ -138,3 +153,13 @@ def _products(
     if event_id not in {pk for pk, _label in events}:
         return None
     return list(selectors.products_of_event(principal, event_id).values_list("pk", "name"))
+
+
+def bulk_filters(request: HttpRequest) -> list[tuple[str, str]]:
+    """The list's filters as hidden fields of the bulk form: "all matching" means these."""
+    return [
+        (name, value)
+        for name, values in request.GET.lists()
+        if name not in ("page", "per_page", "action", "scope", "code")
+        for value in values
+    ]

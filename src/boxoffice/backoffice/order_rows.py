@@ -23,8 +23,13 @@ from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
 _CODE = "ORDERCODE"  # stands in for an order code in the detail URL, replaced per row
 
 
-def order_rows(orders: Iterable[Order], *, show_organizer: bool) -> SafeString:
+def order_rows(
+    orders: Iterable[Order], *, show_organizer: bool, selectable: bool = False
+) -> SafeString:
+    """``selectable``: each row starts with a box to tick it for a bulk action (the list's
+    form "bulk")."""
     detail = reverse("backoffice:order_detail", args=[_CODE])
+    pick = _("Select order %(code)s")
     statuses = {value: escape(str(label)) for value, label in OrderStatus.choices}
     methods = {value: escape(str(label)) for value, label in PaymentMethod.choices}
     funds: dict[str, str] = {
@@ -56,8 +61,14 @@ def order_rows(orders: Iterable[Order], *, show_organizer: bool) -> SafeString:
         created = formats.date_format(
             timezone.localtime(order.created_at, zone), "SHORT_DATETIME_FORMAT"
         )
+        box = (
+            f'<input type="checkbox" class="pick" name="code" value="{escape(order.code)}" '
+            f'form="bulk" aria-label="{escape(pick % {"code": order.code})}"> '
+            if selectable
+            else ""
+        )
         cells = [
-            f'<td><a class="mono" href="{href}">{escape(order.code)}</a>{reasons}</td>',
+            f'<td>{box}<a class="mono" href="{href}">{escape(order.code)}</a>{reasons}</td>',
             f'<td class="nowrap">{escape(created)}</td>',
             f"<td>{customer}</td>",
         ]

@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 
 from boxoffice.backoffice import (
     attention_views,
+    bulk_views,
     cancel_views,
     checkin_views,
     comment_views,
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="backoffice:order_list"), name="home"),
     path("orders/", order_list_views.order_list, name="order_list"),
     path("orders/export/", export_views.order_export, name="order_export"),
+    path("orders/bulk/", bulk_views.order_bulk, name="order_bulk"),
     path("exports/", export_views.export_list, name="export_list"),
     path("events/", event_views.event_list, name="event_list"),
     path("events/<int:event_id>/cancel/", event_views.event_cancel, name="event_cancel"),

@@ -18,6 +18,15 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// The order list's head box ticks (or unticks) every order box on the page.
+document.addEventListener("change", (event) => {
+  const all = event.target.closest?.("[data-check-all]");
+  if (!all) return;
+  for (const box of document.querySelectorAll(`input[type=checkbox][name="${all.dataset.checkAll}"]`)) {
+    box.checked = all.checked;
+  }
+});
+
 // The payment link is selected whole when focused, ready to copy.
 document.addEventListener("focusin", (event) => {
   if (event.target.matches?.("[data-select-on-focus]")) event.target.select();
