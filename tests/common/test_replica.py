@@ -71,6 +71,9 @@ def replica_alias_on_test_database(django_db_setup: None) -> Iterator[None]:
 
     Module-scoped: pytest sets it up before the function-scoped database fixtures, which
     check that every alias a test names exists."""
+    if REPLICA in connections.settings:  # run with DATABASE_REPLICA_URL: Django mirrored it
+        yield
+        return
     default = connections[DEFAULT_DB_ALIAS].settings_dict  # already the test database's
     mirror = copy.deepcopy(default)
     mirror["TEST"] = {**default["TEST"], "MIRROR": DEFAULT_DB_ALIAS}
