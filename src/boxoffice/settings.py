@@ -131,10 +131,11 @@ TEMPLATES = [
     },
 ]
 
+conn_max_age = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'boxoffice.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_max_age=conn_max_age,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -149,6 +150,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not Django's shared in-memory database: live-server tests then give
     # each thread its own connection, as in production, instead of sharing one across threads.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+# A PostgreSQL read replica of the primary (streaming replication), optional: the order list and
+# search, the API's order list and exports read there (common/replica.py says why only they).
+# Every write, and every other read, goes to the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=conn_max_age
+    )
+    # Tests have one database: the replica's alias opens the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["boxoffice.common.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -56,7 +56,7 @@ def reference_xlsx(rows: list[list[Any]], zone: tzinfo) -> bytes:
         if value is None or value == "":
             return "<c/>"
         if kind == Kind.TIME:
-            local = value.astimezone(zone).replace(tzinfo=None)
+            local = value.astimezone(zone).replace(tzinfo=None, microsecond=0)
             return f'<c s="1"><v>{(local - _EPOCH).total_seconds() / 86400:.8f}</v></c>'
         if kind == Kind.RATE:
             return f'<c s="4"><v>{Decimal(value) / 100}</v></c>'

@@ -24,6 +24,7 @@ from boxoffice.api.schemas import (
 )
 from boxoffice.api.webhooks import router as webhooks_router
 from boxoffice.catalog.models import Event
+from boxoffice.common.replica import reading_from_replica
 from boxoffice.orders import selectors
 from boxoffice.orders.links import customer_link
 from boxoffice.orders.models import Order
@@ -77,16 +78,19 @@ def orders_list(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, obj
     """Orders newest first, filtered like the back-office list; follow next_cursor for more."""
     filters = list_filters(query)
     principal = auth.principal(request)
-    orders = order_listing(principal=principal, filters=filters).orders
-    if query.attention:
-        # Alone, the filter reads its page off the attention items' index (fast however many
-        # orders are flagged); with other filters, those narrow first.
-        alone = not filters.narrowed
-        after = decode(query.cursor) if alone and query.cursor else None
-        first = query.limit + 1 if alone else None
-        orders = orders_needing_attention(orders, principal, first=first, after=after)
-    rows, next_cursor = page(orders, query.cursor, query.limit)
-    items = attention_open(order.pk for order in rows)
+    # Read from the replica when there is one, like the back office's list: an integrator
+    # acting on an order reads it first (GET /orders/{code}), from the primary.
+    with reading_from_replica():
+        orders = order_listing(principal=principal, filters=filters).orders
+        if query.attention:
+            # Alone, the filter reads its page off the attention items' index (fast however
+            # many orders are flagged); with other filters, those narrow first.
+            alone = not filters.narrowed
+            after = decode(query.cursor) if alone and query.cursor else None
+            first = query.limit + 1 if alone else None
+            orders = orders_needing_attention(orders, principal, first=first, after=after)
+        rows, next_cursor = page(orders, query.cursor, query.limit)
+        items = attention_open(order.pk for order in rows)
     for order in rows:
         order.attention = attention_out(items.get(order.pk, []))  # type: ignore[attr-defined]
     return {"orders": rows, "next_cursor": next_cursor}

@@ -21,6 +21,7 @@ from boxoffice.backoffice.pagination import (
 )
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.bulk.actions import BulkAction
+from boxoffice.common.replica import reading_from_replica
 from boxoffice.orders import selectors
 from boxoffice.payments import selectors as payment_selectors
 from boxoffice.payments.attention_text import attention_message
@@ -45,6 +46,13 @@ ROW_FIELDS = (
 
 
 @login_required
+# The list and its search read the replica when there is one (the heaviest reads of the back
+# office). Its lag does not hide a person's own change from them: every action is taken on an
+# order's page, which reads the primary, and comes back to that page, not to the list; only the
+# list opened within the lag (well under a second when replication keeps up) may still show
+# the order as it was. Who the user is and what they may see come from the primary
+# (common.replica.REPLICA_APPS).
+@reading_from_replica()
 def order_list(request: HttpRequest) -> HttpResponse:
     principal = request_principal(request)
     form, events, many = list_form(request, principal)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import DomainError
 from boxoffice.common.links import absolute_url
+from boxoffice.common.replica import replica_alias
 from boxoffice.exports.models import Export, ExportChunk, ExportFormat, ExportRows
 from boxoffice.exports.rows import Per, columns, export_rows
 from boxoffice.exports.writers import csv_body, csv_head, xlsx_assemble, xlsx_body
@@ -52,16 +53,21 @@ def _orders(job: Job) -> Any:
 def _count(orders: Any, per: str) -> int:
     ids = orders.values("pk")
     if per == ExportRows.TICKETS:
-        return Ticket.objects.filter(order__in=ids).count()
+        return Ticket.objects.using(orders.db).filter(order__in=ids).count()
     return int(ids.count())
 
 
 class ExportHandler:
     def step(self, job: Job) -> bool:
         per = Per(job.params["per"])
+        # The orders are read from the replica when there is one. The chunk's transaction
+        # would keep them on the primary (common.replica); they are pinned there instead, as
+        # the transaction writes only the export's own rows (the file's chunk, its place, the
+        # job's progress, read under its lock from the primary) and needs no order of its own.
+        source = replica_alias()
         with translation.override(job.params.get("language")), chunk(job) as locked:
             export = Export.objects.get(job=locked)
-            orders = _orders(locked)  # who it runs for is checked once per chunk
+            orders = _orders(locked).using(source)  # who it runs for: checked once per chunk
             if locked.total is None:
                 locked.total = _count(orders, per)
             ids = list(
@@ -71,7 +77,8 @@ class ExportHandler:
             )
             if not ids:
                 return False
-            rows = list(export_rows(Order.objects.filter(pk__in=ids).order_by("pk"), per))
+            chunk_orders = Order.objects.using(source).filter(pk__in=ids).order_by("pk")
+            rows = list(export_rows(chunk_orders, per))
             cols = columns(per)
             data = (
                 csv_body(cols, rows, delimiter=job.params.get("delimiter", ","))

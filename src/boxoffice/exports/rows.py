@@ -225,27 +225,32 @@ def _by_order(rows: Iterable[Row]) -> dict[int, list[Row]]:
 
 
 def _orm_batches(orders: QuerySet[Order], per: Per) -> Iterator[_Batch]:
+    # The tickets and money are read from the database the orders come from (the replica's,
+    # when the list is read there), even in a transaction that keeps other reads on the primary.
+    db = orders.db
     batch: list[Row] = []
-    for order in orders.values_list(*_ORDER_FIELDS).iterator(chunk_size=BATCH):
+    for order in orders.using(db).values_list(*_ORDER_FIELDS).iterator(chunk_size=BATCH):
         batch.append(order)
         if len(batch) == BATCH:
-            yield _orm_batch(batch, per)
+            yield _orm_batch(batch, per, db)
             batch = []
     if batch:
-        yield _orm_batch(batch, per)
+        yield _orm_batch(batch, per, db)
 
 
-def _orm_batch(orders: list[Row], per: Per) -> _Batch:
+def _orm_batch(orders: list[Row], per: Per, db: str) -> _Batch:
     ids = [o[0] for o in orders]
     tickets: dict[int, Any] = _by_order(
-        Ticket.objects.filter(order_id__in=ids)
+        Ticket.objects.using(db)
+        .filter(order_id__in=ids)
         .order_by("order_id", "pk")
         .values_list(*_TICKET_FIELDS)
     )
     if per == Per.ORDERS:
         tickets = {pk: _products(mine) for pk, mine in tickets.items()}
-    received = _sums(Payment.objects.filter(order_id__in=ids, state=PaymentState.CONFIRMED))
-    refunded = _sums(Refund.objects.filter(order_id__in=ids, state__in=REFUND_STATES_DONE))
+    payments, refunds = Payment.objects.using(db), Refund.objects.using(db)
+    received = _sums(payments.filter(order_id__in=ids, state=PaymentState.CONFIRMED))
+    refunded = _sums(refunds.filter(order_id__in=ids, state__in=REFUND_STATES_DONE))
     orders = [(*o, received.get(o[0], ZERO), refunded.get(o[0], ZERO)) for o in orders]
     return _Batch(orders, tickets)
 
@@ -350,6 +355,7 @@ def _id_batches(cursor: Any) -> Iterator[list[int]]:
 
 @contextmanager
 def _own_connection(db: Any) -> Iterator[psycopg.Connection[Row]]:
+    # The settings of the caller's database: the replica's when the list is read there.
     own = psycopg.connect(**db.get_connection_params())  # Django's adapters and cursors
     try:
         own.read_only = True

@@ -288,7 +288,9 @@ def _xlsx_cells(kind: Kind, values: Sequence[Any], zone: tzinfo) -> list[str]:
 
 
 def _xlsx_time(value: datetime, zone: tzinfo) -> str:
-    serial = (_local(value, zone) - _EPOCH).total_seconds() / 86400
+    # Whole seconds, as the CSV writes them: a time a moment before the next second would
+    # otherwise round up to it in the day fraction and the two files would disagree.
+    serial = (_local(value, zone).replace(microsecond=0) - _EPOCH).total_seconds() / 86400
     return f'<c s="1"><v>{serial:.8f}</v></c>'
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 
@@ -164,9 +164,10 @@ def _search(orders: QuerySet[Order], q: str) -> OrderSearch:
     # A bounded read of the matches in scope tells which, and when it is complete it is the
     # answer, and its length the count the list shows ("500+" past it: counting further
     # would read every match of a common term).
-    with _trigram_scans_only():
-        probe = orders.order_by().filter(_indexed(words, digits))
-        ids = list(probe.values_list("pk", flat=True)[:PROBE])
+    probe = orders.order_by().filter(_indexed(words, digits))
+    db = probe.db  # where it reads (a replica, for the list): the planner's settings go there
+    with _trigram_scans_only(db):
+        ids = list(probe.using(db).values_list("pk", flat=True)[:PROBE])
     if len(ids) < PROBE:
         return OrderSearch(orders.filter(pk__in=ids), len(ids), words, digits)
     # The walk: PostgreSQL cannot tell how common the term is (its estimate is a guess from the
@@ -200,16 +201,17 @@ def _indexed(words: tuple[str, ...], digits: str) -> Q:
 
 
 @contextmanager
-def _trigram_scans_only() -> Iterator[None]:
+def _trigram_scans_only(db: str) -> Iterator[None]:
     """For the bounded probe: with LIMIT, PostgreSQL overestimates how soon a plain scan (or a
     walk of an organizer's index) meets enough substring matches and picks it over the
     trigram index; for a rare term that reads every row in scope. Only bitmap scans (the
     trigram index, and the scope's own indexes to intersect with it) are left to it, for one
-    transaction. Other engines are left alone."""
+    transaction on ``db``'s connection. Other engines are left alone."""
+    connection = connections[db]
     if connection.vendor != "postgresql":
         yield
         return
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=db), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
         yield
 
