@@ -65,3 +65,24 @@ def test_the_job_is_seen_by_the_organizers_tokens_only(
     assert api_for(organizer, Role.VIEWER).get(f"/jobs/{job_id}").status_code == 200
     assert api_for(other_organizer, Role.OWNER).get(f"/jobs/{job_id}").status_code == 404
     assert api_for(None).get(f"/jobs/{job_id}").status_code == 200  # platform staff's token
+
+
+def test_the_job_lists_the_orders_that_failed_and_why(
+    api, event, orders, run_tasks, paytrail, monkeypatch
+):
+    from boxoffice.common.errors import DomainError
+    from boxoffice.payments import event_cancel as ec
+
+    real, stuck = ec.cancel_one, orders[1].pk
+
+    def refusing(order, **kw):
+        if order.pk == stuck:
+            raise DomainError("Locked by the auditor.")
+        return real(order, **kw)
+
+    monkeypatch.setattr(ec, "cancel_one", refusing)
+    job_id = cancel(api, event).json()["job"]["id"]
+    run_tasks()
+    polled = api.get(f"/jobs/{job_id}").json()
+    assert (polled["state"], polled["done"], polled["failed"]) == ("done", 1, 1)
+    assert polled["errors"] == [f"{orders[1].code}: Locked by the auditor."]

@@ -24,7 +24,8 @@ from boxoffice.api.order_query import OrderQuery, list_filters
 from boxoffice.api.schemas import MAX_ID, ErrorOut, InputSchema
 from boxoffice.exports.models import Export
 from boxoffice.exports.services import ExportFile, export_start, stored_export
-from boxoffice.jobs.models import Job, JobState
+from boxoffice.jobs.models import ItemState, Job, JobState
+from boxoffice.jobs.selectors import job_items
 from boxoffice.orders.models import Language
 from boxoffice.orders.selectors import events_visible_to
 from boxoffice.payments.event_cancel import event_cancel
@@ -48,7 +49,10 @@ class JobOut(Schema):
     done: int
     failed: int
     refunded_total: Decimal = Field(description="refunds asked for by the job, in euros")
-    errors: list[str]
+    errors: list[str] = Field(
+        description="why the job stopped, if it did; then the first orders that failed, each "
+        "as 'CODE: reason'"
+    )
     created_at: datetime
     finished_at: datetime | None
     url: str = Field(description="this job")
@@ -70,13 +74,24 @@ def job_out(job: Job) -> dict[str, Any]:
         "done": job.done,
         "failed": job.failed,
         "refunded_total": job.refunded_total,
-        # The reason is for the integrator's logs; a person reads the page's summary.
-        "errors": [job.error] if job.error else [],
+        # The reason is for the integrator's logs; a person reads the page's summary. Then the
+        # first orders that failed, each with why (the results CSV on the page has them all).
+        "errors": ([job.error] if job.error else []) + _failures(job),
         "created_at": job.created_at,
         "finished_at": job.finished_at,
         "url": f"/api/v1/jobs/{job.pk}",
         "file_url": f"/api/v1/jobs/{job.pk}/file" if ready else None,
     }
+
+
+ERRORS_LISTED = 20
+
+
+def _failures(job: Job) -> list[str]:
+    if not job.failed:
+        return []
+    failed = job_items(job).filter(state=ItemState.FAILED)[:ERRORS_LISTED]
+    return [f"{item.label}: {item.detail}" for item in failed]
 
 
 def _file(export: ExportFile) -> StreamingHttpResponse:
