@@ -19,6 +19,7 @@ from boxoffice.common.spreadsheet import safe_cell
 from boxoffice.jobs.models import ItemState, Job, JobState
 from boxoffice.jobs.runner import job_pause, job_resume, job_retry_failed
 from boxoffice.jobs.selectors import job_items, jobs_visible_to
+from boxoffice.notifications.customer_messages import KIND as MESSAGE
 from boxoffice.orders.selectors import events_visible_to
 
 # Failures listed on the page (the CSV has every order).
@@ -33,10 +34,12 @@ def _job_or_404(request: HttpRequest, job_id: int) -> Job:
 
 
 def _may_steer(request: HttpRequest, job: Job) -> bool:
-    """Pausing and resuming: whoever may do what the job does (cancel and refund)."""
+    """Pausing and resuming: whoever may do what the job does (cancel and refund; message)."""
     principal = request_principal(request)
     if job.organizer_id is None:
         return job.user_id == getattr(request.user, "pk", None)
+    if job.kind == MESSAGE:  # a message to customers: whoever may send one
+        return principal.can(Action.MESSAGE_CUSTOMERS, job.organizer_id)
     return principal.can(Action.CANCEL, job.organizer_id) and principal.can(
         Action.REFUND, job.organizer_id
     )
