@@ -125,7 +125,7 @@ def test_sending_starts_the_job_and_leads_to_its_page(
     assert message.selection["filters"]["event_id"] == event.pk
     job_page = owner_client.get(response["Location"])
     assert "Message to customers" in page_text(job_page)
-    assert "on its way to 2 orders" in " ".join(messages(job_page))
+    assert "on its way to the customers of 2 orders" in " ".join(messages(job_page))
     run_tasks()
     # The list: its subject, how many orders, and the emails' counts.
     page = owner_client.get(LIST)

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
 from boxoffice.accounts.models import User
@@ -132,10 +132,15 @@ def message_new(request: HttpRequest) -> HttpResponse:
             except DomainError as refused:
                 form.add_error(None, str(refused))
             else:
+                total = message.job.total or 0
                 messages.success(
                     request,
-                    _("The message is on its way to %(count)s orders' customers.")
-                    % {"count": message.job.total},
+                    ngettext(
+                        "The message is on its way to the customer of %(count)s order.",
+                        "The message is on its way to the customers of %(count)s orders.",
+                        total,
+                    )
+                    % {"count": total},
                 )
                 return redirect("backoffice:job_detail", job_id=message.job_id)
         else:
