@@ -106,3 +106,25 @@ def test_a_viewer_may_not_act(api_for, organizer, orders):
     assert response.status_code == 422
     assert "applies to none" in response.json()["error"]["message"]
     assert not Job.objects.exists()
+
+
+def test_a_message_to_the_selected_customers(api, orders, run_tasks):
+    from boxoffice.notifications.models import EmailKind, EmailMessage
+
+    body = {
+        "action": "message",
+        "codes": [orders[0].code, orders[1].code],
+        "subject": {"en": "About {event_name}"},
+        "body": {"en": "Hello {customer_name}, your order {order_code}: {order_link}"},
+    }
+    response = post(api, "/orders/bulk", body, **{"Idempotency-Key": "m-1"})
+    assert response.status_code == 202, response.content
+    job = response.json()["job"]
+    assert (job["kind"], job["total"]) == ("message", 2)
+    assert post(api, "/orders/bulk", body, **{"Idempotency-Key": "m-1"}).json()["job"] == job
+    run_tasks()
+    sent = EmailMessage.objects.filter(kind=EmailKind.MESSAGE)
+    assert sorted(sent.values_list("order_id", flat=True)) == sorted([orders[0].pk, orders[1].pk])
+    bad = post(api, "/orders/bulk", {**body, "subject": {"en": "{order_id}"}})
+    assert bad.status_code == 422 and "{order_id}" in bad.json()["error"]["message"]
+    assert Job.objects.count() == 1

@@ -42,6 +42,10 @@ EVENT_JOB_URLS = (
     "job_retry",
     "job_results_csv",
 )
+# Messages to customers (tests/backoffice/test_message_pages.py): the list of one's own
+# organizers' messages; writing one to the orders the list's query string selects (owners and
+# managers; another organizer's orders select nothing).
+MESSAGE_URLS = ("message_list", "message_new")
 # Platform staff only: anyone else gets 404 (tests/backoffice/test_platform_refunds.py).
 STAFF_URLS = ("platform_refunds", "platform_refund_complete")
 

@@ -126,3 +126,18 @@ def test_another_organizers_orders_are_not_selected(login, make_user, other_orga
     assert not Job.objects.exists()
     assert Order.objects.get(pk=orders["paid"].pk).status == OrderStatus.PAID
     assert re.search(r"No orders are selected", page_text(page))
+
+
+def test_send_a_message_goes_to_the_message_page_for_the_same_orders(owner_client, orders):
+    ticked = {"action": "message", "scope": "codes", "code": [orders["paid"].code]}
+    response = owner_client.post(BULK, ticked)
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"/backoffice/messages/new/?action=message&scope=codes&code={orders['paid'].code}"
+    )
+    page = owner_client.get(response["Location"])
+    assert page.status_code == 200 and "1 order" in page_text(page)
+    # "Ticked orders" with none ticked is none, never all matching.
+    empty = owner_client.get("/backoffice/messages/new/?action=message&scope=codes")
+    assert "1 order" not in page_text(empty) and "3 orders" not in page_text(empty)
+    assert not Job.objects.exists()

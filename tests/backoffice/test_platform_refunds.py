@@ -109,6 +109,7 @@ def test_refund_queue_link_only_for_staff(owner_client, staff):
         "Needs attention",
         "Return requests",
         "Events",
+        "Messages",
         "Check-in",
         "API",
         "Refund queue",

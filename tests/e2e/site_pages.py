@@ -83,6 +83,8 @@ def back_office_pages(orders: Orders) -> list[SitePage]:
         bo("payment-account", "paytrail_account"),
         bo("api-tokens", "api_tokens"),
         bo("exports", "export_list"),
+        bo("messages", "message_list"),
+        bo("message-new", "message_new", query=f"?event={paid.event_id}"),
         SitePage("second-factor", OWNER, reverse("second_factor")),
         SitePage("refund-queue", STAFF, reverse("backoffice:platform_refunds")),
     ]

@@ -48,7 +48,7 @@ def test_cancel_an_event_and_follow_the_job(
     page.get_by_label("Message to customers in Finnish").fill("Tapahtuma on peruttu.")
     page.get_by_role("button", name="Cancel the event and its orders").click()
     expect(page.get_by_test_id("job-state")).to_have_text("Queued")
-    assert runner.run(Job.objects.get().pk) == "done"  # the worker's turn
+    assert runner.run(Job.objects.get().pk).endswith("done")  # the worker's turn
     page.reload()
     expect(page.get_by_test_id("job-state")).to_have_text("Done")
     expect(page.get_by_test_id("job-progress")).to_have_text("2 of 2")

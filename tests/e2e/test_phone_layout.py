@@ -100,7 +100,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
         assert_fits(page, site_page, screenshot_dir)
         visited.append(site_page.name)
 
-    assert len(visited) == 21, visited
+    assert len(visited) == 23, visited
 
 
 def test_without_script_the_menu_stays_open_inside_the_header(

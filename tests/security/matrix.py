@@ -197,6 +197,12 @@ TABLE: list[Row] = [
     url("backoffice:job_pause",              "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
     url("backoffice:job_resume",             "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
     url("backoffice:job_retry",              "POST", 302, L,     NF,     OK,  OK,  NF,  NF,  OK),
+    # Messages to customers: the list shows one's own organizers' messages; writing one takes
+    # the owner or manager role (others: 404). B's owner selects none of A's orders (an event
+    # not theirs selects nothing: the page says so; the send is refused, 400).
+    url("backoffice:message_list",           "GET",  200, L,     OWN,    OK,  OK,  OK,  OK,  OK),
+    url("backoffice:message_new",            "GET",  200, L,     OWN,    OK,  OK,  NF,  NF,  OK),
+    url("backoffice:message_new",            "POST", 302, L,     BAD,    OK,  OK,  NF,  NF,  OK),
     # The person's own saved filters of the list: only their own user row changes, whoever.
     url("backoffice:saved_filter_save",      "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),
     url("backoffice:saved_filter_delete",    "POST", 302, L,     OK,     OK,  OK,  OK,  OK,  OK),
@@ -362,6 +368,7 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "backoffice:event_cancel": {"confirm": "{event_name}", "refund": "on"},
     "backoffice:order_bulk": {"action": "resend", "scope": "codes", "code": "{code}", "key": "m"},
     "backoffice:saved_filter_delete": {"name": "Matrix"},
+    "backoffice:message_new": {"subject_en": "Matrix", "body_en": "Matrix", "action": "send"},
     "backoffice:checkin_event": {"code": "{ticket_secret}"},
     "backoffice:order_cancel": {"reason": "matrix", "money": "refund"},
     "backoffice:checkin_device_create": {"name": "Door 9"},
@@ -391,6 +398,7 @@ FORGED_PAYTRAIL = {
 QUERY: dict[str, dict[str, Any]] = {
     # "All matching" the list's filters: another organizer's event is not a filter one has.
     "backoffice:order_bulk": {"action": "resend", "scope": "filter", "event": "{event_id}"},
+    "backoffice:message_new": {"event": "{event_id}"},
     "payments:paytrail_refund_callback": FORGED_PAYTRAIL,
     "payments:paytrail_payment_callback": FORGED_PAYTRAIL,
     "payments:paytrail_return": FORGED_PAYTRAIL,

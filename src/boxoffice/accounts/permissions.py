@@ -27,6 +27,10 @@ class Action(StrEnum):
     DISMISS_ATTENTION = "dismiss_attention"
     # Write internal comments on orders (owner, manager, support; viewers only read them).
     COMMENT = "comment"
+    # Write to the customers of many orders at once (notifications.customer_messages): it
+    # speaks for the organizer to everyone who bought, like cancelling an event, so owners and
+    # managers; support answers one customer at a time (resend).
+    MESSAGE_CUSTOMERS = "message_customers"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {

@@ -19,6 +19,8 @@ from boxoffice.api.idempotency import idempotent
 from boxoffice.api.order_query import OrderQuery, list_filters
 from boxoffice.api.schemas import ErrorOut, InputSchema
 from boxoffice.bulk.services import bulk_preview, bulk_start
+from boxoffice.notifications.customer_messages import message_start
+from boxoffice.orders.models import Language
 from boxoffice.payments.selection import CODES_MAX, Selection
 
 
@@ -27,14 +29,23 @@ class BulkFilter(OrderQuery):
 
 
 class BulkIn(InputSchema):
-    action: Literal["resend", "mark_paid", "cancel"] = Field(
-        description="resend tickets, mark invoices and reservations paid, or cancel (and refund)"
+    action: Literal["resend", "mark_paid", "cancel", "message"] = Field(
+        description="resend tickets, mark invoices and reservations paid, cancel (and refund), "
+        "or send a message to the customers"
     )
     codes: list[str] | None = Field(None, max_length=CODES_MAX, description="these orders")
     filter: BulkFilter | None = Field(None, description="or all orders matching these filters")
     reason: str = Field("", max_length=2000, description="cancel: told to the customers")
     refund: bool = Field(True, description="cancel: refund each paid order by its method")
     reference: str = Field("", max_length=100, description="mark_paid: e.g. the bank batch")
+    subject: dict[Language, str] = Field(
+        default_factory=dict,
+        description="message: the subject per language (fi, sv, en); placeholders "
+        "{order_code}, {customer_name}, {event_name}, {order_link}",
+    )
+    body: dict[Language, str] = Field(
+        default_factory=dict, description="message: the text per language, as the subject"
+    )
 
     @model_validator(mode="after")
     def _one_selection(self) -> "BulkIn":
@@ -77,6 +88,15 @@ def orders_bulk_preview(request: HttpRequest, payload: BulkIn) -> Any:
 def orders_bulk(request: HttpRequest, payload: BulkIn) -> Any:
     """Do the action to the selected orders, in a job (202). Orders it does not apply to are
     in the job's results as skipped, with the reason."""
+    if payload.action == "message":
+        message = message_start(
+            principal=auth.principal(request),
+            selection=payload.selection(),
+            subject={str(lang): text for lang, text in payload.subject.items()},
+            body={str(lang): text for lang, text in payload.body.items()},
+            api_token=auth.token_of(request),
+        )
+        return {"job": job_out(message.job)}
     job = bulk_start(
         principal=auth.principal(request),
         action=payload.action,

@@ -8,6 +8,7 @@ answer the first job.
 """
 
 import uuid
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -87,6 +88,10 @@ def order_bulk(request: HttpRequest) -> HttpResponse:
     principal = request_principal(request)
     data = request.POST if request.method == "POST" else request.GET
     action = data.get("action", "")
+    if action == BulkAction.MESSAGE:
+        # Messages are written on their own page, for the same orders.
+        query = urlencode(_carried(data))
+        return redirect(f"{reverse('backoffice:message_new')}?{query}")
     confirming = request.method == "POST" and "key" in data
     form = BulkConfirmForm(data if confirming else None, initial={"key": uuid.uuid4().hex})
     preview = error = None

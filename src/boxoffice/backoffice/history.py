@@ -38,6 +38,7 @@ from boxoffice.backoffice.presenters import (
     history_line,
 )
 from boxoffice.common.money import format_eur
+from boxoffice.notifications.models import EmailKind
 from boxoffice.orders.models import ActorKind, OrderEvent, OrderEventKind, Ticket
 
 Kind = OrderEventKind
@@ -53,7 +54,15 @@ REFUND_STEPS: dict[str, Promise] = {
     Kind.REFUND_SUCCEEDED: pgettext_lazy("refund state in the history", "completed"),
     Kind.REFUND_FAILED: pgettext_lazy("refund state in the history", "failed"),
 }
+# A message to customers: "Message sent: <its subject>" (the subject says which message).
+MESSAGE_STEPS: dict[str, Promise] = {
+    Kind.EMAIL_QUEUED: pgettext_lazy("message to customers in the history", "Message queued"),
+    Kind.EMAIL_SENT: pgettext_lazy("message to customers in the history", "Message sent"),
+    Kind.EMAIL_FAILED: pgettext_lazy("message to customers in the history", "Message failed"),
+    Kind.EMAIL_SKIPPED: pgettext_lazy("message to customers in the history", "Message not sent"),
+}
 EMAIL_LABEL = dict(DETAIL_LABELS)["email_kind"]
+SUBJECT_LABEL = dict(DETAIL_LABELS)["subject"]
 
 
 @dataclass(frozen=True)
@@ -161,7 +170,15 @@ def _line(
         # "Email sent: Cancellation notice": the kind of email is in the title, not repeated
         # below it; the last row has the rest (recipient, subject, error).
         details = [(label, value) for label, value in line.details if label != str(EMAIL_LABEL)]
-        line = replace(line, title=gettext("%(state)s: %(email)s") % words, details=details)
+        title = gettext("%(state)s: %(email)s") % words
+        subject = next((row.data["subject"] for row in rows if row.data.get("subject")), "")
+        if kind == EmailKind.MESSAGE and subject:
+            title = gettext("%(state)s: %(subject)s") % {
+                "state": MESSAGE_STEPS[last.kind],
+                "subject": subject,
+            }
+            details = [(label, value) for label, value in details if label != str(SUBJECT_LABEL)]
+        line = replace(line, title=title, details=details)
     elif len(rows) > 1:
         # A refund: what each step added (the request's route, the transaction Paytrail named
         # when it was done), in the order they first appear; a later value wins.

@@ -22,6 +22,7 @@ from boxoffice.common.spreadsheet import safe_cell
 from boxoffice.jobs.models import ItemState, Job, JobState
 from boxoffice.jobs.runner import job_pause, job_resume, job_retry_failed
 from boxoffice.jobs.selectors import job_items, jobs_visible_to
+from boxoffice.notifications.customer_messages import KIND as MESSAGE
 from boxoffice.orders.selectors import events_visible_to
 
 # Failures listed on the page (the CSV has every order).
@@ -36,12 +37,15 @@ def _job_or_404(request: HttpRequest, job_id: int) -> Job:
 
 
 def _may_steer(request: HttpRequest, job: Job) -> bool:
-    """Pausing and resuming: who started it, and the organizer's owners and managers."""
+    """Pausing and resuming: who started it, and whoever may do what the job does (cancel
+    and refund; send a message)."""
     principal = request_principal(request)
     if job.user_id is not None and job.user_id == getattr(request.user, "pk", None):
         return True
     if job.organizer_id is None:
         return False
+    if job.kind == MESSAGE:  # a message to customers: whoever may send one
+        return principal.can(Action.MESSAGE_CUSTOMERS, job.organizer_id)
     return principal.can(Action.CANCEL, job.organizer_id) and principal.can(
         Action.REFUND, job.organizer_id
     )
@@ -55,6 +59,7 @@ def job_title(job: Job) -> str:
     titles = {
         "event_cancel": _("Cancelling an event"),
         "export": _("Export"),
+        MESSAGE: _("Message to customers"),
     }
     return titles.get(job.kind, job.kind)
 

@@ -108,7 +108,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": order_rows(page.object_list, show_organizer=many, selectable=may_bulk),
             "may_bulk": may_bulk,
-            "bulk_actions": [c for c in BulkAction.choices if c[0] != BulkAction.MESSAGE],
+            "bulk_actions": BulkAction.choices,
             "bulk_filters": bulk_filters(request),
             "attention_only": attention_only,
             "filtered": filtered,

@@ -33,7 +33,7 @@ NEEDS: dict[str, tuple[Action, ...]] = {
     BulkAction.RESEND: (Action.RESEND,),
     BulkAction.MARK_PAID: (Action.MARK_PAID,),
     BulkAction.CANCEL: (Action.CANCEL, Action.REFUND),
-    BulkAction.MESSAGE: (Action.RESEND,),
+    BulkAction.MESSAGE: (Action.MESSAGE_CUSTOMERS,),
 }
 
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -48,6 +49,11 @@ class Event(models.Model):
         choices=FundsManager.choices,
         default=FundsManager.PLATFORM,
         help_text=_("Copied onto each order when it is placed."),
+    )
+    # The language a customer gets the organizer's own words in (a message to customers) when
+    # they were not written in the customer's language.
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="fi"
     )
     returns_allowed = models.BooleanField(_("customers may request returns"), default=False)
     returns_deadline = models.DateTimeField(

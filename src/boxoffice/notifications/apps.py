@@ -7,5 +7,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # Lifecycle emails follow the order history (orders.signals).
-        from boxoffice.notifications import subscribers  # noqa: F401
+        # Lifecycle emails follow the order history (orders.signals); the messages to
+        # customers register their job's handler.
+        from boxoffice.notifications import message_job, subscribers  # noqa: F401

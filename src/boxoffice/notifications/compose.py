@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from boxoffice.common.links import absolute_url
 from boxoffice.documents.services import order_tickets_pdf
+from boxoffice.notifications import message_text
 from boxoffice.notifications.models import EmailKind, EmailMessage
 from boxoffice.orders.links import customer_link
 from boxoffice.orders.models import Order
@@ -77,6 +78,8 @@ def build(message: EmailMessage) -> EmailMultiAlternatives:
             "was_paid": message.context.get("was_paid", False),
             "support_email": order.organizer.support_email or settings.PLATFORM_SUPPORT_EMAIL,
         }
+        if message.kind == EmailKind.MESSAGE:
+            context["text"] = _message_text(message, order)
         text = render_to_string(f"notifications/{message.kind}.txt", context)
         html = render_to_string(f"notifications/{message.kind}.html", context)
         attachment_name = _("tickets-%(code)s.pdf") % {"code": order.code}
@@ -92,6 +95,15 @@ def build(message: EmailMessage) -> EmailMultiAlternatives:
     if message.kind in WITH_TICKETS:
         email.attach(attachment_name, order_tickets_pdf(order), "application/pdf")
     return email
+
+
+def _message_text(message: EmailMessage, order: Order) -> str:
+    """The organizer's words for ``order``, rendered when sent in the language chosen when it
+    was queued (its subject was rendered then)."""
+    written = message.customer_message
+    if written is None or message.language not in written.body:
+        raise ValueError(f"email {message.pk} has no message in {message.language!r}")
+    return message_text.render_in(written.subject, written.body, order, message.language)[1]
 
 
 def _build_order_links(message: EmailMessage) -> EmailMultiAlternatives:

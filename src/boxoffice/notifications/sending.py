@@ -43,7 +43,7 @@ def _claim(message_id: int) -> EmailMessage | None:
     with transaction.atomic():
         message = (
             EmailMessage.objects.select_for_update(of=("self",))
-            .select_related("order", "order__event", "order__organizer")
+            .select_related("order", "order__event", "order__organizer", "customer_message")
             .filter(pk=message_id)
             .first()
         )

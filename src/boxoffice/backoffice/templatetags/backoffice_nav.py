@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from boxoffice.accounts.models import Role
 from boxoffice.backoffice import list_place
+from boxoffice.backoffice.message_views import may_send
 from boxoffice.backoffice.principal import request_principal
 from boxoffice.payments.attention_badge import badge_count
 
@@ -30,6 +31,14 @@ def manages_api_tokens(request: HttpRequest) -> bool:
     return principal.is_platform_staff or any(
         role in (Role.OWNER, Role.MANAGER) for role in principal.roles.values()
     )
+
+
+@register.filter
+def sends_messages(request: HttpRequest) -> bool:
+    """Those who may message customers (owners, managers, platform staff) see Messages."""
+    if not request.user.is_authenticated:
+        return False
+    return may_send(request_principal(request))
 
 
 @register.filter
@@ -91,6 +100,7 @@ def backoffice_topbar(context: Context) -> SafeString:
         bool(request.GET.get("attention")),
         manages_api_tokens(request),
         owns_an_organizer(request),
+        sends_messages(request),
     )
     with _lock:
         html = _headers.get(key)
