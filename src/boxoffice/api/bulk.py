@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from boxoffice.api import auth
 from boxoffice.api.exports import ERRORS, JobAccepted, job_out
@@ -25,7 +25,24 @@ from boxoffice.payments.selection import CODES_MAX, Selection
 
 
 class BulkFilter(OrderQuery):
-    """The order list's filters (its query parameters), as an object."""
+    """The order list's filters (its query parameters), as an object.
+
+    A name it does not know is refused, not dropped: a misspelt filter left out would widen
+    the action to more orders than meant (at worst all of them). So are the list's paging
+    parameters, which select no orders here: the action takes every matching order.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _no_paging(self) -> "BulkFilter":
+        paging = {"cursor", "limit"} & self.model_fields_set
+        if paging:
+            raise ValueError(
+                f"{', '.join(sorted(paging))}: a bulk action takes every matching order; "
+                "narrow the filter instead"
+            )
+        return self
 
 
 class BulkIn(InputSchema):

@@ -27,7 +27,9 @@ from boxoffice.common.errors import DomainError
 from boxoffice.payments.selection import Selection
 
 # The confirmation's own fields (the rest of a bulk form is the selection and the action).
-_CONFIRMATION = ("csrfmiddlewaretoken", "key", "reason", "refund", "reference")
+# None may share a name with one of the list's filters (the list's is ``refund``): the
+# confirmation would drop that filter, and "all matching" would widen to more orders.
+_CONFIRMATION = ("csrfmiddlewaretoken", "key", "reason", "refund_orders", "reference")
 # What of the selection is not the list's filters.
 _NOT_FILTERS = ("action", "scope", "code", "page", "per_page")
 
@@ -40,7 +42,7 @@ class BulkConfirmForm(forms.Form):
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    refund = forms.BooleanField(
+    refund_orders = forms.BooleanField(
         label=gettext_lazy("Refund each paid order by its payment method"),
         required=False,
         initial=True,
@@ -104,7 +106,7 @@ def order_bulk(request: HttpRequest) -> HttpResponse:
                 action=action,
                 selection=selection,
                 reason=form.cleaned_data["reason"],
-                refund=form.cleaned_data["refund"],
+                refund=form.cleaned_data["refund_orders"],
                 reference=form.cleaned_data["reference"],
                 key=f"{request.user.pk}:{form.cleaned_data['key']}",
                 user=request.user,  # type: ignore[arg-type]
