@@ -292,6 +292,9 @@ PAYTRAIL_API_URL = os.environ.get("PAYTRAIL_API_URL", "").rstrip("/") or (
 )
 PAYTRAIL_MERCHANT_ID = os.environ.get("PAYTRAIL_MERCHANT_ID", "375917" if PAYTRAIL_SANDBOX else "")
 PAYTRAIL_SECRET = os.environ.get("PAYTRAIL_SECRET", "SAIPPUAKAUPPIAS" if PAYTRAIL_SANDBOX else "")
+# The sandbox answers every API call this much later, as the real service takes its time (~150
+# ms): the event-cancel benchmark sets it so that refunds wait on Paytrail as they would live.
+PAYTRAIL_SANDBOX_LATENCY_MS = float(os.environ.get("PAYTRAIL_SANDBOX_LATENCY_MS", "0"))
 PAYTRAIL_TIMEOUT_SECONDS = float(os.environ.get("PAYTRAIL_TIMEOUT_SECONDS", "10"))
 PAYTRAIL_PLATFORM_NAME = "boxoffice"
 # Refund sending: backoff base for retries, how long to wait for a callback before looking the

@@ -1,8 +1,8 @@
 """The JSON API: POST payments, GET payments/{id}, POST payments/{id}/refund (spec §2, §4, §5).
 
-Every call goes through ``_api_call``: authenticate (401), apply the failure switches, run the
-handler, sign the answer, log the call, then deliver callbacks after the answer has been sent
-(or before it, when the switch says so).
+Every call goes through ``_api_call``: wait the configured latency, authenticate (401), apply
+the failure switches, run the handler, sign the answer, log the call, then deliver callbacks
+after the answer has been sent (or before it, when the switch says so).
 """
 
 import json
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.urls import reverse
@@ -39,6 +40,7 @@ Handler = Callable[[HttpRequest, Caller, str | None], Answer]
 def _api_call(
     request: HttpRequest, *, method: str, transaction_id: str | None, handler: Handler
 ) -> HttpResponse:
+    _latency()
     request_id = str(uuid.uuid4())
     switches = control.get_control()
     caller: Caller | None = None
@@ -69,6 +71,13 @@ def _api_call(
         # After the work is done and logged: like a real timeout, the call may have taken effect.
         time.sleep(hang)
     return response
+
+
+def _latency() -> None:
+    """Wait as the real service would take to answer (PAYTRAIL_SANDBOX_LATENCY_MS)."""
+    seconds = settings.PAYTRAIL_SANDBOX_LATENCY_MS / 1000
+    if seconds > 0:
+        time.sleep(seconds)
 
 
 def _log(
