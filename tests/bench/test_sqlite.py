@@ -15,7 +15,10 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("action", [["seed", "--orders", "10"], ["run", "--requests", "1"]])
+@pytest.mark.parametrize(
+    "action",
+    [["seed", "--orders", "10"], ["run", "--requests", "1"], ["event-cancel", "--orders", "10"]],
+)
 def test_sqlite_is_refused_with_a_clear_message(action: list[str]) -> None:
     with pytest.raises(CommandError, match=r"needs PostgreSQL.*DATABASE_URL=postgres://"):
         call_command("bench", *action, stdout=StringIO())

@@ -8,11 +8,8 @@ served by the test's live server; the workers call it over HTTP as they would ca
 """
 
 import os
-import shutil
 import signal
 import subprocess
-import sys
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -24,6 +21,7 @@ from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from boxoffice.accounts.permissions import principal_for
+from boxoffice.benchmark import procs
 from boxoffice.common.models import WorkerHeartbeat
 from boxoffice.demo.sandbox import mirror_paytrail_payments
 from boxoffice.jobs.models import Job, JobState
@@ -48,11 +46,7 @@ pytestmark = [
 
 
 def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    command = shutil.which("boxoffice", path=os.path.dirname(sys.executable)) or "boxoffice"
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [command, "worker", "--interval", "0.2"], env=env, stdout=out, stderr=out
-        )
+    return procs.start_worker(env, log, interval=0.2)
 
 
 def _pids_running_the_job() -> set[int]:
@@ -62,17 +56,6 @@ def _pids_running_the_job() -> set[int]:
     )
     ids = [task.worker_ids[-1] for task in running]
     return set(WorkerHeartbeat.objects.filter(worker_id__in=ids).values_list("pid", flat=True))
-
-
-def _wait(what: str, condition: Any, seconds: float, workers: list[Any], log: Path) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.5)
-    for worker in workers:
-        worker.kill()
-    raise AssertionError(f"timed out waiting for {what}:\n{log.read_text()[-3000:]}")
 
 
 def test_three_workers_one_killed(
@@ -99,34 +82,29 @@ def test_three_workers_one_killed(
     assert mirror_paytrail_payments(card) == len(card)
     job = event_cancel(event=event, principal=principal_for(owner), confirm=event.name, user=owner)
 
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "PAYTRAIL_SANDBOX": "1",
-        "PAYTRAIL_API_URL": f"{live_server.url}/paytrail-sandbox",
-        # Paytrail's callbacks (the sandbox's) come back to the live server.
-        "PUBLIC_BASE_URL": live_server.url,
-        "BOXOFFICE_VAR_DIR": str(tmp_path),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "PERIODIC_JOB_INTERVAL_SECONDS": "1",
-        "WORKER_HEARTBEAT_SECONDS": "1",
-        "WORKER_DEAD_AFTER_SECONDS": "4",
-        "JOB_LEASE_SECONDS": "4",
+    env = procs.child_env(
+        PAYTRAIL_API_URL=f"{live_server.url}/paytrail-sandbox",
+        PUBLIC_BASE_URL=live_server.url,  # Paytrail's callbacks come to the live server
+        BOXOFFICE_VAR_DIR=str(tmp_path),
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        PERIODIC_JOB_INTERVAL_SECONDS="1",
+        WORKER_HEARTBEAT_SECONDS="1",
+        WORKER_DEAD_AFTER_SECONDS="4",
+        JOB_LEASE_SECONDS="4",
         # A refund whose worker died between "processing" and Paytrail's answer is looked up
         # (never sent again) once it is this stale.
-        "PAYTRAIL_REFUND_STALE_SECONDS": "15",
-        "PAYTRAIL_REFUND_CONFIRM_SECONDS": "5",
-    }
+        PAYTRAIL_REFUND_STALE_SECONDS="15",
+        PAYTRAIL_REFUND_CONFIRM_SECONDS="5",
+    )
     log = tmp_path / "workers.log"
     workers = [_worker(env, log) for _ in range(3)]
     try:
         third = ORDERS // 3
-        _wait(
+        procs.wait_for(
             "a third of the orders",
             lambda: Job.objects.get(pk=job.pk).done >= third,
             TIMEOUT,
-            workers,
+            [],  # a worker's death is this test's business
             log,
         )
         # Kill the worker that runs the job, mid-chunk, as a crash would.
@@ -140,16 +118,9 @@ def test_three_workers_one_killed(
             settled = Refund.objects.filter(state__in=REFUND_STATES_DONE).count() == len(card)
             return done and settled
 
-        _wait("the job and every refund", finished, TIMEOUT, workers, log)
+        procs.wait_for("the job and every refund", finished, TIMEOUT, [], log)
     finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.terminate()
-        for worker in workers:
-            try:
-                worker.wait(20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        procs.stop(workers, seconds=20)
 
     job.refresh_from_db()
     assert (job.done, job.failed) == (ORDERS, 0)

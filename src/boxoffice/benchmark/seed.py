@@ -121,7 +121,7 @@ def seed(
         f"{len(catalog.organizers)} organizers, {len(catalog.events)} events and their products "
         f"in {load.catalog:.1f} s; generating and loading {orders:,} orders..."
     )
-    rows = OrderRows(rng, catalog.events, now.timestamp(), _next_ids(), orders)
+    rows = OrderRows(rng, catalog.events, now.timestamp(), next_ids(), orders)
     _stream(rows, chunk_size, load, progress, started)
     _finish(load, progress)
     # What the worker's hourly sweep finds in this history (cancelled orders whose money was
@@ -136,7 +136,7 @@ def seed(
     return Seeded(catalog=catalog, load=load, rows=rows, tokens=tokens)
 
 
-def _next_ids() -> Ids:
+def next_ids() -> Ids:
     with connection.cursor() as cursor:
         found = []
         for table in TABLES:
@@ -234,14 +234,20 @@ def _write(
         connection.close()
 
 
-def _finish(load: Load, progress: Callable[[str], None]) -> None:
-    """Sequences past the loaded ids; VACUUM ANALYZE (visibility map, statistics)."""
+def move_sequences() -> None:
+    """The id sequences past the ids loaded by COPY, so the services' inserts go on after them."""
     with connection.cursor() as cursor:
         for table in TABLES:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
             )
+
+
+def _finish(load: Load, progress: Callable[[str], None]) -> None:
+    """Sequences past the loaded ids; VACUUM ANALYZE (visibility map, statistics)."""
+    move_sequences()
+    with connection.cursor() as cursor:
         progress("VACUUM ANALYZE...")
         for table in (*CATALOG_TABLES, *TABLES):
             t = time.perf_counter()

@@ -8,6 +8,7 @@ Only for the sandbox: with a real Paytrail nothing is written.
 import json
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from boxoffice.accounts.models import User
 from boxoffice.orders.actors import Actor
@@ -20,7 +21,7 @@ from boxoffice.payments.services import refund_request
 from boxoffice.paytrail_sandbox.models import PaymentStatus, SandboxPayment
 
 
-def mirror_paytrail_payments(orders: list[Order]) -> int:
+def mirror_paytrail_payments(orders: "list[Order] | QuerySet[Order]") -> int:
     if not settings.PAYTRAIL_SANDBOX:
         return 0
     payments = Payment.objects.filter(

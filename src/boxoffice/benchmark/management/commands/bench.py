@@ -1,10 +1,15 @@
-"""`boxoffice bench seed`, `bench run` and `bench scale` (PostgreSQL only).
+"""`boxoffice bench seed`, `run`, `scale`, `export` and `event-cancel` (PostgreSQL only).
 
 boxoffice bench seed --orders 1000000 [--reset] [--password bench]
 boxoffice bench run [--requests 200] [--workers 2] [--port 8765] [--explain] [--json FILE]
 boxoffice bench scale [--orders 1000000] [--smaller 100000] [--requests 200] [--explain]
+boxoffice bench event-cancel [--orders 2000] [--workers 1,2,4] [--concurrency 4]
+                             [--latency-ms 150] [--json FILE] [--reset]
 """
 
+import json
+import os
+from argparse import ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(
-            dest="action", required=True, metavar="{seed,run,scale,export}"
+            dest="action", required=True, metavar="{seed,run,scale,export,event-cancel}"
         )
         seed = actions.add_parser("seed", help="fill an empty PostgreSQL database with orders")
         seed.add_argument("--orders", type=int, default=1_000_000)
@@ -70,6 +75,27 @@ class Command(BaseCommand):
             "export", help="the biggest organizer's orders and tickets to CSV and XLSX"
         )
 
+        cancel = actions.add_parser(
+            "event-cancel",
+            help="cancel a whole event (with refunds) by worker processes, per worker count",
+        )
+        cancel.add_argument("--orders", type=int, default=2000, help="of the event")
+        cancel.add_argument(
+            "--workers", type=_counts, default=[1, 2, 4], help="worker counts, e.g. 1,2,4"
+        )
+        cancel.add_argument("--concurrency", type=int, default=4, help="of each worker")
+        cancel.add_argument(
+            "--latency-ms", type=float, default=150, help="of each Paytrail sandbox answer"
+        )
+        cancel.add_argument("--port", type=int, default=8766, help="of the app and sandbox")
+        cancel.add_argument("--timeout", type=float, default=0, help="seconds per run")
+        cancel.add_argument(
+            "--reset",
+            action="store_true",
+            help="run even if the database holds other organizers' orders (they are emptied)",
+        )
+        cancel.add_argument("--json", type=Path, help="also write the results to this file")
+
     def handle(self, *args: Any, **options: Any) -> None:
         from boxoffice.benchmark.run import BenchError
 
@@ -77,7 +103,9 @@ class Command(BaseCommand):
             if options["action"] == "seed":
                 self._seed(options)
                 return
-            if options["action"] == "export":
+            if options["action"] == "event-cancel":
+                ok = self._event_cancel(options)
+            elif options["action"] == "export":
                 from boxoffice.benchmark.export import export_bench
 
                 ok = export_bench(out=self.stdout.write)
@@ -85,6 +113,8 @@ class Command(BaseCommand):
                 ok = self._run(options) if options["action"] == "run" else self._scale(options)
         except (seeding.SeedError, BenchError) as error:
             raise CommandError(str(error)) from None
+        if not ok and options["action"] == "event-cancel":
+            raise CommandError("Some runs did not do their work right (see above).")
         if not ok:
             self.stdout.write(self.style.WARNING("Some requests missed their target."))
 
@@ -144,3 +174,39 @@ class Command(BaseCommand):
             explain=options["explain"],
             out=self.stdout.write,
         )
+
+    def _event_cancel(self, options: dict[str, Any]) -> bool:
+        from boxoffice.benchmark import cancel
+        from boxoffice.benchmark.procs import ProcessError
+
+        try:
+            results = cancel.run(
+                cancel.Options(
+                    orders=options["orders"],
+                    concurrency=options["concurrency"],
+                    latency_ms=options["latency_ms"],
+                    port=options["port"],
+                    timeout=options["timeout"],
+                ),
+                options["workers"],
+                reset=options["reset"],
+                out=self.stdout.write,
+            )
+        except ProcessError as error:
+            raise CommandError(str(error)) from None
+        for line in cancel.table(results, cores=os.cpu_count() or 1):
+            self.stdout.write(line)
+        if options["json"]:
+            rows = [result.as_dict() for result in results]
+            options["json"].write_text(json.dumps(rows, indent=2))
+        return all(not result.outcome.problems for result in results)
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise ArgumentTypeError("give one or more worker counts of 1 or more, e.g. 1,2,4")
+    return counts
