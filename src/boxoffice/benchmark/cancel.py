@@ -10,6 +10,7 @@ server, PostgreSQL and the whole machine. The checks (cancel_checks.py) run afte
 have stopped.
 """
 
+import signal
 import tempfile
 import time
 from collections.abc import Callable
@@ -98,10 +99,21 @@ def run(
 ) -> list[RunResult]:
     check_database(reset=reset)
     results = []
-    for workers in worker_counts:
-        out(f"\n{workers} worker(s) x --concurrency {options.concurrency}:")
-        results.append(run_one(options, workers, out=out))
+    # Stopped by SIGTERM or SIGINT (also when started in the background, where the shell
+    # ignores SIGINT): the processes this run started are stopped on the way out.
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for workers in worker_counts:
+            out(f"\n{workers} worker(s) x --concurrency {options.concurrency}:")
+            results.append(run_one(options, workers, out=out))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return results
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def run_one(options: Options, workers: int, *, out: Callable[[str], None]) -> RunResult:
@@ -123,6 +135,9 @@ def run_one(options: Options, workers: int, *, out: Callable[[str], None]) -> Ru
             PAYTRAIL_API_URL=f"{base}/paytrail-sandbox",
             PUBLIC_BASE_URL=base,  # Paytrail's callbacks come to this server
             PAYTRAIL_SANDBOX_LATENCY_MS=str(options.latency_ms),
+            # Connections kept for the whole run (not renewed each minute), so the PostgreSQL
+            # backends serving them live through it and their CPU is counted (procs.py).
+            DATABASE_CONN_MAX_AGE="86400",
         )
         server = procs.start_server(env, log, port=options.port)
         fleet = []
