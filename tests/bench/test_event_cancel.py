@@ -54,6 +54,7 @@ def test_a_tiny_run_cancels_refunds_emails_and_reports(tmp_path: Path) -> None:
         "workers", "server", "bench", "postgres", "others", "machine"
     }  # fmt: skip
     assert row["cpu_seconds"]["workers"] > 0 and row["cpu_seconds"]["server"] > 0
+    assert row["cpu_ms_per_order"] > 0
     # The database as the run left it: the event cancelled by its job, every order closed.
     event = Event.objects.get(organizer__slug=SLUG)
     assert event.cancelled_at is not None

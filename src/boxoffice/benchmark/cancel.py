@@ -71,6 +71,14 @@ class RunResult:
     def per_second(self) -> float:
         return self.orders / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_ms_per_order(self) -> float:
+        """The app's CPU per order (workers, server, PostgreSQL): what bounds the throughput
+        once the machine is saturated, whoever else shares it."""
+        cpu = self.cpu
+        used = sum(cpu.trees.values()) + cpu.postgres
+        return 1000 * used / self.orders if self.orders else 0.0
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "workers": self.workers,
@@ -81,6 +89,7 @@ class RunResult:
             "seconds": round(self.seconds, 2),
             "job_seconds": round(self.job_seconds, 2),
             "orders_per_second": round(self.per_second, 2),
+            "cpu_ms_per_order": round(self.cpu_ms_per_order, 1),
             "paytrail_refunds": self.outcome.paytrail_refunds,
             "platform_refunds": self.outcome.platform_refunds,
             "emails": self.outcome.emails,
@@ -227,7 +236,7 @@ def table(results: list[RunResult], *, cores: int) -> list[str]:
         "",
         f"{'workers':>7} {'procs':>5} {'orders':>7} {'job s':>7} {'total s':>8} {'orders/s':>9}"
         f" {'CPU s: workers':>14} {'server':>6} {'postgres':>8} {'others':>6}"
-        f" {'machine busy':>12}  check",
+        f" {'CPU ms/order':>12} {'machine busy':>12}  check",
     ]
     for r in results:
         cpu = r.cpu
@@ -235,14 +244,16 @@ def table(results: list[RunResult], *, cores: int) -> list[str]:
             f"{r.workers:>7} {r.workers * r.concurrency:>5} {r.orders:>7,} {r.job_seconds:>7.1f}"
             f" {r.seconds:>8.1f} {r.per_second:>9.1f} {cpu.trees['workers']:>14.1f}"
             f" {cpu.trees['server']:>6.1f} {cpu.postgres:>8.1f} {cpu.others:>6.1f}"
-            f" {cpu.machine_share:>12.0%}  {'ok' if not r.outcome.problems else 'FAILED'}"
+            f" {r.cpu_ms_per_order:>12.0f} {cpu.machine_share:>12.0%}"
+            f"  {'ok' if not r.outcome.problems else 'FAILED'}"
         )
     lines += [
         "job s: until the job was done; total s: until every refund was settled and every "
         "email sent; orders/s: orders cancelled / total s.",
         "CPU seconds over total s: the workers and the processes they fork; the server "
         "(gunicorn: app and Paytrail sandbox); PostgreSQL's backends of this database;",
-        f"others: the rest of the machine (PostgreSQL's shared writers, anything else running). "
+        "others: the rest of the machine (PostgreSQL's shared writers, anything else running). "
+        "CPU ms/order: workers + server + postgres per order cancelled.",
         f"Machine busy: of {cores} cores' time (/proc/stat).",
     ]
     for r in results:
