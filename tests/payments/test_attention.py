@@ -234,3 +234,28 @@ def test_the_count_is_per_order_and_scoped_to_the_principal(
     staff = principal_for(make_user("staff2@example.com", is_staff=True))
     assert (attention_count(owner), attention_count(other), attention_count(staff)) == (1, 1, 2)
     assert Decimal(theirs.attention_items.get().detail["amount"]) == Decimal("98.00")
+
+
+def test_a_cancel_and_refund_looks_at_the_ledger_once_per_action(
+    order_in, actor, paytrail, run_tasks, monkeypatch
+):
+    """The cancel writes two ledger rows (cancelled, refund requested) and the settled refund
+    more (refund succeeded): one refresh at the end of each action, not four."""
+    from boxoffice.payments import attention
+    from boxoffice.payments.services import order_cancel_and_refund
+
+    paid = order_in(OrderStatus.PAID)
+    calls: list[int] = []
+    real = attention.attention_refresh
+    monkeypatch.setattr(
+        attention, "attention_refresh", lambda o, **k: calls.append(o.pk) or real(o, **k)
+    )
+    order_cancel_and_refund(order=paid, actor=actor)
+    assert calls == [paid.pk]
+    kinds = list(paid.history.order_by("pk").values_list("kind", flat=True))
+    assert {OrderEventKind.CANCELLED, OrderEventKind.REFUND_REQUESTED} <= set(kinds)
+    run_tasks()
+    [refund] = paid.refunds.all()
+    assert refund.state == RefundState.SUCCEEDED
+    assert calls == [paid.pk, paid.pk]
+    assert open_codes(paid) == []

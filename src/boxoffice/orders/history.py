@@ -11,7 +11,7 @@ and resumes it with ``action(key)``, so its rows join the group however late the
 """
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
@@ -26,6 +26,10 @@ from boxoffice.orders.signals import order_event_recorded
 Changes = dict[str, tuple[Any, Any]]
 
 _current_action: ContextVar[uuid.UUID | None] = ContextVar("order_history_action", default=None)
+# Work a subscriber asked to run once when the outermost action ends (``at_action_end``).
+_action_end: ContextVar[dict[Hashable, Callable[[], None]] | None] = ContextVar(
+    "order_history_action_end", default=None
+)
 
 
 @contextmanager
@@ -43,10 +47,29 @@ def action(key: uuid.UUID | None = None) -> Iterator[uuid.UUID]:
         return
     started = key or uuid.uuid4()
     token = _current_action.set(started)
+    pending: dict[Hashable, Callable[[], None]] = {}
+    end_token = _action_end.set(pending)
     try:
         yield started
+        # Still inside the action's transaction (every service opens its atomic block around
+        # its action): what runs here commits with the rows, or rolls back with them. An
+        # action that raises leaves nothing to do, its transaction being rolled back.
+        while pending:
+            pending.pop(next(iter(pending)))()
     finally:
+        _action_end.reset(end_token)
         _current_action.reset(token)
+
+
+def at_action_end(key: Hashable, work: Callable[[], None]) -> None:
+    """Run ``work`` once when the running action ends, however many rows asked for it under
+    the same ``key`` (a subscriber's per-order recomputation after a cancel that wrote four
+    ledger rows), or at once outside any action."""
+    pending = _action_end.get()
+    if pending is None:
+        work()
+    else:
+        pending.setdefault(key, work)
 
 
 def current_action() -> uuid.UUID | None:

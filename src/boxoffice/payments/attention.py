@@ -243,9 +243,11 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
 
 @receiver(order_event_recorded, dispatch_uid="payments.attention")
 def on_order_event(sender: Any, event: OrderEvent, **kwargs: Any) -> None:
-    """Every ledger change refreshes the order's attention items, in its transaction."""
+    """Every ledger change refreshes the order's attention items, in its transaction: once,
+    when the action that changed the ledger ends (a cancel and its refund write several rows)."""
     if event.kind in LEDGER_KINDS:
-        attention_refresh(event.order)
+        order = event.order
+        history.at_action_end(("attention", order.pk), lambda: attention_refresh(order))
 
 
 # -- time brings causes too ------------------------------------------------------------------

@@ -26,6 +26,7 @@ from django.db import connections
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
+from boxoffice.common.http import tls_context
 from boxoffice.payments.paytrail.signing import sign
 from boxoffice.paytrail_sandbox.models import LogKind, SandboxLogEntry
 
@@ -37,7 +38,9 @@ Sender = Callable[[str, float], int]
 
 def httpx_sender(url: str, timeout: float) -> int:
     # Redirects are not followed: a callback endpoint must answer 2xx itself.
-    return httpx.get(url, timeout=timeout, follow_redirects=False).status_code
+    return httpx.get(
+        url, timeout=timeout, follow_redirects=False, verify=tls_context()
+    ).status_code
 
 
 @dataclass(frozen=True)

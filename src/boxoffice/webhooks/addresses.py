@@ -12,10 +12,8 @@ site-local ``fec0::/10``: a receiver has a plain address.
 ``settings.WEBHOOK_ALLOW_LOCAL_URLS`` lifts the rule for development and the tests' receiver.
 """
 
-import functools
 import ipaddress
 import socket
-import ssl
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,6 +21,8 @@ import httpcore
 import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from boxoffice.common.http import tls_context
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Given a host name and a port, the addresses it resolves to (socket.getaddrinfo by default).
@@ -167,12 +167,6 @@ class PublicOnlyBackend(httpcore.NetworkBackend):
         self._tcp.sleep(seconds)
 
 
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle takes milliseconds: once per process, not once per delivery.
-    return httpx.create_ssl_context(trust_env=False)
-
-
 class PublicOnlyTransport(httpx.HTTPTransport):
     """httpx's transport, connecting through PublicOnlyBackend and never through a proxy from
     the environment (the check must govern the connection that is actually made). TLS still
@@ -181,7 +175,7 @@ class PublicOnlyTransport(httpx.HTTPTransport):
     def __init__(self) -> None:
         # Not HTTPTransport.__init__: it would build a pool (and an SSL context) to throw away.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=_ssl_context(),
+            ssl_context=tls_context(trust_env=False),
             max_connections=1,
             network_backend=PublicOnlyBackend(),
         )

@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
+from boxoffice.common.http import tls_context
 from boxoffice.payments.paytrail.credentials import Merchant
 from boxoffice.payments.paytrail.errors import (
     PaytrailError,
@@ -113,6 +114,7 @@ class PaytrailClient:
             base_url=base_url or settings.PAYTRAIL_API_URL,
             timeout=httpx.Timeout(seconds),
             transport=transport,
+            verify=tls_context(),
         )
 
     def __enter__(self) -> "PaytrailClient":
