@@ -19,3 +19,11 @@ def schedule(
     due = timezone.now() + delay
     model._default_manager.filter(pk=pk).update(next_attempt_at=due)
     (task.using(run_after=due) if delay else task).enqueue(pk)
+
+
+def schedule_new(task: Any, row: models.Model) -> None:
+    """Enqueue ``task(row.pk)`` now for a row just created with ``next_attempt_at`` set (to
+    its creation time): ``schedule`` without the UPDATE that would note the same thing again."""
+    if getattr(row, "next_attempt_at", None) is None:
+        raise ValueError(f"{type(row).__name__} {row.pk} was created without next_attempt_at")
+    task.enqueue(row.pk)

@@ -189,7 +189,7 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
     not), so two refreshes of one order never race.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # derived rows: never kept apart from their cause
         locked = lock(order)
         found = {
             (c.code, c.key): c
@@ -223,7 +223,7 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
                 item.save(update_fields=["state", "closed_at", "since", "detail"])
         for key, cause in found.items():
             if key not in stored:
-                AttentionItem.objects.create(
+                stored[key] = AttentionItem.objects.create(
                     order=locked,
                     organizer_id=locked.organizer_id,
                     order_created_at=locked.created_at,
@@ -233,8 +233,10 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
                     detail=cause.detail,
                     opened_at=now,
                 )
-        open_items = list(
-            locked.attention_items.filter(state=AttentionState.OPEN).order_by("since", "pk")
+        # What the rows now say, without reading them again.
+        open_items = sorted(
+            (i for i in stored.values() if i.state == AttentionState.OPEN),
+            key=lambda i: (i.since, i.pk),
         )
         if {(i.code, i.key) for i in open_items} != was_open:
             attention_changed()

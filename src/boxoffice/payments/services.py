@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from boxoffice.common.errors import DomainError
 from boxoffice.common.money import ZERO
-from boxoffice.common.tasks import schedule
+from boxoffice.common.tasks import schedule_new
 from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import CancelCause, Order, OrderEventKind, OrderStatus
@@ -103,6 +103,7 @@ def _request_paytrail_refunds(
             amount=take,
             state=RefundState.PENDING,
             source=RefundSource.PAYTRAIL,
+            next_attempt_at=timezone.now(),  # due at once: what ``schedule`` would note
             actor=actor.user,
             # Its send and Paytrail's answer, however late, join the action that asked for it.
             action=history.current_action(),
@@ -111,7 +112,7 @@ def _request_paytrail_refunds(
             order, OrderEventKind.REFUND_REQUESTED, actor, take, via="paytrail", stamp=refund.stamp
         )
         # Enqueued inside this transaction: the task exists if and only if the refund does.
-        schedule(refund_send, Refund, refund.pk)
+        schedule_new(refund_send, refund)
         created.append(refund)
         left -= take
         if left <= ZERO:
