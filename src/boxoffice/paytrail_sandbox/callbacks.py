@@ -38,9 +38,7 @@ Sender = Callable[[str, float], int]
 
 def httpx_sender(url: str, timeout: float) -> int:
     # Redirects are not followed: a callback endpoint must answer 2xx itself.
-    return httpx.get(
-        url, timeout=timeout, follow_redirects=False, verify=tls_context()
-    ).status_code
+    return httpx.get(url, timeout=timeout, follow_redirects=False, verify=tls_context()).status_code
 
 
 @dataclass(frozen=True)
