@@ -27,7 +27,7 @@ Changes = dict[str, tuple[Any, Any]]
 
 _current_action: ContextVar[uuid.UUID | None] = ContextVar("order_history_action", default=None)
 # Work a subscriber asked to run once when the outermost action ends (``at_action_end``).
-_action_end: ContextVar[dict[Hashable, Callable[[], None]] | None] = ContextVar(
+_action_end: ContextVar[dict[Hashable, Callable[[], object]] | None] = ContextVar(
     "order_history_action_end", default=None
 )
 
@@ -47,7 +47,7 @@ def action(key: uuid.UUID | None = None) -> Iterator[uuid.UUID]:
         return
     started = key or uuid.uuid4()
     token = _current_action.set(started)
-    pending: dict[Hashable, Callable[[], None]] = {}
+    pending: dict[Hashable, Callable[[], object]] = {}
     end_token = _action_end.set(pending)
     try:
         yield started
@@ -61,7 +61,7 @@ def action(key: uuid.UUID | None = None) -> Iterator[uuid.UUID]:
         _current_action.reset(token)
 
 
-def at_action_end(key: Hashable, work: Callable[[], None]) -> None:
+def at_action_end(key: Hashable, work: Callable[[], object]) -> None:
     """Run ``work`` once when the running action ends, however many rows asked for it under
     the same ``key`` (a subscriber's per-order recomputation after a cancel that wrote four
     ledger rows), or at once outside any action."""
