@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from boxoffice.orders import held
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderComment, OrderEvent, OrderEventKind, Ticket
 from boxoffice.orders.signals import order_event_recorded
@@ -50,12 +51,14 @@ def action(key: uuid.UUID | None = None) -> Iterator[uuid.UUID]:
     pending: dict[Hashable, Callable[[], object]] = {}
     end_token = _action_end.set(pending)
     try:
-        yield started
-        # Still inside the action's transaction (every service opens its atomic block around
-        # its action): what runs here commits with the rows, or rolls back with them. An
-        # action that raises leaves nothing to do, its transaction being rolled back.
-        while pending:
-            pending.pop(next(iter(pending)))()
+        with held.scope():  # rows read under the order's lock, for this action only
+            yield started
+            # Still inside the action's transaction (every service opens its atomic block
+            # around its action): what runs here commits with the rows, or rolls back with
+            # them. An action that raises leaves nothing to do, its transaction being rolled
+            # back.
+            while pending:
+                pending.pop(next(iter(pending)))()
     finally:
         _action_end.reset(end_token)
         _current_action.reset(token)

@@ -3,11 +3,13 @@
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from boxoffice.common.errors import TransitionNotAllowed
-from boxoffice.orders import history
+from boxoffice.orders import held, history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEvent, OrderStatus
 from boxoffice.orders.states import TRANSITIONS
@@ -33,7 +35,45 @@ def refusal(from_status: str, to_status: str) -> str:
 
 
 def lock(order: Order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
+    """The order's row, locked until the transaction ends: every service that changes an order
+    or its money takes it first. Read once per action (orders.held); each call answers a new
+    instance of the row as it is now."""
+    values = held.get(("order", order.pk))
+    if values is not None:
+        locked = Order.from_db(order._state.db or "default", _ATTNAMES, values)
+    else:
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        held.hold(("order", order.pk), _row(locked), order_id=order.pk)
+    # The event and organizer the caller read come along (emails name the event): the lock
+    # is about the order's own row.
+    for relation in _CARRIED:
+        if relation.is_cached(order):
+            relation.set_cached_value(locked, relation.get_cached_value(order))
+    return locked
+
+
+_ATTNAMES = [f.attname for f in Order._meta.concrete_fields]
+_CARRIED: list[Any] = [Order._meta.get_field("event"), Order._meta.get_field("organizer")]
+
+
+def _row(order: Order) -> list[Any]:
+    return [getattr(order, name) for name in _ATTNAMES]
+
+
+@receiver(post_save, sender=Order, dispatch_uid="orders.held_order_row")
+def _keep_held_row(sender: Any, instance: Order, update_fields: Any, **kwargs: Any) -> None:
+    """What was saved is the row now (whichever instance saved it)."""
+    values = held.get(("order", instance.pk))
+    if values is None:
+        return
+    if update_fields is None:
+        values = _row(instance)
+    else:
+        values = list(values)
+        for name in update_fields:
+            attname = Order._meta.get_field(name).attname  # type: ignore[union-attr]
+            values[_ATTNAMES.index(attname)] = getattr(instance, attname)
+    held.hold(("order", instance.pk), values, order_id=instance.pk)
 
 
 def sync(target: Order, source: Order) -> None:

@@ -8,5 +8,5 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Attention follows every ledger change (orders.signals); the deploy check registers;
-        # so does the event cancellation's job handler.
-        from boxoffice.payments import attention, checks, event_cancel  # noqa: F401
+        # so does the event cancellation's job handler; held rows follow every save.
+        from boxoffice.payments import attention, checks, event_cancel, held_rows  # noqa: F401

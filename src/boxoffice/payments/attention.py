@@ -40,6 +40,7 @@ from boxoffice.orders.signals import order_event_recorded
 from boxoffice.orders.transitions import lock
 from boxoffice.payments.attention_badge import attention_changed
 from boxoffice.payments.discrepancies import DISMISSED
+from boxoffice.payments.held_rows import payments_of, refunds_of
 from boxoffice.payments.ledger import over_refunded_amount
 from boxoffice.payments.models import (
     REFUND_STATES_DONE,
@@ -195,8 +196,8 @@ def attention_refresh(order: Order, *, now: datetime | None = None) -> list[Atte
             (c.code, c.key): c
             for c in causes(
                 locked,
-                list(locked.payments.order_by("pk")),
-                list(locked.refunds.order_by("pk")),
+                payments_of(locked),
+                refunds_of(locked),
                 locked.discrepancies.select_related("payment", "refund").order_by("pk"),
                 now=now,
             )

@@ -30,10 +30,11 @@ from boxoffice.common.money import ZERO
 from boxoffice.jobs.items import ItemHandler, Outcome
 from boxoffice.jobs.models import Job, JobItem
 from boxoffice.jobs.runner import job_start, register
-from boxoffice.orders import rules
+from boxoffice.orders import history, rules
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Language, Order, OrderStatus, PaymentMethod
 from boxoffice.orders.services import order_cancel
+from boxoffice.orders.transitions import lock
 from boxoffice.payments.models import REFUND_STATES_COUNTED, Payment, PaymentState, Refund
 from boxoffice.payments.selectors import ledger_of
 from boxoffice.payments.services import order_cancel_and_refund
@@ -238,17 +239,22 @@ def cancel_one(
     """Cancel one order of many (an event's, a bulk action's) as "Cancel order" with a refund
     does: its money goes back by its own method where a service can send it. What became of
     it (a ``Result``) and the refund's amount."""
-    if order.status in CLOSED:
-        return Result.ALREADY, None
-    ledger = ledger_of(order)
-    service = rules.refund_service(order)
-    if refund and ledger.refundable > ZERO and service is not None:
-        made = order_cancel_and_refund(order=order, actor=actor, reason=reason)
-        if made is None:
-            return Result.CANCELLED, None
-        return (Result.REFUND_QUEUED if service == "platform" else Result.REFUNDED), made.amount
-    order_cancel(order=order, actor=actor, reason=reason)
-    return (Result.NOT_REFUNDED if ledger.refundable > ZERO else Result.CANCELLED), None
+    # One action, the order locked from the start: the cancel and refund below read the row
+    # and the ledger it holds instead of reading them again (orders.held).
+    with history.action():
+        locked = lock(order)
+        if locked.status in CLOSED:
+            return Result.ALREADY, None
+        ledger = ledger_of(locked)
+        service = rules.refund_service(locked)
+        if refund and ledger.refundable > ZERO and service is not None:
+            made = order_cancel_and_refund(order=locked, actor=actor, reason=reason)
+            if made is None:
+                return Result.CANCELLED, None
+            route = Result.REFUND_QUEUED if service == "platform" else Result.REFUNDED
+            return route, made.amount
+        order_cancel(order=locked, actor=actor, reason=reason)
+        return (Result.NOT_REFUNDED if ledger.refundable > ZERO else Result.CANCELLED), None
 
 
 register(KIND, EventCancelHandler())

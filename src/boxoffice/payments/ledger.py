@@ -9,6 +9,7 @@ from boxoffice.common.money import ZERO
 from boxoffice.orders import history
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import Order, OrderEventKind
+from boxoffice.payments.held_rows import payments_of, refunds_of
 from boxoffice.payments.models import REFUND_STATES_DONE, Payment, PaymentState, Refund
 
 
@@ -28,7 +29,7 @@ def over_refunded_amount(payments: Iterable[Payment], refunds: Iterable[Refund])
 
 
 def order_over_refunded_amount(order: Order) -> Decimal:
-    return over_refunded_amount(order.payments.all(), order.refunds.all())
+    return over_refunded_amount(payments_of(order), refunds_of(order))
 
 
 def note_over_refund(order: Order, actor: Actor, *, before: Decimal) -> Decimal:
@@ -38,7 +39,7 @@ def note_over_refund(order: Order, actor: Actor, *, before: Decimal) -> Decimal:
     ``before`` is the excess before that refund; a history row is written only when it grew.
     Must run inside the transaction that recorded the refund, with the order row locked.
     """
-    payments, refunds = list(order.payments.all()), list(order.refunds.all())
+    payments, refunds = payments_of(order), refunds_of(order)
     after = over_refunded_amount(payments, refunds)
     if after > before:
         history.money_event(

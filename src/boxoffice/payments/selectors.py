@@ -11,6 +11,7 @@ from boxoffice.accounts.permissions import Principal
 from boxoffice.common.money import ZERO
 from boxoffice.orders.models import Order
 from boxoffice.orders.rules import Ledger
+from boxoffice.payments.held_rows import payments_of, refunds_of
 from boxoffice.payments.models import (
     REFUND_STATES_COUNTED,
     REFUND_STATES_IN_FLIGHT,
@@ -48,9 +49,9 @@ def ledger_of(
     refunds: Iterable[Refund] | None = None,
 ) -> Ledger:
     """What the order's money is now, for the rules (orders.rules): from the rows given, or
-    read here (two queries)."""
-    payments = list(order.payments.all() if payments is None else payments)
-    refunds = list(order.refunds.all() if refunds is None else refunds)
+    read here (two queries, none when the action holds them: payments.held_rows)."""
+    payments = list(payments_of(order) if payments is None else payments)
+    refunds = list(refunds_of(order) if refunds is None else refunds)
     return Ledger(
         paid=paid_amount(payments),
         refundable=refundable_amount(order, payments, refunds),

@@ -20,6 +20,7 @@ from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import CancelCause, Order, OrderEventKind, OrderStatus
 from boxoffice.orders.services import order_cancel
 from boxoffice.orders.transitions import lock, order_transition, sync
+from boxoffice.payments.held_rows import payments_of, refunds_of
 from boxoffice.payments.models import (
     REFUND_STATES_COUNTED,
     REFUND_STATES_IN_FLIGHT,
@@ -47,8 +48,7 @@ def refund_request(*, order: Order, actor: Actor) -> Refund:
     lock serializes them).
     """
     locked = lock(order)
-    refunds = list(locked.refunds.order_by("pk"))
-    payments = list(locked.payments.order_by("pk"))
+    refunds, payments = refunds_of(locked), payments_of(locked)
     amount = refundable_amount(locked, payments, refunds)
     if amount <= ZERO:
         in_flight = [r for r in refunds if r.state in IN_FLIGHT]
@@ -210,10 +210,10 @@ def return_if_refunded(*, order: Order, actor: Actor) -> bool:
     locked = lock(order)
     if locked.status != OrderStatus.CANCELLED:
         return False
-    refunds = list(locked.refunds.all())
+    refunds = refunds_of(locked)
     if any(r.state in IN_FLIGHT for r in refunds):
         return False
-    if refundable_amount(locked, locked.payments.all(), refunds) > ZERO:
+    if refundable_amount(locked, payments_of(locked), refunds) > ZERO:
         return False
     refunded = sum(
         (r.amount for r in refunds if r.state in (RefundState.SUCCEEDED, RefundState.MANUAL_DONE)),

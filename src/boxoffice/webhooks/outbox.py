@@ -18,6 +18,7 @@ from django.utils import timezone
 from boxoffice.catalog.models import Event
 from boxoffice.catalog.signals import event_cancelled
 from boxoffice.common.money import quantize
+from boxoffice.orders import held
 from boxoffice.orders.models import Order, OrderEvent, OrderStatus
 from boxoffice.orders.models import OrderEventKind as Kind
 from boxoffice.orders.signals import order_event_recorded
@@ -61,11 +62,16 @@ def on_order_event(sender: Any, event: OrderEvent, **kwargs: Any) -> list[Webhoo
     if not types:
         return []
     order = row.order
-    endpoints = list(
-        WebhookEndpoint.objects.filter(organizer_id=order.organizer_id, active=True)
-        .only("pk", "events")
-        .order_by("pk")
-    )
+    # Read once per action (a cancel and its refund write several rows): the endpoints as the
+    # action found them, which is what one read at its start would have seen.
+    endpoints = held.get(("webhook_endpoints", order.organizer_id))
+    if endpoints is None:
+        endpoints = list(
+            WebhookEndpoint.objects.filter(organizer_id=order.organizer_id, active=True)
+            .only("pk", "events")
+            .order_by("pk")
+        )
+        held.hold(("webhook_endpoints", order.organizer_id), endpoints, order_id=order.pk)
     if not endpoints:
         return []
     now = timezone.now()

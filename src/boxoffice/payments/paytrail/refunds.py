@@ -228,7 +228,8 @@ def refund_settle(
     happened, and an order refunded beyond what it received meanwhile (retried, or marked as
     refunded by hand) is flagged over-refunded. A failure never overrides a success.
     """
-    refund = Refund.objects.select_related("order").get(pk=refund_id)
+    # The order's event too: a refund notice names it.
+    refund = Refund.objects.select_related("order", "order__event").get(pk=refund_id)
     # Its rows join the action that asked for the refund, however late Paytrail answers.
     with history.action(refund.action):
         return _settle(
