@@ -10,6 +10,8 @@ flagged over-refunded.
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from boxoffice.orders.models import OrderEventKind, OrderStatus
 from boxoffice.orders.services import order_cancel
@@ -272,6 +274,22 @@ def test_a_repeated_ok_settles_the_refund_once(client, cancelled, processing, pa
     assert kinds(cancelled).count(OrderEventKind.REFUND_SUCCEEDED) == 1
     assert cancelled.emails.filter(kind="refund").count() == 1
     assert not cancelled.history.filter(kind=OrderEventKind.OVER_REFUNDED).exists()
+
+
+def test_an_ok_for_a_refund_already_settled_writes_nothing(client, cancelled, processing, paytrail):
+    """The answer to our request usually settles the refund before Paytrail's callback comes."""
+    ok = paytrail.callback_params(str(processing.stamp), "ok", processing.provider_transaction_id)
+    assert client.get(REFUND_CALLBACK.format("success"), ok).status_code == 200
+    processing.refresh_from_db()
+    settled = (processing.state, processing.completed_at, processing.provider_status)
+
+    with CaptureQueriesContext(connection) as q:
+        assert client.get(REFUND_CALLBACK.format("success"), ok).status_code == 200
+
+    writes = [x["sql"] for x in q.captured_queries if x["sql"].startswith(("UPDATE", "INSERT"))]
+    assert writes == []
+    processing.refresh_from_db()
+    assert (processing.state, processing.completed_at, processing.provider_status) == settled
 
 
 def test_an_order_paid_twice_is_not_over_refunded_by_its_two_refunds(

@@ -26,15 +26,14 @@ def record_callback(params: dict[str, str]) -> bool:
     refund = Refund.objects.filter(stamp=stamp).select_related("order").first() if stamp else None
     if refund is None or not signed_by_merchant_of(params, refund.order):
         return False
-    _apply_callback(refund.pk, params)
+    _apply_callback(refund, params)
     return True
 
 
 @transaction.atomic
-def _apply_callback(refund_id: int, params: dict[str, str]) -> None:
-    refund = Refund.objects.select_related("order").get(pk=refund_id)
-    order = lock(refund.order)
-    refund = Refund.objects.select_for_update(of=("self",)).get(pk=refund_id)
+def _apply_callback(found: Refund, params: dict[str, str]) -> None:
+    order = lock(found.order)
+    refund = Refund.objects.select_for_update(of=("self",)).get(pk=found.pk)
     contradiction = _contradiction(refund, params)
     if contradiction is not None:
         source = DiscrepancySource.CALLBACK
@@ -50,6 +49,10 @@ def _apply_callback(refund_id: int, params: dict[str, str]) -> None:
         # may not have given their bank account yet. The lookups (check) decide.
         if transaction_id and not refund.provider_transaction_id:
             Refund.objects.filter(pk=refund.pk).update(provider_transaction_id=transaction_id)
+        return
+    if status == "ok" and refund.state == RefundState.SUCCEEDED and refund.provider_transaction_id:
+        # The answer to our request got here first (or this is a repeat), with this very
+        # transaction (checked above): nothing is left to record.
         return
     if status == "ok":
         refund_settle(refund.pk, succeeded=True, transaction_id=transaction_id)
