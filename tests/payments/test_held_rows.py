@@ -5,13 +5,19 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from boxoffice.orders import history
+from boxoffice.common.errors import DomainError
+from boxoffice.common.tasks import schedule
+from boxoffice.orders import history, search
 from boxoffice.orders.models import Order, OrderStatus
 from boxoffice.orders.transitions import lock
 from boxoffice.payments.held_rows import payments_of, refunds_of
 from boxoffice.payments.models import Refund, RefundSource, RefundState
+from boxoffice.payments.selectors import ledger_of
+from boxoffice.payments.services import refund_request
+from boxoffice.payments.tasks import refund_send
 
 
 def _queries(sql_part: str, captured: CaptureQueriesContext) -> int:
@@ -128,3 +134,53 @@ def test_a_deleted_refund_is_read_again(paid):
         assert len(refunds_of(locked)) == 1
         made.delete()
         assert refunds_of(locked) == []
+
+
+# -- found by a review that attacked the memo -----------------------------------------------
+
+
+def test_forgetting_the_order_row_forgets_its_money_rows_too(order_in, actor):
+    cancelled = order_in(OrderStatus.CANCELLED)
+    with transaction.atomic(), history.action():
+        locked = lock(cancelled)
+        assert ledger_of(locked).refundable == Decimal("98.00")
+        locked.customer_name = "Renamed"
+        search.order_refresh_search_text(locked)  # a queryset update: forgets the order
+        Refund.objects.create(
+            order=locked,
+            amount=Decimal("98.00"),
+            state=RefundState.MANUAL_DONE,
+            source=RefundSource.PLATFORM_MANUAL,
+        )
+        assert len(refunds_of(lock(cancelled))) == 1
+        with pytest.raises(DomainError, match="Nothing refundable"):
+            refund_request(order=cancelled, actor=actor)
+    assert Refund.objects.filter(order=cancelled).count() == 1  # never a second refund
+
+
+def test_fields_moved_by_queryset_updates_are_read_from_the_database(paid):
+    with transaction.atomic(), history.action():
+        made = _refund(lock(paid))
+        assert refunds_of(paid)[0].next_attempt_at is None
+        schedule(refund_send, Refund, made.pk)  # QuerySet.update(next_attempt_at=...)
+        due = Refund.objects.get(pk=made.pk).next_attempt_at
+        assert due is not None and refunds_of(paid)[0].next_attempt_at == due
+
+
+def test_a_value_saved_as_an_expression_is_read_again(paid):
+    with transaction.atomic(), history.action():
+        made = _refund(lock(paid))
+        refunds_of(paid)
+        made.attempts = F("attempts") + 1
+        made.save(update_fields=["attempts"])
+        assert refunds_of(paid)[0].attempts == 1
+
+
+def test_a_reader_changing_a_json_value_changes_only_its_own_instance(paid):
+    with transaction.atomic(), history.action():
+        made = _refund(lock(paid))
+        made.failure_params = {"code": "a"}
+        made.save(update_fields=["failure_params"])
+        refunds_of(paid)[0].failure_params["code"] = "changed, never saved"
+        made.failure_params["code"] = "changed on the saved instance, never saved"
+        assert refunds_of(paid)[0].failure_params == {"code": "a"}

@@ -127,7 +127,7 @@ def order_refresh_search_text(order: Order) -> None:
     text = order_search_text(order)
     if text != order.search_text:
         Order.objects.filter(pk=order.pk).update(search_text=text)
-        held.forget(("order", order.pk))  # bypassed save(): the next lock reads the row again
+        held.forget(order.pk)  # bypassed save(): the next lock reads the rows again
         order.search_text = text
 
 

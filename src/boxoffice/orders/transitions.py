@@ -38,12 +38,12 @@ def lock(order: Order) -> Order:
     """The order's row, locked until the transaction ends: every service that changes an order
     or its money takes it first. Read once per action (orders.held); each call answers a new
     instance of the row as it is now."""
-    values = held.get(("order", order.pk))
+    values = held.get(order.pk, held.ORDER)
     if values is not None:
         locked = Order.from_db(order._state.db or "default", _ATTNAMES, values)
     else:
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        held.hold(("order", order.pk), _row(locked), order_id=order.pk)
+        held.hold(order.pk, held.ORDER, _row(locked))
     # The event and organizer the caller read come along (emails name the event): the lock
     # is about the order's own row.
     for relation in _CARRIED:
@@ -63,7 +63,7 @@ def _row(order: Order) -> list[Any]:
 @receiver(post_save, sender=Order, dispatch_uid="orders.held_order_row")
 def _keep_held_row(sender: Any, instance: Order, update_fields: Any, **kwargs: Any) -> None:
     """What was saved is the row now (whichever instance saved it)."""
-    values = held.get(("order", instance.pk))
+    values = held.get(instance.pk, held.ORDER)
     if values is None:
         return
     if update_fields is None:
@@ -73,7 +73,10 @@ def _keep_held_row(sender: Any, instance: Order, update_fields: Any, **kwargs: A
         for name in update_fields:
             attname = Order._meta.get_field(name).attname  # type: ignore[union-attr]
             values[_ATTNAMES.index(attname)] = getattr(instance, attname)
-    held.hold(("order", instance.pk), values, order_id=instance.pk)
+    if any(hasattr(value, "resolve_expression") for value in values):
+        held.forget(instance.pk)  # saved as F(...): the value is the database's to say
+        return
+    held.hold(instance.pk, held.ORDER, values)
 
 
 def sync(target: Order, source: Order) -> None:

@@ -64,14 +64,14 @@ def on_order_event(sender: Any, event: OrderEvent, **kwargs: Any) -> list[Webhoo
     order = row.order
     # Read once per action (a cancel and its refund write several rows): the endpoints as the
     # action found them, which is what one read at its start would have seen.
-    endpoints = held.get(("webhook_endpoints", order.organizer_id))
+    endpoints = held.get(order.pk, "webhook_endpoints")
     if endpoints is None:
         endpoints = list(
             WebhookEndpoint.objects.filter(organizer_id=order.organizer_id, active=True)
             .only("pk", "events")
             .order_by("pk")
         )
-        held.hold(("webhook_endpoints", order.organizer_id), endpoints, order_id=order.pk)
+        held.hold(order.pk, "webhook_endpoints", endpoints)
     if not endpoints:
         return []
     now = timezone.now()
