@@ -48,9 +48,9 @@ def test_a_hanging_call_waits_then_answers_having_done_its_work(
     assert response.status_code == 201
     # Like a real timeout, the refund took effect even if the client gave up waiting.
     assert len(sandbox_refunds_for(tid)) == 1
-    started = time.monotonic()
-    merchant.get(tid)
-    assert time.monotonic() - started < 0.05
+    # Only the next call hangs: the switch is spent (no timing here, a loaded machine is slow).
+    assert control.get_control().hang_next_calls == 0
+    assert merchant.get(tid).status_code == 200
 
 
 def test_duplicate_callbacks_deliver_each_twice(

@@ -41,12 +41,13 @@ def _backoff(attempts: int) -> timedelta:
 
 def _claim(message_id: int) -> EmailMessage | None:
     with transaction.atomic():
-        message = (
+        found = list(
             EmailMessage.objects.select_for_update(of=("self",))
             .select_related("order", "order__event", "order__organizer", "customer_message")
             .filter(pk=message_id)
-            .first()
+            .order_by()  # one row: sorting it by the model's ordering only cost the planning
         )
+        message = found[0] if found else None
         if message is None or message.state != EmailState.QUEUED:
             return None  # sent, failed for good, or another run is sending it
         message.state = EmailState.SENDING
