@@ -40,7 +40,7 @@ def lock(order: Order) -> Order:
     instance of the row as it is now."""
     values = held.get(order.pk, held.ORDER)
     if values is not None:
-        locked = Order.from_db(order._state.db or "default", _ATTNAMES, values)
+        locked = Order.from_db("default", _ATTNAMES, values)  # as locked: on the primary
     else:
         locked = Order.objects.select_for_update().get(pk=order.pk)
         held.hold(order.pk, held.ORDER, _row(locked))
