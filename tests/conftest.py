@@ -129,6 +129,7 @@ def run_tasks(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
 
     for module in (
         "boxoffice.processes.management.commands.worker",
+        "boxoffice.processes.claim",
         "django_tasks_db.management.commands.db_worker",
     ):
         monkeypatch.setattr(f"{module}.close_old_connections", lambda: None)

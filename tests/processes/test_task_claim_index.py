@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+from boxoffice.processes import claim
 
 pytestmark = [
     pytest.mark.postgres,
@@ -17,14 +19,20 @@ pytestmark = [
 
 
 def claim_plan() -> str:
-    # The query django-tasks-db's worker runs (db_worker: ready(), its backend, get_locked()).
-    claim = (
-        DBTaskResult.objects.ready()
-        .filter(backend_name="default")
-        .select_for_update(skip_locked=True)
-        .order_by("-priority", "run_after", "enqueued_at")[:1]
-    )
-    return claim.explain()
+    # The statement the workers claim with (processes/claim.py), explained without running it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN " + claim.CLAIM,
+            {
+                "running": "RUNNING",
+                "ready": "READY",
+                "now": timezone.now(),
+                "worker": "w",
+                "backend": "default",
+                "never": get_date_max(),
+            },
+        )
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def test_the_claim_walks_its_index_with_thousands_of_finished_tasks(db):

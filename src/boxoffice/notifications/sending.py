@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -40,22 +41,23 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _claim(message_id: int) -> EmailMessage | None:
-    with transaction.atomic():
-        found = list(
-            EmailMessage.objects.select_for_update(of=("self",))
-            .select_related("order", "order__event", "order__organizer", "customer_message")
-            .filter(pk=message_id)
-            .order_by()  # one row: sorting it by the model's ordering only cost the planning
-        )
-        message = found[0] if found else None
-        if message is None or message.state != EmailState.QUEUED:
-            return None  # sent, failed for good, or another run is sending it
-        message.state = EmailState.SENDING
-        message.attempts += 1
+    # One conditional UPDATE, in autocommit: of two runs of the task only one moves the message
+    # from queued to sending, without a transaction of its own around a locking read.
+    claimed = EmailMessage.objects.filter(pk=message_id, state=EmailState.QUEUED).update(
+        state=EmailState.SENDING,
+        attempts=F("attempts") + 1,
         # A send takes seconds; past this the reconcile job assumes the worker died.
-        message.next_attempt_at = timezone.now() + timedelta(minutes=10)
-        message.save(update_fields=["state", "attempts", "next_attempt_at"])
-        return message
+        next_attempt_at=timezone.now() + timedelta(minutes=10),
+    )
+    if not claimed:
+        return None  # sent, failed for good, or another run is sending it
+    return (
+        EmailMessage.objects.select_related(
+            "order", "order__event", "order__organizer", "customer_message"
+        )
+        .order_by()  # one row: sorting it by the model's ordering only cost the planning
+        .get(pk=message_id)
+    )
 
 
 def _is_permanent(error: Exception) -> bool:

@@ -17,7 +17,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,24 +81,20 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _claim(refund_id: int) -> Refund | None:
-    with transaction.atomic():
-        refund = (
-            # Lock the refund row only: its payment may be absent (an outer join).
-            Refund.objects.select_for_update(of=("self",))
-            .select_related("order", "order__organizer", "payment")
-            .get(pk=refund_id)
-        )
-        if refund.state != RefundState.PENDING:
-            return None  # already sent, finished, or handed to a person: nothing to do
-        refund.state = RefundState.PROCESSING
-        refund.attempts += 1
-        refund.sent_at = refund.sent_at or timezone.now()
+    now = timezone.now()
+    # One conditional UPDATE, committed before the call: of two runs of the task only one moves
+    # the refund from pending to processing, and only that one sends it.
+    claimed = Refund.objects.filter(pk=refund_id, state=RefundState.PENDING).update(
+        state=RefundState.PROCESSING,
+        attempts=F("attempts") + 1,
+        sent_at=Coalesce("sent_at", Value(now)),
         # The call is in flight until its answer (or timeout): reconcile must not start a
         # lookup chain beside the one the answer will start.
-        in_flight = timedelta(seconds=2 * settings.PAYTRAIL_TIMEOUT_SECONDS)
-        refund.next_attempt_at = timezone.now() + in_flight
-        refund.save(update_fields=["state", "attempts", "sent_at", "next_attempt_at"])
-        return refund
+        next_attempt_at=now + timedelta(seconds=2 * settings.PAYTRAIL_TIMEOUT_SECONDS),
+    )
+    if not claimed:
+        return None  # already sent, finished, or handed to a person: nothing to do
+    return Refund.objects.select_related("order", "order__organizer", "payment").get(pk=refund_id)
 
 
 def send(refund_id: int) -> str:

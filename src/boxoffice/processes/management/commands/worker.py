@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connections
 from django.utils.crypto import get_random_string
-from django_tasks_db.management.commands.db_worker import Worker
 
 from boxoffice.jobs.runner import jobs_reconcile
 from boxoffice.notifications.sending import emails_reconcile
@@ -29,6 +28,7 @@ from boxoffice.payments.attention import attention_sweep_hourly
 from boxoffice.payments.checks import require_paytrail_credentials
 from boxoffice.payments.paytrail.refunds import refunds_reconcile
 from boxoffice.payments.reconcile import reconcile_paytrail_daily
+from boxoffice.processes.claim import Worker
 from boxoffice.processes.fleet import (
     HEARTBEAT,
     heartbeat,
