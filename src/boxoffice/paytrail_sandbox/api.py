@@ -20,7 +20,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from boxoffice.paytrail_sandbox import control, payments, refunds
 from boxoffice.paytrail_sandbox.callbacks import Outgoing, SandboxResponse, dispatch
-from boxoffice.paytrail_sandbox.models import LogKind, SandboxLogEntry, SandboxPayment
+from boxoffice.paytrail_sandbox.models import (
+    LogKind,
+    SandboxControl,
+    SandboxLogEntry,
+    SandboxPayment,
+)
 from boxoffice.paytrail_sandbox.transport import ApiError, Caller, authenticate, respond
 from boxoffice.paytrail_sandbox.validation import validate_create
 
@@ -41,8 +46,25 @@ def _api_call(
     request: HttpRequest, *, method: str, transaction_id: str | None, handler: Handler
 ) -> HttpResponse:
     _latency()
+    with control.for_one_call() as switches:
+        return _answer(
+            request,
+            method=method,
+            transaction_id=transaction_id,
+            handler=handler,
+            switches=switches,
+        )
+
+
+def _answer(
+    request: HttpRequest,
+    *,
+    method: str,
+    transaction_id: str | None,
+    handler: Handler,
+    switches: SandboxControl,
+) -> HttpResponse:
     request_id = str(uuid.uuid4())
-    switches = control.get_control()
     caller: Caller | None = None
     answer: Answer
     if request.method != method:

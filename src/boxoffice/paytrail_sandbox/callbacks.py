@@ -11,6 +11,7 @@ right after the response is complete, and skips ``callbackDelay`` (it is still l
 is injectable, so unit tests never touch the network.
 """
 
+import functools
 import logging
 import threading
 import time
@@ -36,9 +37,17 @@ logger = logging.getLogger(__name__)
 Sender = Callable[[str, float], int]
 
 
-def httpx_sender(url: str, timeout: float) -> int:
+@functools.cache
+def _client() -> httpx.Client:
+    """One client per process, shared by the delivery threads (httpx's is thread-safe): its
+    connections to a merchant are kept and used again, as Paytrail's are, instead of a new
+    client, pool and TCP connection for every callback."""
     # Redirects are not followed: a callback endpoint must answer 2xx itself.
-    return httpx.get(url, timeout=timeout, follow_redirects=False, verify=tls_context()).status_code
+    return httpx.Client(follow_redirects=False, verify=tls_context())
+
+
+def httpx_sender(url: str, timeout: float) -> int:
+    return _client().get(url, timeout=timeout).status_code
 
 
 @dataclass(frozen=True)

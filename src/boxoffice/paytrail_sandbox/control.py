@@ -14,6 +14,7 @@ From Python (tests)::
 Over HTTP: POST JSON to /paytrail-sandbox/_control (see control_views.py).
 """
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -56,9 +57,31 @@ def switch_field(name: str) -> Field[Any, Any]:
     return model_field
 
 
+# The switches as one API call read them when it began (``for_one_call``), per thread: a call
+# looks at them up to five times, and every call of a busy merchant would otherwise read the
+# row that often. A switch changed meanwhile applies from the next call.
+_this_call = threading.local()
+
+
 def get_control() -> SandboxControl:
+    held: SandboxControl | None = getattr(_this_call, "control", None)
+    if held is not None:
+        return held
     control, _ = SandboxControl.objects.get_or_create(pk=SINGLETON_PK)
     return control
+
+
+@contextmanager
+def for_one_call() -> Iterator[SandboxControl]:
+    """The switches, read once for the API call made inside the ``with`` block."""
+    outer = getattr(_this_call, "control", None)  # a call made while answering another
+    _this_call.control = None
+    control = get_control()
+    _this_call.control = control
+    try:
+        yield control
+    finally:
+        _this_call.control = outer
 
 
 def as_dict(control: SandboxControl) -> dict[str, Any]:
@@ -120,6 +143,9 @@ def switches(**changes: Any) -> Iterator[SandboxControl]:
 
 def _take(counter: str) -> bool:
     """Consume one unit of ``counter``; False when it was already zero."""
+    held: SandboxControl | None = getattr(_this_call, "control", None)
+    if held is not None and getattr(held, counter) <= 0:
+        return False  # zero when the call began: no UPDATE that would change nothing
     taken = SandboxControl.objects.filter(pk=SINGLETON_PK, **{f"{counter}__gt": 0}).update(
         **{counter: F(counter) - 1}
     )
