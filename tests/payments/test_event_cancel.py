@@ -122,6 +122,60 @@ def test_the_event_stops_selling_and_every_order_is_cancelled_and_refunded_once(
     assert {(n.language, n.context.get("reason")) for n in notices} == {("fi", "Bändi sairastui.")}
 
 
+def test_each_customer_gets_one_email_that_says_what_comes_back_and_how(
+    event, mixed, owner, run_tasks, paytrail, staff_user
+):
+    start(event, owner, message={"en": "The band fell ill."})
+    run_tasks()
+    card, epassi = mixed["card"], mixed["epassi"]
+    sent = EmailMessage.objects.exclude(order=mixed["cancelled"]).exclude(
+        kind=EmailKind.CONFIRMATION
+    )
+    # One email each, though the card refunds were confirmed meanwhile (orders returned).
+    assert sorted(sent.values_list("order__code", "kind")) == sorted(
+        (o.code, EmailKind.CANCELLATION) for o in (*card, epassi, mixed["reserved"])
+    )
+    assert {o.status for o in Order.objects.filter(pk__in=[c.pk for c in card])} == {
+        OrderStatus.RETURNED
+    }
+    assert set(sent.values_list("state", flat=True)) == {"sent"}
+    bodies = {m.order.code: m.body for m in sent.select_related("order")}
+    # In the customer's language (Finnish here), with the amount and the way it comes back.
+    assert "98,00\xa0€ palautetaan kortille tai pankkitilille" in bodies[card[0].code]
+    assert "palauttaa sinulle 49,00\xa0€" in bodies[epassi.code]
+    assert "palaut" not in bodies[mixed["reserved"].code]  # nothing was paid
+    assert "Saat erillisen viestin, kun maksusi" not in bodies[card[0].code]
+
+    # The platform returns the Epassi money later: that is news, and its notice goes out.
+    from boxoffice.orders.actors import Actor
+    from boxoffice.payments.services import refund_complete_manual
+
+    refund_complete_manual(
+        refund=Refund.objects.get(order=epassi), actor=Actor.for_user(staff_user), reference="E-1"
+    )
+    run_tasks()
+    assert list(
+        EmailMessage.objects.filter(kind=EmailKind.REFUND).values_list("order__code", "state")
+    ) == [(epassi.code, "sent")]
+
+
+def test_a_single_order_cancel_and_refund_still_sends_both_notices(
+    order_in, actor, run_tasks, paytrail
+):
+    from boxoffice.payments.services import order_cancel_and_refund
+
+    order = order_in(OrderStatus.PAID)
+    order_cancel_and_refund(order=order, actor=actor, reason="Double booking")
+    run_tasks()
+    kinds = EmailMessage.objects.filter(order=order).exclude(kind=EmailKind.CONFIRMATION)
+    assert sorted(kinds.values_list("kind", flat=True)) == [
+        EmailKind.CANCELLATION,
+        EmailKind.REFUND,
+    ]
+    notice = kinds.get(kind=EmailKind.CANCELLATION)
+    assert "Saat erillisen viestin, kun maksusi on palautettu." in notice.body
+
+
 class WorkerKilled(BaseException):
     """What a SIGKILL does to a chunk: it never commits (not an Exception: nothing catches it)."""
 

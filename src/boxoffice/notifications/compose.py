@@ -76,6 +76,9 @@ def build(message: EmailMessage) -> EmailMultiAlternatives:
             "expired": message.context.get("expired", False),
             "return_accepted": message.context.get("return_accepted", False),
             "was_paid": message.context.get("was_paid", False),
+            "refund_amount": _decimal(message.context.get("refund_amount")),
+            "refund_via": message.context.get("refund_via", ""),
+            "platform": settings.PLATFORM_NAME,
             "support_email": order.organizer.support_email or settings.PLATFORM_SUPPORT_EMAIL,
         }
         if message.kind == EmailKind.MESSAGE:
@@ -95,6 +98,10 @@ def build(message: EmailMessage) -> EmailMultiAlternatives:
     if message.kind in WITH_TICKETS:
         email.attach(attachment_name, order_tickets_pdf(order), "application/pdf")
     return email
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
 
 
 def _message_text(message: EmailMessage, order: Order) -> str:

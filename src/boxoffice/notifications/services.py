@@ -63,18 +63,23 @@ def email_cancellation(
     reason: str = "",
     expired: bool = False,
     return_accepted: bool = False,
+    refund_announced: dict[str, str] | None = None,
 ) -> EmailMessage:
     """Tell the customer the order is cancelled, why, and whether money will come back.
 
     ``expired``: cancelled because its payment deadline passed (said in the customer's
-    language; a reason an organizer typed is quoted as typed).
+    language; a reason an organizer typed is quoted as typed). ``refund_announced``
+    (``{"amount", "via"}``): the refund asked with the cancel, said here with its amount.
     """
-    context = {
+    context: dict[str, Any] = {
         "reason": reason.strip(),
         "expired": expired,
         "return_accepted": return_accepted,
         "was_paid": order.paid_at is not None,
     }
+    if refund_announced:
+        context["refund_amount"] = refund_announced["amount"]
+        context["refund_via"] = refund_announced["via"]
     return _queue(
         order,
         EmailKind.CANCELLATION,

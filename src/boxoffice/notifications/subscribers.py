@@ -34,11 +34,28 @@ def on_order_event(sender: Any, event: OrderEvent, actor: Actor, **kwargs: Any) 
             reason=data.get("reason", "") if cause == CancelCause.ORGANIZER else "",
             expired=cause == CancelCause.EXPIRED,
             return_accepted=cause == CancelCause.RETURN_ACCEPTED,
+            refund_announced=data.get("refund_announced"),
         )
     elif event.kind in (Kind.REFUNDED, Kind.MARKED_REFUNDED) and "amount" in data:
         # Both ways an order becomes returned; this row is written once per order.
-        services.email_refund_notice(order=order, actor=actor, amount=Decimal(data["amount"]))
+        if not _refund_already_announced(event):
+            services.email_refund_notice(order=order, actor=actor, amount=Decimal(data["amount"]))
     elif event.kind == Kind.RETURN_REQUESTED:
         services.email_return_requested(order=order, actor=actor, reason=data.get("reason", ""))
     elif event.kind == Kind.RETURN_DECLINED:
         services.email_return_declined(order=order, actor=actor, reason=data.get("reason", ""))
+
+
+def _refund_already_announced(event: OrderEvent) -> bool:
+    """Whether the cancellation notice of the action that made this refund already told the
+    customer that Paytrail sends the money back by itself (an event cancelled, a bulk cancel):
+    then that notice was their one email. A refund a person makes later (a retry, one marked
+    by hand, the platform's queue) is news, and its notice goes out."""
+    if event.kind != Kind.REFUNDED or not event.action:
+        return False
+    return OrderEvent.objects.filter(
+        order_id=event.order_id,
+        action=event.action,
+        kind=Kind.CANCELLED,
+        data__refund_announced__via="paytrail",
+    ).exists()

@@ -63,13 +63,15 @@ def order_cancel(
     reason: str = "",
     notify: bool = True,
     cause: str = CancelCause.ORGANIZER,
+    refund_announced: dict[str, str] | None = None,
 ) -> Order:
     """Cancel the whole order: every ticket is voided and its place released for sale.
 
     Returns the order as it is now (the row locked and written here). ``notify``: email the
     customer a cancellation notice (with ``reason``), worded by ``cause``. Off when the organizer
-    chooses not to tell them, e.g. for a test order. The history row keeps both, and the
-    notifications app reads them from there.
+    chooses not to tell them, e.g. for a test order. ``refund_announced`` (``{"amount", "via"}``):
+    the notice also says what comes back and how, for a refund asked in the same action. The
+    history row keeps all three, and the notifications app reads them from there.
     """
     locked = lock(order)
     if locked.status == OrderStatus.CANCELLED:
@@ -87,6 +89,7 @@ def order_cancel(
             "voided_tickets": len(valid),
             "cause": cause,
             "notify": notify,
+            **({"refund_announced": refund_announced} if refund_announced else {}),
         },
     )
     # Capacity is counted from valid tickets, so voiding them is what releases the places.

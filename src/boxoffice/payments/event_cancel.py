@@ -248,7 +248,9 @@ def cancel_one(
         ledger = ledger_of(locked)
         service = rules.refund_service(locked)
         if refund and ledger.refundable > ZERO and service is not None:
-            made = order_cancel_and_refund(order=locked, actor=actor, reason=reason)
+            made = order_cancel_and_refund(
+                order=locked, actor=actor, reason=reason, announce_refund=True
+            )
             if made is None:
                 return Result.CANCELLED, None
             route = Result.REFUND_QUEUED if service == "platform" else Result.REFUNDED
