@@ -14,7 +14,7 @@ them from the database if asked.
 import copy
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import JSONField, Model
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -27,9 +27,16 @@ _NOT_HELD = {
     Payment: {"href", "provider_status"},
     Refund: {"next_attempt_at", "provider_status", "provider_transaction_id"},
 }
-_HELD = {
-    model: [f.attname for f in model._meta.concrete_fields if f.attname not in _NOT_HELD[model]]
+_HELD_FIELDS = {
+    model: [f for f in model._meta.concrete_fields if f.attname not in _NOT_HELD[model]]
     for model in _NAMES
+}
+_HELD = {model: [f.attname for f in fields] for model, fields in _HELD_FIELDS.items()}
+# The positions of values a reader could change in place (JSON: dicts and lists): only these
+# are copied for each reader; the rest (numbers, text, times, ids) cannot change in place.
+_MUTABLE = {
+    model: [i for i, f in enumerate(fields) if isinstance(f, JSONField)]
+    for model, fields in _HELD_FIELDS.items()
 }
 
 
@@ -47,11 +54,11 @@ def _rows(model: Any, order: Order) -> list[Any]:
     if rows is None:
         # Through the order, so each row's ``order`` is this instance, not another query.
         found = list(getattr(order, name).order_by("pk"))
-        held.hold(order.pk, name, {row.pk: copy.deepcopy(_values(row)) for row in found})
+        held.hold(order.pk, name, {row.pk: _copied(model, _values(row)) for row in found})
         return found
     names, to_order = _HELD[model], model._meta.get_field("order")
     made = [
-        model.from_db("default", names, copy.deepcopy(values))  # JSON values are the reader's
+        model.from_db("default", names, _copied(model, values))  # JSON values are the reader's
         for _pk, values in sorted(rows.items())
     ]
     for row in made:
@@ -61,6 +68,14 @@ def _rows(model: Any, order: Order) -> list[Any]:
 
 def _values(row: Model) -> list[Any]:
     return [getattr(row, name) for name in _HELD[type(row)]]
+
+
+def _copied(model: Any, values: list[Any]) -> list[Any]:
+    """``values`` with its JSON values copied, so no two holders share a dict or list."""
+    copied = list(values)
+    for i in _MUTABLE[model]:
+        copied[i] = copy.deepcopy(copied[i])
+    return copied
 
 
 @receiver(post_save, sender=Payment, dispatch_uid="payments.held_payments")
@@ -83,7 +98,7 @@ def _keep_held(sender: Any, instance: Any, update_fields: Any, **kwargs: Any) ->
     if any(hasattr(value, "resolve_expression") for value in values):
         held.forget(instance.order_id)  # saved as F(...): the value is the database's to say
         return
-    held.hold(instance.order_id, _NAMES[sender], {**rows, instance.pk: copy.deepcopy(values)})
+    held.hold(instance.order_id, _NAMES[sender], {**rows, instance.pk: _copied(sender, values)})
 
 
 @receiver(post_delete, sender=Payment, dispatch_uid="payments.held_payments_deleted")
