@@ -82,3 +82,37 @@ def test_workers_claiming_at_once_each_take_a_different_task():
     assert sorted(map(str, taken)) == sorted(map(str, tasks))  # each once, none lost
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"RUNNING"}
     assert all(len(ids) == 1 for ids in DBTaskResult.objects.values_list("worker_ids", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_whose_prepared_claim_went_stale_connects_again(monkeypatch):
+    """A migration changed a column's type under a running worker: PostgreSQL refuses its
+    prepared claim until the connection goes, so the worker takes a new one and goes on."""
+    from django.db import NotSupportedError
+
+    from boxoffice.processes import claim
+
+    task = queued(1)
+    calls: list[object] = []
+    real = claim.claim_next
+
+    def stale_once(**kw: str) -> object:
+        calls.append(connection.connection)
+        if len(calls) == 1:
+            raise NotSupportedError(f"{claim.STALE_PLAN}\n")
+        return real(**kw)
+
+    monkeypatch.setattr(claim, "claim_next", stale_once)
+    worker = claim.Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="w1",
+        excluded_queue_names=[],
+    )
+    worker.run()
+    assert calls[0] is not None and calls[1] is None  # closed: the next claim connects anew
+    assert DBTaskResult.objects.get(pk=task.pk).status == "SUCCESSFUL"

@@ -24,8 +24,6 @@ def claim_plan() -> str:
         cursor.execute(
             "EXPLAIN " + claim.CLAIM,
             {
-                "running": "RUNNING",
-                "ready": "READY",
                 "now": timezone.now(),
                 "worker": "w",
                 "backend": "default",

@@ -41,23 +41,26 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _claim(message_id: int) -> EmailMessage | None:
-    # One conditional UPDATE, in autocommit: of two runs of the task only one moves the message
-    # from queued to sending, without a transaction of its own around a locking read.
-    claimed = EmailMessage.objects.filter(pk=message_id, state=EmailState.QUEUED).update(
-        state=EmailState.SENDING,
-        attempts=F("attempts") + 1,
-        # A send takes seconds; past this the reconcile job assumes the worker died.
-        next_attempt_at=timezone.now() + timedelta(minutes=10),
-    )
-    if not claimed:
-        return None  # sent, failed for good, or another run is sending it
-    return (
-        EmailMessage.objects.select_related(
-            "order", "order__event", "order__organizer", "customer_message"
+    # A conditional UPDATE: of two runs of the task only one moves the message from queued to
+    # sending (no locking read). In a transaction all the same, so a read that fails after it
+    # (a prepared statement a migration made stale) leaves the message queued, and the
+    # ROLLBACK makes psycopg forget its prepared statements: the next message goes out.
+    with transaction.atomic():
+        claimed = EmailMessage.objects.filter(pk=message_id, state=EmailState.QUEUED).update(
+            state=EmailState.SENDING,
+            attempts=F("attempts") + 1,
+            # A send takes seconds; past this the reconcile job assumes the worker died.
+            next_attempt_at=timezone.now() + timedelta(minutes=10),
         )
-        .order_by()  # one row: sorting it by the model's ordering only cost the planning
-        .get(pk=message_id)
-    )
+        if not claimed:
+            return None  # sent, failed for good, or another run is sending it
+        return (
+            EmailMessage.objects.select_related(
+                "order", "order__event", "order__organizer", "customer_message"
+            )
+            .order_by()  # one row: sorting it by the model's ordering only cost the planning
+            .get(pk=message_id)
+        )
 
 
 def _is_permanent(error: Exception) -> bool:

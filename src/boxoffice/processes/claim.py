@@ -15,7 +15,7 @@ import logging
 import time
 from typing import Any
 
-from django.db import close_old_connections, connections
+from django.db import NotSupportedError, close_old_connections, connections
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.management.commands import db_worker
@@ -25,12 +25,14 @@ logger = logging.getLogger("boxoffice.worker")
 
 TABLE = DBTaskResult._meta.db_table
 COLUMNS = ", ".join(f'"{field.column}"' for field in DBTaskResult._meta.concrete_fields)
+# The statuses are written out, not parameters: a plan PostgreSQL keeps for the statement
+# (psycopg prepares it) can then use the partial index of READY rows.
 CLAIM = f"""
-UPDATE {TABLE} SET status = %(running)s, started_at = %(now)s,
+UPDATE {TABLE} SET status = '{TaskResultStatus.RUNNING}', started_at = %(now)s,
     worker_ids = worker_ids || jsonb_build_array(%(worker)s::text)
 WHERE id = (
     SELECT id FROM {TABLE}
-    WHERE status = %(ready)s AND backend_name = %(backend)s
+    WHERE status = '{TaskResultStatus.READY}' AND backend_name = %(backend)s
         AND (run_after = %(never)s OR run_after <= %(now)s)
     ORDER BY priority DESC, run_after, enqueued_at
     LIMIT 1
@@ -44,8 +46,6 @@ def claim_next(*, backend_name: str, worker_id: str) -> "DBTaskResult[Any, Any] 
     """The next due task of ``backend_name``, now RUNNING and this worker's; None if none is
     due. PostgreSQL only."""
     params = {
-        "running": TaskResultStatus.RUNNING,
-        "ready": TaskResultStatus.READY,
         "now": timezone.now(),
         "worker": worker_id,
         "backend": backend_name,
@@ -55,13 +55,32 @@ def claim_next(*, backend_name: str, worker_id: str) -> "DBTaskResult[Any, Any] 
     return found[0] if found else None
 
 
+# PostgreSQL's answer to a prepared statement whose result a migration changed (a column's
+# type); psycopg keeps the statement until a ROLLBACK, or until the connection goes.
+STALE_PLAN = "cached plan must not change result type"
+
+
+def stale_plan(error: str) -> bool:
+    return STALE_PLAN in error
+
+
+def _renew(database: str) -> None:
+    """A new connection for the next task: the old one's prepared statements are stale."""
+    logger.warning("a migration changed a table under this worker: connecting again")
+    connections[database].close()
+
+
 class Worker(db_worker.Worker):
     """django-tasks-db's worker with the one-statement claim on PostgreSQL. Runs every queue
     (``queue_names=["*"]``): this project puts all its tasks in the default one."""
 
     def run(self) -> None:
         database = DBTaskResult.objects.db
-        if connections[database].vendor != "postgresql" or not self.process_all_queues:
+        if (
+            connections[database].vendor != "postgresql"
+            or not self.process_all_queues
+            or self.excluded_queue_names
+        ):
             super().run()
             return
         logger.info("Starting worker worker_id=%s", self.worker_id)
@@ -70,9 +89,19 @@ class Worker(db_worker.Worker):
             time.sleep(hash(self.worker_id) % 1000 / 1000)
         while self.running:
             close_old_connections()  # a dropped or too old connection is replaced here
-            task_result = claim_next(backend_name=self.backend_name, worker_id=self.worker_id)
+            try:
+                task_result = claim_next(backend_name=self.backend_name, worker_id=self.worker_id)
+            except NotSupportedError as error:
+                if not stale_plan(str(error)):
+                    raise
+                _renew(database)
+                continue
             if task_result is not None:
                 self.run_task(task_result)
+                if task_result.status == TaskResultStatus.FAILED and stale_plan(
+                    task_result.traceback
+                ):
+                    _renew(database)
             elif self.batch:
                 logger.info("No more tasks to run for worker_id=%s", self.worker_id)
                 return

@@ -82,19 +82,25 @@ def _backoff(attempts: int) -> timedelta:
 
 def _claim(refund_id: int) -> Refund | None:
     now = timezone.now()
-    # One conditional UPDATE, committed before the call: of two runs of the task only one moves
-    # the refund from pending to processing, and only that one sends it.
-    claimed = Refund.objects.filter(pk=refund_id, state=RefundState.PENDING).update(
-        state=RefundState.PROCESSING,
-        attempts=F("attempts") + 1,
-        sent_at=Coalesce("sent_at", Value(now)),
-        # The call is in flight until its answer (or timeout): reconcile must not start a
-        # lookup chain beside the one the answer will start.
-        next_attempt_at=now + timedelta(seconds=2 * settings.PAYTRAIL_TIMEOUT_SECONDS),
-    )
-    if not claimed:
-        return None  # already sent, finished, or handed to a person: nothing to do
-    return Refund.objects.select_related("order", "order__organizer", "payment").get(pk=refund_id)
+    # A conditional UPDATE, committed before the call: of two runs of the task only one moves
+    # the refund from pending to processing (no locking read), and only that one sends it. In
+    # a transaction with the read after it, so a read that fails (a prepared statement a
+    # migration made stale) leaves the refund pending to be sent later, never processing and
+    # unsent, and the ROLLBACK makes psycopg forget its prepared statements.
+    with transaction.atomic():
+        claimed = Refund.objects.filter(pk=refund_id, state=RefundState.PENDING).update(
+            state=RefundState.PROCESSING,
+            attempts=F("attempts") + 1,
+            sent_at=Coalesce("sent_at", Value(now)),
+            # The call is in flight until its answer (or timeout): reconcile must not start a
+            # lookup chain beside the one the answer will start.
+            next_attempt_at=now + timedelta(seconds=2 * settings.PAYTRAIL_TIMEOUT_SECONDS),
+        )
+        if not claimed:
+            return None  # already sent, finished, or handed to a person: nothing to do
+        return Refund.objects.select_related("order", "order__organizer", "payment").get(
+            pk=refund_id
+        )
 
 
 def send(refund_id: int) -> str:
