@@ -15,6 +15,7 @@ from boxoffice.orders.selectors import (
     order_get,
     order_history,
     order_list,
+    order_rows,
     order_ticket,
     order_tickets,
 )
@@ -322,3 +323,60 @@ def test_search_finds_participant_email(place, product, owner):
     )
     place(product, quantity=1)
     assert listed(principal_for(owner), q="aino.friend") == [order.pk]
+
+
+def test_filter_by_an_event_that_does_not_exist_lists_nothing(world, staff_user):
+    assert listed(principal_for(staff_user), event_id=10**9) == []
+
+
+def test_staff_filter_by_event_names_its_organizer(world, staff_user):
+    events = world["events"]
+    assert listed(principal_for(staff_user), event_id=events["foreign"].pk) == pks(world, "foreign")
+
+
+# -- a page in two steps (order_rows) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 1), (0, 2), (1, 3), (2, 10), (3, 4), (5, 9)])
+def test_order_rows_is_the_slice_of_the_list(world, staff_user, start, stop):
+    orders = order_list(principal=principal_for(staff_user), filters=OrderFilters())
+    expected = [order.pk for order in orders][start:stop]
+    assert [order.pk for order in order_rows(orders, start, stop)] == expected
+
+
+def test_order_rows_keeps_the_filters_and_the_scope(world, owner):
+    principal = principal_for(owner)
+    orders = order_list(principal=principal, filters=OrderFilters(q="maija"))
+    assert [order.pk for order in order_rows(orders, 0, 10)] == pks(world, "maija")
+    assert order_rows(orders, 1, 10) == []
+    assert order_rows(orders, 3, 3) == []
+
+
+def test_order_rows_conditions_the_outer_query_on_the_ids_alone(
+    world, owner, django_assert_num_queries
+):
+    """One statement, whose outer WHERE is the ids' subquery only (the filters are inside it:
+    repeated outside, PostgreSQL went back to reading every match)."""
+    orders = order_list(
+        principal=principal_for(owner), filters=OrderFilters(event_id=world["events"]["tuska"].pk)
+    )
+    with django_assert_num_queries(1) as captured:
+        rows = order_rows(orders, 0, 5)
+    assert [order.pk for order in rows] == pks(world, "maija", "matti")
+    assert rows[0].event.name == "Tuska"  # the shape (select_related) is kept
+    sql = captured.captured_queries[0]["sql"]
+    outer_where = sql[top_level(sql, "WHERE") :]
+    assert outer_where.startswith('WHERE "orders_order"."id" IN (SELECT')
+    inner_end = top_level(outer_where, "ORDER BY")
+    assert outer_where[inner_end:].startswith('ORDER BY "orders_order"."created_at" DESC')
+    assert sql.count('"organizer_id" IN (') == 1  # the scope: inside, once
+
+
+def top_level(sql: str, word: str) -> int:
+    """Where ``word`` first occurs outside any parentheses in ``sql``."""
+    depth = 0
+    for i, char in enumerate(sql):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and sql.startswith(word, i):
+            return i
+    raise AssertionError(f"no top-level {word} in {sql}")

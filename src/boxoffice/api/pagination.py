@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from boxoffice.api.errors import ApiError
 from boxoffice.orders.models import Order
+from boxoffice.orders.selectors import order_rows
 
 
 def encode(order: Order) -> str:
@@ -35,7 +36,7 @@ def page(orders: QuerySet[Order], cursor: str | None, limit: int) -> tuple[list[
     if cursor:
         created, pk = decode(cursor)
         orders = orders.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
-    rows = list(orders.order_by("-created_at", "-id")[: limit + 1])
+    rows = order_rows(orders.order_by("-created_at", "-id"), 0, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (encode(rows[-1]) if more and rows else None)

@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import StrIndex
+from django.db.models.sql.where import WhereNode
 
 from boxoffice.accounts.models import Organizer
 from boxoffice.accounts.permissions import Principal
@@ -264,7 +265,12 @@ def order_search(*, principal: Principal, filters: OrderFilters) -> OrderSearch:
     if filters.organizer_id is not None:
         orders = orders.filter(organizer_id=filters.organizer_id)
     if filters.event_id is not None:
-        orders = orders.filter(event_id=filters.event_id)
+        # An event is one organizer's: naming that organizer too, on top of the principal's
+        # scope, makes the event's orders one range of the (organizer, event, ...) indexes,
+        # which a capped count reads without touching the table. A subquery, not a value read
+        # first: the list pays no extra round trip for it.
+        organizer = Event.objects.filter(pk=filters.event_id).order_by().values("organizer_id")
+        orders = orders.filter(organizer_id=Subquery(organizer), event_id=filters.event_id)
     if filters.status in OrderStatus.values:
         orders = orders.filter(status=filters.status)
     if filters.payment_method in PaymentMethod.values:
@@ -291,14 +297,18 @@ def _narrowed(orders: QuerySet[Order], filters: OrderFilters) -> QuerySet[Order]
     if filters.language in Language.values:
         orders = orders.filter(language=filters.language)
     if filters.product_id is not None:
-        # A product is one event's: naming that event (a value, not a subquery the planner
-        # must guess at) lets the event's own index walk its orders newest first.
-        event_id = (
-            Product.objects.filter(pk=filters.product_id).values_list("event_id", flat=True).first()
+        # A product is one event's, and the event one organizer's: naming both (values, not
+        # subqueries the planner must guess at) lets the event's index walk its orders.
+        product = (
+            Product.objects.filter(pk=filters.product_id)
+            .values_list("event_id", "event__organizer_id")
+            .first()
         )
-        if event_id is None:
+        if product is None:
             return orders.none()
+        event_id, organizer_id = product
         orders = orders.filter(
+            organizer_id=organizer_id,
             event_id=event_id,
             pk__in=Ticket.objects.filter(product_id=filters.product_id).values("order_id"),
         )
@@ -306,6 +316,25 @@ def _narrowed(orders: QuerySet[Order], filters: OrderFilters) -> QuerySet[Order]
         let_in = Exists(Ticket.objects.filter(order=OuterRef("pk"), checked_in_at__isnull=False))
         orders = orders.filter(let_in if filters.checked_in else ~let_in)
     return orders
+
+
+def order_rows(orders: QuerySet[Order], start: int, stop: int) -> list[Order]:
+    """``orders[start:stop]``, its ids chosen first by a subquery of their own.
+
+    The ids' subquery has no joins and no wide columns, so PostgreSQL reads it off one index
+    (often without touching the table) and fetches whole rows for the page alone. Asked for
+    whole rows at once, it chose plans that fetched every match's row and joined its event
+    before sorting and cutting: 19 ms instead of 5 for a product bought in 8,000 orders of
+    the biggest organizer at 1,000,000 orders. The outer query is ``orders``' shape (its
+    columns, joins and sort) with the ids as its only condition: every filter and the
+    principal's scope are in the subquery, and repeated outside they let the planner go
+    back to reading every match (224 ms for "not refunded")."""
+    if stop <= start:
+        return []
+    ids = orders.values("pk")[start:stop]
+    rows = orders.all()
+    rows.query.where = WhereNode()
+    return list(rows.filter(pk__in=ids))
 
 
 def order_list(*, principal: Principal, filters: OrderFilters) -> QuerySet[Order]:
