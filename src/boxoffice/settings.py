@@ -322,7 +322,8 @@ PAYTRAIL_RECONCILE_DAYS = int(os.environ.get("PAYTRAIL_RECONCILE_DAYS", "30"))
 MANUAL_REFUND_WARN_DAYS = float(os.environ.get("MANUAL_REFUND_WARN_DAYS", "5"))
 UNREFUNDED_WARN_DAYS = float(os.environ.get("UNREFUNDED_WARN_DAYS", "3"))
 
-# The cache holds rate-limit counters and copies of sessions (nothing that cannot be lost).
+# The cache holds copies of sessions, login locks and, with Redis, the rate-limit counters
+# (nothing that cannot be lost).
 # Files in var/ are shared by the gunicorn workers of one machine; several machines share Redis
 # (REDIS_URL).
 CACHES: dict[str, dict[str, Any]]
@@ -343,6 +344,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+# Where the rate limits count hits (common.counters): Redis when the site has it, else a table
+# of the database (UNLOGGED on PostgreSQL). Either is shared by every worker and machine.
+RATE_LIMIT_STORE = os.environ.get(
+    "RATE_LIMIT_STORE", "cache" if os.environ.get("REDIS_URL") else "database"
+)
 # Requests per client address (or per hashed email) and window: {scope: (limit, seconds)}.
 # Read on every request (boxoffice.common.ratelimit), so a deployment can tune them here.
 RATE_LIMITS: dict[str, tuple[int, int]] = {

@@ -1,15 +1,23 @@
-"""Rate limits: fixed windows in the cache, per scope and client address, and the 429 page."""
+"""Rate limits: fixed windows, per scope and client address, and the 429 page.
+
+Everything that counts runs on both stores of common.counters (the database table and the
+cache, which is Redis in production and locmem here)."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
-from boxoffice.common import ratelimit
+from boxoffice.common import counters, ratelimit
+from boxoffice.common.models import RateCounter
+
+pytestmark = pytest.mark.django_db
 
 WINDOW_START = 1_800_000_000.0  # a multiple of 60 and of 3600: a window starts here
 
@@ -22,6 +30,12 @@ class Clock:
 
     def time(self) -> float:
         return self.now
+
+
+@pytest.fixture(autouse=True, params=["database", "cache"])
+def store(request: pytest.FixtureRequest, settings: Any) -> str:
+    settings.RATE_LIMIT_STORE = request.param
+    return str(request.param)
 
 
 @pytest.fixture
@@ -67,7 +81,10 @@ def test_retry_after_of_a_long_window(clock: Clock) -> None:
     assert hits("k", 2, limit=1, window_seconds=3600) == [None, 3000]
 
 
-def test_counters_expire_from_the_cache(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_counters_expire_from_the_cache(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.RATE_LIMIT_STORE = "cache"
     timeouts: list[Any] = []
 
     class Spy:
@@ -75,7 +92,7 @@ def test_counters_expire_from_the_cache(clock: Clock, monkeypatch: pytest.Monkey
             timeouts.append(timeout)
             return bool(cache.add(key, value, timeout))
 
-    monkeypatch.setattr(ratelimit, "cache", Spy())
+    monkeypatch.setattr(counters, "cache", Spy())
     clock.now = WINDOW_START + 50
 
     ratelimit.hit("k", limit=3, window_seconds=60)
@@ -84,8 +101,10 @@ def test_counters_expire_from_the_cache(clock: Clock, monkeypatch: pytest.Monkey
 
 
 def test_a_counter_that_vanishes_between_add_and_incr_counts_from_one(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
+    settings.RATE_LIMIT_STORE = "cache"
+
     class RacyCache:
         """add() finds the key (another worker made it), then it expires before incr()."""
 
@@ -98,17 +117,82 @@ def test_a_counter_that_vanishes_between_add_and_incr_counts_from_one(
         def incr(self, *args: Any, **kwargs: Any) -> int:
             raise ValueError("Key not found")
 
-    monkeypatch.setattr(ratelimit, "cache", RacyCache())
+    monkeypatch.setattr(counters, "cache", RacyCache())
 
     assert ratelimit.hit("k", limit=1, window_seconds=60) is None
 
 
-def test_a_failing_cache_lets_requests_through(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_cache_lets_requests_through(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.RATE_LIMIT_STORE = "cache"
+
     class DownCache:
         def add(self, *args: Any, **kwargs: Any) -> bool:
             raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(ratelimit, "cache", DownCache())
+    monkeypatch.setattr(counters, "cache", DownCache())
+
+    assert hits("k", 5, limit=1) == [None] * 5
+
+
+# -- the database store ---------------------------------------------------------------------
+
+
+def test_the_database_keeps_one_row_per_window_until_it_ends(clock: Clock, settings: Any) -> None:
+    settings.RATE_LIMIT_STORE = "database"
+    clock.now = WINDOW_START + 50
+
+    assert hits("k", 4) == [None, None, None, 10]
+
+    (row,) = RateCounter.objects.all()
+    assert row.key == f"ratelimit:k:60:{int(WINDOW_START // 60)}"
+    assert row.count == 4
+    assert row.expires_at.timestamp() == WINDOW_START + 61  # the rest of the window and a second
+
+
+def test_a_database_counter_past_its_time_starts_again_at_one(settings: Any) -> None:
+    settings.RATE_LIMIT_STORE = "database"
+    start = 1_800_000_000.0
+
+    assert [counters.incr("login:x", timeout=900, now=start + i) for i in range(3)] == [1, 2, 3]
+    assert counters.incr("login:x", timeout=900, now=start + 900) == 1  # its time is over
+    row = RateCounter.objects.get()
+    assert (row.count, row.expires_at.timestamp()) == (1, start + 1800)
+    assert counters.incr("login:x", timeout=900, now=start + 901) == 2
+
+
+def test_reset_forgets_the_counter(settings: Any) -> None:
+    settings.RATE_LIMIT_STORE = "database"
+    counters.incr("a", timeout=60, now=1_800_000_000.0)
+    counters.incr("b", timeout=60, now=1_800_000_000.0)
+
+    counters.reset("a")
+
+    assert list(RateCounter.objects.values_list("key", flat=True)) == ["b"]
+
+
+def test_purge_deletes_only_the_counters_whose_time_is_over(settings: Any) -> None:
+    settings.RATE_LIMIT_STORE = "database"
+    start = 1_800_000_000.0
+    counters.incr("old", timeout=60, now=start)
+    counters.incr("new", timeout=600, now=start)
+
+    purged = counters.purge_expired(now=datetime.fromtimestamp(start + 60, tz=UTC))
+
+    assert purged == 1
+    assert list(RateCounter.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_a_failing_database_store_lets_requests_through(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.RATE_LIMIT_STORE = "database"
+
+    def down(*args: Any, **kwargs: Any) -> int:
+        raise OperationalError("the database is gone")
+
+    monkeypatch.setattr(counters, "_incr_in_database", down)
 
     assert hits("k", 5, limit=1) == [None] * 5
 

@@ -12,6 +12,7 @@ from boxoffice.api.models import IdempotencyKey, IdempotencyState
 from boxoffice.catalog.models import Event
 from boxoffice.checkin.models import Scan
 from boxoffice.checkin.services import checkin_scan
+from boxoffice.common.models import RateCounter
 from boxoffice.notifications.models import EmailMessage, EmailState
 from boxoffice.orders.actors import Actor
 from boxoffice.orders.models import OrderStatus
@@ -63,11 +64,17 @@ def test_each_kind_of_row_goes_after_its_period(organizer, order_in, token, sett
     checkin_scan(secret=ticket.secret, event=event, actor=Actor.system())
     assert Scan.objects.count() == 1
 
+    # Rate-limit counters: those whose time is over.
+    RateCounter.objects.create(key="over", count=3, expires_at=now - timedelta(seconds=1))
+    RateCounter.objects.create(key="live", count=3, expires_at=now + timedelta(seconds=30))
+
     first = retention_purge()
     Event.objects.filter(pk=event.pk).update(starts_at=now - 40 * DAY, ends_at=now - 31 * DAY)
     second = retention_purge()
 
     assert first["idempotency_keys"] == 1 and first["scans"] == 0
+    assert first["rate_counters"] == 1 and second["rate_counters"] == 0
+    assert list(RateCounter.objects.values_list("key", flat=True)) == ["live"]
     assert second["scans"] == 1 and Scan.objects.count() == 0
     assert list(IdempotencyKey.objects.values_list("pk", flat=True)) == [new_key.pk]
     assert not IdempotencyKey.objects.filter(pk=old_key.pk).exists()

@@ -6,8 +6,9 @@ refused without checking the password, even a correct one (a guesser who finally
 not learn so). One address trying many accounts (``LOGIN_ADDRESS_FAILURES``) is locked the same
 way. A successful login clears the account's count. Every lockout is logged.
 
-Kept in the shared cache (Redis with REDIS_URL, otherwise the file cache every worker of the
-machine shares), built on common.ratelimit's keyed digests and client address. The project's
+The failures are counted where the rate limits count (common.counters: Redis, or the
+database), the locks kept in the shared cache (Redis with REDIS_URL, otherwise the file cache
+every worker of the machine shares); keys are common.ratelimit's digests and client address. The project's
 own limiter was chosen over django-axes: a dozen lines on a counter the site already relies on,
 no extra tables or middleware, and a lockout that is exactly what this module says.
 """
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from boxoffice.common import counters
 from boxoffice.common.ratelimit import client_key, digest, incr_counter
 
 logger = logging.getLogger("boxoffice.security")
@@ -64,7 +66,7 @@ def record_failure(email: str, request: HttpRequest | None) -> None:
             logger.warning("login failure not counted, the cache failed: %s", error)
             continue
         if count >= limit and cache.add(lock_key, time.time() + window, window):
-            cache.delete(failures_key)
+            counters.reset(failures_key)
             logger.warning(
                 "login locked for %s minutes after %s failed attempts: %s %s",
                 window // 60,
@@ -77,7 +79,7 @@ def record_failure(email: str, request: HttpRequest | None) -> None:
 def record_success(email: str) -> None:
     """A correct password clears the account's failures (not the address's)."""
     try:
-        cache.delete(_keys("account", email.strip().lower())[0])
+        counters.reset(_keys("account", email.strip().lower())[0])
     except Exception as error:
         logger.warning("login failures not cleared, the cache failed: %s", error)
 

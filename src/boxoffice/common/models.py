@@ -35,3 +35,21 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} on {self.host} (pid {self.pid})"
+
+
+class RateCounter(models.Model):
+    """One rate-limit counter (common.counters): hits on ``key`` until ``expires_at``.
+
+    Used when the site has no Redis. Losing these rows loses nothing but a few minutes of
+    counting, so on PostgreSQL the table is UNLOGGED (migration 0004): raising a counter on
+    every API request then writes no WAL and the commit waits for no disk.
+    """
+
+    key = models.CharField(max_length=255, primary_key=True)
+    count = models.PositiveIntegerField()
+    # No index: the daily purge reads this small table whole, and each hit writes no index
+    # but the key's (so PostgreSQL updates the row in place, a HOT update).
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,15 +1,12 @@
-"""Rate limits: fixed-window hit counters in Django's cache.
+"""Rate limits: fixed-window hit counters (common.counters: Redis, or a database table).
 
 A window is a fixed slice of time (``window_seconds`` long, aligned to the epoch); each key
 counts its hits in the current slice and is refused past ``limit`` until the slice ends. The
-counter is created with ``cache.add`` and then raised with ``cache.incr``; a counter that
-expires between the two starts again at one. Both are atomic on Redis and locmem; on the file
-cache two workers hitting the same key at the same instant may count one hit less, which is
-fine for a limit.
+counter is raised atomically in one round trip to its store, however many workers race.
 
-The cache is shared by all gunicorn workers of one machine (file cache in var/) or of all
-machines (Redis, with ``REDIS_URL``): see ``CACHES`` in settings.py. A cache that fails (Redis
-down) lets the request through and logs it: a rate limit must not take the site down.
+The store is shared by all workers of all machines: Redis with ``REDIS_URL``, else the
+database (see ``RATE_LIMIT_STORE`` in settings.py). A store that fails (Redis down) lets the
+request through and logs it: a rate limit must not take the site down.
 
 Limits live in ``settings.RATE_LIMITS`` as ``{scope: (limit, window_seconds)}``, read at
 request time, so a deployment (or a test) can change them without touching views. A test
@@ -25,11 +22,12 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.crypto import salted_hmac
+
+from boxoffice.common import counters
 
 logger = logging.getLogger("boxoffice.ratelimit")
 
@@ -51,9 +49,9 @@ def hit(key: str, *, limit: int, window_seconds: int) -> int | None:
     cache_key = f"{KEY_PREFIX}:{key}:{window_seconds}:{window}"
     try:
         count = incr_counter(cache_key, timeout=resets_in + 1)
-    except Exception as error:  # the cache itself failed (Redis down): let the request through
+    except Exception as error:  # the store itself failed (Redis down): let the request through
         logger.warning(
-            "rate limit not checked, the cache failed: %s: %s", type(error).__name__, error
+            "rate limit not checked, its store failed: %s: %s", type(error).__name__, error
         )
         return None
     return resets_in if count > limit else None
@@ -61,15 +59,7 @@ def hit(key: str, *, limit: int, window_seconds: int) -> int | None:
 
 def incr_counter(cache_key: str, *, timeout: int) -> int:
     """Add one to the counter at ``cache_key`` (made with ``timeout`` if new); the new count."""
-    if cache.add(cache_key, 1, timeout):
-        return 1
-    try:
-        return int(cache.incr(cache_key))
-    except ValueError:
-        # Expired (or culled) between the add and the incr: this hit starts a new count.
-        if cache.add(cache_key, 1, timeout):
-            return 1
-        return int(cache.incr(cache_key))
+    return counters.incr(cache_key, timeout=timeout, now=time.time())
 
 
 def digest(value: str) -> str:

@@ -3,8 +3,11 @@
 import logging
 from datetime import timedelta
 
+from django.utils import timezone
+
 from boxoffice.api.idempotency import idempotency_keys_purge
 from boxoffice.checkin.services import scans_purge
+from boxoffice.common.counters import purge_expired as rate_counters_purge
 from boxoffice.common.schedule import claim_turn
 from boxoffice.exports.background import exports_purge
 from boxoffice.notifications.sending import email_bodies_purge
@@ -21,6 +24,7 @@ def retention_purge() -> dict[str, int]:
         "email_bodies": email_bodies_purge(),
         "scans": scans_purge(),
         "export_files": exports_purge(),
+        "rate_counters": rate_counters_purge(now=timezone.now()),
     }
     logger.info("retention: %s", done)
     return done
