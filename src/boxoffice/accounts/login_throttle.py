@@ -6,9 +6,9 @@ refused without checking the password, even a correct one (a guesser who finally
 not learn so). One address trying many accounts (``LOGIN_ADDRESS_FAILURES``) is locked the same
 way. A successful login clears the account's count. Every lockout is logged.
 
-The failures are counted where the rate limits count (common.counters: Redis, or the
-database), the locks kept in the shared cache (Redis with REDIS_URL, otherwise the file cache
-every worker of the machine shares); keys are common.ratelimit's digests and client address. The project's
+Failures are counted where the rate limits count (common.counters: Redis, or the database);
+the locks are kept in the shared cache (Redis with REDIS_URL, else the file cache all workers
+of the machine share). Keys are common.ratelimit's digests and client address. The project's
 own limiter was chosen over django-axes: a dozen lines on a counter the site already relies on,
 no extra tables or middleware, and a lockout that is exactly what this module says.
 """
