@@ -21,6 +21,7 @@ from boxoffice.api.schemas import (
     HistoryOut,
     OrderOut,
     OrderPage,
+    OrderSummaryOut,
 )
 from boxoffice.api.webhooks import router as webhooks_router
 from boxoffice.catalog.models import Event
@@ -51,6 +52,8 @@ api = NinjaAPI(
 errors.install(api)
 
 ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+# The columns an OrderSummaryOut reads (the list's page of orders).
+SUMMARY_FIELDS = [name for name in OrderSummaryOut.model_fields if name != "attention"]
 
 
 # -- events ------------------------------------------------------------------------------------
@@ -81,7 +84,13 @@ def orders_list(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, obj
     # Read from the replica when there is one, like the back office's list: an integrator
     # acting on an order reads it first (GET /orders/{code}), from the primary.
     with reading_from_replica():
-        orders = order_listing(principal=principal, filters=filters).orders
+        # What a summary shows, and no event row: loading 50 events and the orders' other
+        # times was a third of the page's time (psycopg parses every timestamp from text).
+        orders = (
+            order_listing(principal=principal, filters=filters)
+            .orders.select_related(None)
+            .only(*SUMMARY_FIELDS)
+        )
         if query.attention:
             # Alone, the filter reads its page off the attention items' index (fast however
             # many orders are flagged); with other filters, those narrow first.

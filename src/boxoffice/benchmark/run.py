@@ -229,51 +229,53 @@ def build_probes(s: Samples) -> list[Probe]:
     def api(**params: object) -> str:
         return f"/api/v1/orders?{urlencode({**params, 'limit': 50})}"
 
+    # Targets (issue 18): every back-office page p95 <= 15 ms but the substring search (40);
+    # the API's order detail, first page and exact search <= 8 ms; its heavier lists as before.
     return [
         Probe("search exact email (HTML)", 15, False, [bo(q=e) for e in s.emails], s.emails),
         Probe("search order code (HTML)", 15, False, [bo(q=c.lower()) for c in s.codes], s.codes),
-        Probe("search 4+ chars (HTML)", 60, False, [bo(q=p) for p in s.partials]),
-        Probe("list first page (HTML)", 100, False, [bo()]),
+        Probe("search 4+ chars (HTML)", 40, False, [bo(q=p) for p in s.partials]),
+        Probe("list first page (HTML)", 15, False, [bo()]),
         Probe(
             "list event + status (HTML)",
-            100,
+            15,
             False,
             [bo(event=e, status=st) for e, st in s.event_status],
         ),
-        Probe("order detail (HTML)", 100, False, [f"{bo()}{c}/" for c in s.codes], s.codes),
-        Probe("order detail (API)", 20, True, [f"/api/v1/orders/{c}" for c in s.codes], s.codes),
-        Probe("list first page (API)", 40, True, [api()]),
+        Probe("order detail (HTML)", 15, False, [f"{bo()}{c}/" for c in s.codes], s.codes),
+        Probe("order detail (API)", 8, True, [f"/api/v1/orders/{c}" for c in s.codes], s.codes),
+        Probe("list first page (API)", 8, True, [api()]),
         Probe(
             "list event + status (API)",
             40,
             True,
             [api(event=e, status=st) for e, st in s.event_status],
         ),
-        Probe("search exact email (API)", 15, True, [api(q=e) for e in s.emails], s.emails),
-        Probe("search 4+ chars (API)", 60, True, [api(q=p) for p in s.partials]),
+        Probe("search exact email (API)", 8, True, [api(q=e) for e in s.emails], s.emails),
+        Probe("search 4+ chars (API)", 40, True, [api(q=p) for p in s.partials]),
         # The list's other filters and sorts (issue 16), each a page and its count.
         Probe(
             "list created in a week (HTML)",
-            100,
+            15,
             False,
             [bo(created_from=d, created_to=_plus(d, 6)) for d in s.days],
         ),
         Probe(
             "list paid in a week (HTML)",
-            100,
+            15,
             False,
             [bo(paid_from=d, paid_to=_plus(d, 6)) for d in s.days],
         ),
-        Probe("list product (HTML)", 100, False, [bo(event=e, product=p) for e, p in s.products]),
+        Probe("list product (HTML)", 15, False, [bo(event=e, product=p) for e, p in s.products]),
         Probe(
             "list refund / check-in / language (HTML)",
-            100,
+            15,
             False,
             [bo(refund="refunded"), bo(checked_in="no"), bo(language="sv"), bo(refund="none")],
         ),
         Probe(
             "list sorted (HTML)",
-            100,
+            15,
             False,
             [bo(sort=k) for k in ("-total", "total", "status", "-status", "created")],
         ),
@@ -285,7 +287,7 @@ def build_probes(s: Samples) -> list[Probe]:
             + [api(refund="refunded"), api(language="sv"), api(checked_in="false")],
         ),
         # The attention list: the orders that need a person, each row with its reasons.
-        Probe("list needs attention (HTML)", 100, False, [bo(attention=1)]),
+        Probe("list needs attention (HTML)", 15, False, [bo(attention=1)]),
         Probe("list needs attention (API)", 40, True, [api(attention="true")]),
     ]
 

@@ -1,7 +1,8 @@
-"""`boxoffice bench seed`, `run`, `scale`, `export` and `event-cancel` (PostgreSQL only).
+"""`boxoffice bench seed`, `run`, `load`, `scale`, `export` and `event-cancel` (PostgreSQL only).
 
 boxoffice bench seed --orders 1000000 [--reset] [--password bench]
 boxoffice bench run [--requests 200] [--workers 2] [--port 8765] [--explain] [--json FILE]
+boxoffice bench load [--clients 16] [--seconds 20] [--workers 2] [--port 8765]
 boxoffice bench scale [--orders 1000000] [--smaller 100000] [--requests 200] [--explain]
 boxoffice bench event-cancel [--orders 2000] [--workers 1,2,4] [--concurrency 4]
                              [--latency-ms 150] [--json FILE] [--reset]
@@ -25,7 +26,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(
-            dest="action", required=True, metavar="{seed,run,scale,export,event-cancel}"
+            dest="action", required=True, metavar="{seed,run,load,scale,export,event-cancel}"
         )
         seed = actions.add_parser("seed", help="fill an empty PostgreSQL database with orders")
         seed.add_argument("--orders", type=int, default=1_000_000)
@@ -57,6 +58,16 @@ class Command(BaseCommand):
             help="EXPLAIN (ANALYZE, BUFFERS) the slowest query of the worst request",
         )
         run.add_argument("--json", type=Path, help="also write the table to this file as JSON")
+
+        load = actions.add_parser(
+            "load", help="requests per second under concurrent clients (API reads, pages)"
+        )
+        load.add_argument("--clients", type=int, default=16, help="client processes")
+        load.add_argument("--seconds", type=float, default=20, help="per mix")
+        load.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+        load.add_argument("--port", type=int, default=8765)
+        load.add_argument("--password", default="bench", help="the seeded owner's password")
+        load.add_argument("--seed", type=int, default=11, help="random seed of sampled values")
 
         scale = actions.add_parser(
             "scale", help="seed (if empty) and run at two sizes, and compare them"
@@ -109,6 +120,18 @@ class Command(BaseCommand):
                 from boxoffice.benchmark.export import export_bench
 
                 ok = export_bench(out=self.stdout.write)
+            elif options["action"] == "load":
+                from boxoffice.benchmark.load import load
+
+                ok = load(
+                    clients=options["clients"],
+                    seconds=options["seconds"],
+                    workers=options["workers"],
+                    port=options["port"],
+                    password=options["password"],
+                    random_seed=options["seed"],
+                    out=self.stdout.write,
+                )
             else:
                 ok = self._run(options) if options["action"] == "run" else self._scale(options)
         except (seeding.SeedError, BenchError) as error:
