@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from boxoffice.accounts.models import ApiToken
+
 from .test_run import free_port
 
 pytestmark = [
