@@ -147,3 +147,19 @@ def test_search_forgives_accents_case_and_word_order(api, place, product):
     assert found("räsänen ELINA") == found("elina rasanen") == [elina.code]
     assert found("aino virtanen") == [jenni.code]
     assert found("elina virtanen") == []
+
+
+@pytest.mark.parametrize("q", ["a", "ab", "--", "%_"])
+def test_a_search_too_short_is_a_400_with_its_reason(api, place, product, q):
+    place(product, email="ab@example.com")
+    response = api.get("/orders", q=q)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "search_too_short"
+    assert "at least 3 letters or digits" in error["message"]
+    assert error["fields"] == {"q": ["Too short to search for."]}
+
+
+def test_a_whole_short_email_is_still_found(api, place, product):
+    order = place(product, email="a@b.fi")
+    assert [o["code"] for o in api.get("/orders", q="a@b.fi").json()["orders"]] == [order.code]

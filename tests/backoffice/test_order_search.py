@@ -91,3 +91,20 @@ def test_another_organizers_namesake_never_matches_or_counts(
     response = owner_client.get(LIST, {"q": "elina.r@example.com"})  # the exact path
     assert [row[0] for row in table_rows(response, "orders")] == [orders["elina"].code]
     assert result_count(response) == "1 order"
+
+
+@pytest.mark.parametrize("q", ["e", "ja", "--", "%"])
+def test_a_term_too_short_to_search_says_so(owner_client, orders, q):
+    response = owner_client.get(LIST, {"q": q})
+    assert response.status_code == 200
+    page = parse(response)
+    assert "at least 3 letters or digits" in page.find(data_testid="search-too-short").text()
+    html = response.content.decode()
+    assert 'class="data orders"' not in html  # no rows: nothing was searched
+    assert "No orders match" not in html
+
+
+def test_the_too_short_answer_is_translated(owner_client, orders):
+    response = owner_client.get(LIST, {"q": "ja"}, headers={"Accept-Language": "fi"})
+    text = parse(response).find(data_testid="search-too-short").text()
+    assert "vähintään 3" in text

@@ -29,8 +29,18 @@ def test_the_table_puts_the_sizes_side_by_side() -> None:
     }
     lines = growth_table(small, large)
     assert "100,000 orders" in lines[0] and "1,000,000 orders" in lines[0]
-    assert re.fullmatch(r"exact\s+5\.0\s+6\.2\s+7\.5\s+16\.0\s+≤ 15\s+FAIL", lines[2])
+    assert re.fullmatch(
+        r"exact\s+5\.0\s+6\.2\s+7\.5\s+16\.0\s+\+156%\s+≤ 15\s+FAIL, grew over 25%", lines[2]
+    )
     assert "15,000 and 154,000 orders" in lines[3]
+
+
+def test_growth_within_a_quarter_is_not_flagged() -> None:
+    small = {"orders": 1, "organizer_orders": 1, "rows": [row("exact", 5.0, 8.0)]}
+    large = {"orders": 2, "organizer_orders": 2, "rows": [row("exact", 5.5, 10.0)]}
+    assert re.fullmatch(
+        r"exact\s+5\.0\s+8\.0\s+5\.5\s+10\.0\s+\+25%\s+≤ 15\s+pass", growth_table(small, large)[2]
+    )
 
 
 @pytest.mark.postgres
@@ -53,5 +63,5 @@ def test_scale_seeds_and_measures_both_sizes() -> None:
     text = out.getvalue()
     assert re.search(r"40 orders\s+120 orders", text), text
     table = text[text.index("40 orders") :]
-    rows = re.findall(r"^\S.*\d+\.\d\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d\s+≤ \d+", table, re.M)
-    assert len(rows) == 19  # every row of `bench run` (benchmark.run.build_probes), both sizes
+    rows = re.findall(r"^\S.*\d+\.\d\s+\d+\.\d\s+\d+\.\d\s+\d+\.\d\s+[+-]\d+%\s+≤ \d+", table, re.M)
+    assert len(rows) == 20  # every row of `bench run` (benchmark.run.build_probes), both sizes

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from boxoffice.common.errors import CapacityExceeded, DomainError, TransitionNotAllowed
+from boxoffice.orders.selectors import MIN_SEARCH_CHARACTERS
 
 
 class ApiError(Exception):
@@ -37,6 +38,19 @@ def not_found(what: str | None = None) -> ApiError:
 
 def forbidden() -> ApiError:
     return ApiError(403, "forbidden", _("This token's role may not do this."))
+
+
+def search_too_short() -> ApiError:
+    return ApiError(
+        400,
+        "search_too_short",
+        _(
+            "Type at least %(n)d letters or digits to search (or a whole order code, email "
+            "address or ticket code)."
+        )
+        % {"n": MIN_SEARCH_CHARACTERS},
+        {"q": [_("Too short to search for.")]},
+    )
 
 
 def body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:

@@ -86,11 +86,10 @@ def orders_list(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, obj
     with reading_from_replica():
         # What a summary shows, and no event row: loading 50 events and the orders' other
         # times was a third of the page's time (psycopg parses every timestamp from text).
-        orders = (
-            order_listing(principal=principal, filters=filters)
-            .orders.select_related(None)
-            .only(*SUMMARY_FIELDS)
-        )
+        found = order_listing(principal=principal, filters=filters)
+        if found.too_short:
+            raise errors.search_too_short()
+        orders = found.orders.select_related(None).only(*SUMMARY_FIELDS)
         if query.attention:
             # Alone, the filter reads its page off the attention items' index (fast however
             # many orders are flagged); with other filters, those narrow first.

@@ -112,6 +112,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
             "bulk_filters": bulk_filters(request),
             "attention_only": attention_only,
             "filtered": filtered,
+            "search_too_short": found.too_short,
+            "min_search_characters": selectors.MIN_SEARCH_CHARACTERS,
             "show_organizer": many,
             "has_events": bool(events),
             "saved_filters": saved_filters.of_user(request),

@@ -31,7 +31,7 @@ from django.db import connections
 from boxoffice.accounts.models import User
 from boxoffice.accounts.tokens import api_token_create, api_token_revoke
 from boxoffice.benchmark.catalog import OWNER_EMAIL
-from boxoffice.benchmark.report import percentile
+from boxoffice.benchmark.report import machine_speed, percentile
 from boxoffice.benchmark.run import BenchError, Samples, Server, log_in, sample
 from boxoffice.benchmark.seed import require_postgres
 
@@ -148,6 +148,7 @@ def load(
         f"workers on {multiprocessing.cpu_count()} cores (clients, server and PostgreSQL share "
         "them)."
     )
+    out(machine_speed())
     try:
         with Server(port=port, workers=workers) as server:
             import httpx

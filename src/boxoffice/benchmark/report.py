@@ -1,5 +1,6 @@
 """Printing what the seed did and what the benchmark measured."""
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,6 +47,9 @@ class Row:
     target_ms: float
     times_ms: list[float]
     errors: int
+    # The target is for the slowest request, not the 95th percentile (the tail terms' row):
+    # the table's second column then shows that worst time.
+    worst: bool = False
 
     @property
     def p50(self) -> float:
@@ -56,8 +60,13 @@ class Row:
         return percentile(self.times_ms, 95)
 
     @property
+    def judged(self) -> float:
+        """What the target is held against: p95, or the worst time."""
+        return max(self.times_ms, default=float("nan")) if self.worst else self.p95
+
+    @property
     def passed(self) -> bool:
-        return self.errors == 0 and bool(self.times_ms) and self.p95 <= self.target_ms
+        return self.errors == 0 and bool(self.times_ms) and self.judged <= self.target_ms
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -77,7 +86,23 @@ def results_table(rows: Sequence[Row]) -> list[str]:
         if r.errors:
             verdict += f" ({r.errors} errors)"
         lines.append(
-            f"{r.label:<{width}}{r.p50:>9.1f}{r.p95:>9.1f}{'≤ ' + format(r.target_ms, 'g'):>9}"
+            f"{r.label:<{width}}{r.p50:>9.1f}{r.judged:>9.1f}{'≤ ' + format(r.target_ms, 'g'):>9}"
             f"  {verdict}"
         )
+    if any(r.worst for r in rows):
+        lines.append("(rows marked 'worst': the second column is the slowest request, not p95)")
     return lines
+
+
+def machine_speed() -> str:
+    """How fast this machine runs plain Python right now (best of five 1,000,000-step loops):
+    shared virtual machines vary from hour to hour, and a run is only comparable with one made
+    at about the same speed."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return f"Machine speed: a 1,000,000-step Python loop takes {best * 1000:.0f} ms (best of 5)."

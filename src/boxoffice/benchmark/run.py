@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import httpx
 from django.conf import settings
@@ -32,7 +32,7 @@ from django.db.models import Max, Min
 from boxoffice.accounts.models import Organizer, User
 from boxoffice.accounts.tokens import api_token_create, api_token_revoke
 from boxoffice.benchmark.catalog import OWNER_EMAIL
-from boxoffice.benchmark.report import Row, results_table
+from boxoffice.benchmark.report import Row, machine_speed, results_table
 from boxoffice.benchmark.seed import require_postgres
 from boxoffice.catalog.models import Event, Product
 from boxoffice.orders.models import Order, OrderStatus
@@ -63,6 +63,8 @@ class Probe:
     api: bool
     urls: list[str]
     expect: list[str] = field(default_factory=list)
+    # Each URL asked once, cold (no warm-up), and the target held against the slowest.
+    once: bool = False
 
     def request(self, i: int) -> tuple[str, str]:
         expect = self.expect[i % len(self.expect)] if self.expect else ""
@@ -85,6 +87,8 @@ class Samples:
     # The list's other filters: (event, product) pairs and days within the orders' span.
     products: list[tuple[int, int]] = field(default_factory=list)
     days: list[str] = field(default_factory=list)
+    # The hard terms (tail_terms): the commonest name parts, and too short or empty ones.
+    tail: list[str] = field(default_factory=list)
 
 
 def database_url(db: dict[str, Any]) -> str:
@@ -128,6 +132,7 @@ def run(
         f"{total:,} orders in {connection.settings_dict['NAME']}; {organizer.name} has {mine:,}. "
         f"{requests} requests per row, sequential, {workers} gunicorn workers."
     )
+    out(machine_speed())
     api_token, token = api_token_create(
         organizer=organizer, role="manager", name="bench run", created_by=owner
     )
@@ -139,12 +144,19 @@ def run(
             )
             log_in(html, owner, password, out)
             measured = [
-                measure(api if probe.api else html, probe, requests, warmup=2 * workers)
+                measure(api if probe.api else html, probe, len(probe.urls), warmup=0)
+                if probe.once
+                else measure(api if probe.api else html, probe, requests, warmup=2 * workers)
                 for probe in probes
             ]
         out("")
         for line in results_table([m.row for m in measured]):
             out(line)
+        for m in measured:
+            if m.probe.once:  # each URL was asked once, in order: say which were slowest
+                slowest = sorted(zip(m.row.times_ms, m.probe.urls, strict=True), reverse=True)
+                terms = ", ".join(f"{_term(url)!r} {ms:.0f} ms" for ms, url in slowest[:8])
+                out(f"Slowest of '{m.row.label}': {terms}")
         if json_path is not None:
             json_path.write_text(json.dumps(results_json(measured, total, mine)))
         if explain:
@@ -164,6 +176,7 @@ def results_json(measured: Sequence[Measured], total: int, mine: int) -> dict[st
                 "target_ms": m.row.target_ms,
                 "p50": m.row.p50,
                 "p95": m.row.p95,
+                "judged": m.row.judged,  # p95, or the slowest for a "worst" row
                 "errors": m.row.errors,
                 "passed": m.row.passed,
             }
@@ -198,6 +211,7 @@ def sample(organizer: Organizer, n: int, rng: random.Random) -> Samples:
         for _ in range(n)
     ]
     return Samples(
+        tail=tail_terms(organizer),
         products=[rng.choice(products) for _ in range(n)] if products else [],
         days=days,
         codes=[code for code, _email, _name in rows],
@@ -205,6 +219,27 @@ def sample(organizer: Organizer, n: int, rng: random.Random) -> Samples:
         partials=[partial_term(rng, email, name) for _code, email, name in rows],
         event_status=[(rng.choice(events), str(status)) for status in statuses],
     )
+
+
+# Terms the trigram index cannot use: one or two characters, digits, no letters at all. Each
+# must be answered at once ("type at least 3 letters or digits"), never by reading every order.
+SHORT_TERMS = ["a", "e", "ma", "ki", "ne", "1", "12", "04", "-", ".", "@", "%", "_", "--", "'"]
+# Digits the index can use, common in phone numbers and emails: they match many orders.
+DIGIT_TERMS = ["040", "050", "358", "123", "2026", "0401"]
+
+
+def tail_terms(organizer: Organizer, common: int = 100) -> list[str]:
+    """The searches that random samples hide: the organizer's ``common`` most frequent name
+    parts (a surname shared by thousands of orders), then SHORT_TERMS and DIGIT_TERMS."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT part FROM orders_order, regexp_split_to_table(lower(customer_name), '\\s+') "
+            "AS part WHERE organizer_id = %s AND part <> '' GROUP BY part "
+            "ORDER BY count(*) DESC, part LIMIT %s",
+            [organizer.pk, common],
+        )
+        parts = [part for (part,) in cursor.fetchall()]
+    return parts + SHORT_TERMS + DIGIT_TERMS
 
 
 def partial_term(rng: random.Random, email: str, name: str) -> str:
@@ -235,6 +270,8 @@ def build_probes(s: Samples) -> list[Probe]:
         Probe("search exact email (HTML)", 15, False, [bo(q=e) for e in s.emails], s.emails),
         Probe("search order code (HTML)", 15, False, [bo(q=c.lower()) for c in s.codes], s.codes),
         Probe("search 4+ chars (HTML)", 40, False, [bo(q=p) for p in s.partials]),
+        # Each asked once, cold: the commonest names, 1-2 characters, digits, punctuation.
+        Probe("search tail terms, worst (HTML)", 150, False, [bo(q=t) for t in s.tail], once=True),
         Probe("list first page (HTML)", 15, False, [bo()]),
         Probe(
             "list event + status (HTML)",
@@ -290,6 +327,10 @@ def build_probes(s: Samples) -> list[Probe]:
         Probe("list needs attention (HTML)", 15, False, [bo(attention=1)]),
         Probe("list needs attention (API)", 40, True, [api(attention="true")]),
     ]
+
+
+def _term(url: str) -> str:
+    return parse_qs(urlsplit(url).query).get("q", [""])[0]
 
 
 def _plus(day: str, days: int) -> str:
@@ -408,7 +449,8 @@ def measure(client: httpx.Client, probe: Probe, n: int, *, warmup: int) -> Measu
             errors += 1
         if elapsed > slowest:
             slowest, slowest_url = elapsed, url
-    return Measured(Row(probe.label, probe.target_ms, times, errors), probe, slowest_url)
+    row = Row(probe.label, probe.target_ms, times, errors, worst=probe.once)
+    return Measured(row, probe, slowest_url)
 
 
 def explain_worst(
@@ -419,7 +461,7 @@ def explain_worst(
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
 
-    worst = max(measured, key=lambda m: m.row.p95 / m.row.target_ms)
+    worst = max(measured, key=lambda m: m.row.judged / m.row.target_ms)
     url = worst.slowest_url
     lifted = {scope: (10**9, window) for scope, (_n, window) in settings.RATE_LIMITS.items()}
     with override_settings(ALLOWED_HOSTS=["testserver"], RATE_LIMITS=lifted):

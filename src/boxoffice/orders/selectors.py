@@ -130,6 +130,9 @@ class OrderSearch:
     matched: int | None = None
     words: tuple[str, ...] = ()
     digits: str = ""
+    # The term had nothing the search can look for well (``searchable``): no orders, and the
+    # list says to type more instead of scanning every order for "a".
+    too_short: bool = False
 
     @property
     def capped(self) -> bool:
@@ -157,8 +160,8 @@ def _search(orders: QuerySet[Order], q: str) -> OrderSearch:
         if ids:
             found = orders.filter(pk__in=exact if len(ids) == PROBE else ids)
             return OrderSearch(found, len(ids), words if by_person else ())
-    if not words and not digits:  # nothing but marks or spaces: nothing to look for
-        return OrderSearch(orders.none(), 0)
+    if not searchable(words, digits):
+        return OrderSearch(orders.none(), 0, too_short=True)
     # How common is it here? The trigram index answers a rare substring at once; a common one
     # ("virt") matches thousands of the organizer's orders, and then walking the newest orders
     # in index order finds a page of matches sooner than collecting and sorting all of them.
@@ -183,6 +186,19 @@ def _search(orders: QuerySet[Order], q: str) -> OrderSearch:
         orders = orders.alias(digits_at=StrIndex("search_text", Value(digits)))
         walk |= Q(digits_at__gt=0)
     return OrderSearch(orders.filter(walk), len(ids), words, digits)
+
+
+# The trigram index reads runs of letters and digits three at a time: a shorter term gives it
+# nothing, and PostgreSQL would read every order in scope to find "a" or "12" (hundreds of
+# milliseconds, or seconds, for the biggest organizers).
+MIN_SEARCH_CHARACTERS = 3
+
+
+def searchable(words: tuple[str, ...], digits: str) -> bool:
+    """Whether a term (``search_words``, ``phone_digits``) can be looked for without reading
+    every order: some word has at least MIN_SEARCH_CHARACTERS letters and digits (its other
+    words are then checked on what that one finds), or it is a phone number."""
+    return bool(digits) or any(len(compact(word)) >= MIN_SEARCH_CHARACTERS for word in words)
 
 
 def _indexed(words: tuple[str, ...], digits: str) -> Q:
