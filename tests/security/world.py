@@ -60,8 +60,9 @@ REVOKED = "revoked token"
 
 # Fields that change on every use and are not what a refused request could have done.
 VOLATILE_FIELDS = {"last_login", "last_used_at"}
-# The Paytrail sandbox logs every call to its API, refused ones too (as its log page shows).
-LOGS = {"paytrail_sandbox.SandboxLogEntry"}
+# The Paytrail sandbox logs every call to its API, refused ones too (as its log page shows);
+# the rate limits count every request, refused ones too (that is their point).
+LOGS = {"paytrail_sandbox.SandboxLogEntry", "common.RateCounter"}
 
 
 @dataclass
