@@ -3,6 +3,7 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from backoffice.routes import attention_item
 from boxoffice.payments.marking import order_mark_paid
 
 
@@ -22,9 +23,18 @@ def test_list_queries_do_not_grow_with_orders(api, place, product):
         place(product, quantity=2, email=f"c{i}@example.com")
     large, sqls = queries(api, "/orders")
     # The token, its rate-limit hit (the database store; Redis in production takes none), the
-    # page, its attention items.
-    assert small == large == 4, "\n".join(sqls)
+    # page (each row flagged if it needs attention: none does, so no items are read).
+    assert small == large == 3, "\n".join(sqls)
     assert "common_ratecounter" in sqls[1]
+
+
+def test_a_flagged_order_on_the_page_adds_one_read_of_the_items(api, place, product, actor):
+    orders = [place(product, quantity=1, email=f"c{i}@example.com") for i in range(5)]
+    attention_item(order_mark_paid(order=orders[2], actor=actor))
+    count, sqls = queries(api, "/orders")
+    assert count == 4 and "payments_attentionitem" in sqls[3], "\n".join(sqls)
+    listed = {o["code"]: o["attention"] for o in api.get("/orders").json()["orders"]}
+    assert [code for code, items in listed.items() if items] == [orders[2].code]
 
 
 def test_search_queries_are_bounded(api, place, product):

@@ -32,7 +32,12 @@ from boxoffice.orders.models import Order
 from boxoffice.payments.attention_text import attention_message
 from boxoffice.payments.models import AttentionItem
 from boxoffice.payments.order_list import order_listing
-from boxoffice.payments.selectors import attention_open, orders_needing_attention
+from boxoffice.payments.selectors import (
+    attention_open,
+    attention_open_of,
+    flag_attention,
+    orders_needing_attention,
+)
 
 api = NinjaAPI(
     title="boxoffice API",
@@ -89,7 +94,7 @@ def orders_list(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, obj
         found = order_listing(principal=principal, filters=filters)
         if found.too_short:
             raise errors.search_too_short()
-        orders = found.orders.select_related(None).only(*SUMMARY_FIELDS)
+        orders = flag_attention(found.orders.select_related(None).only(*SUMMARY_FIELDS))
         if query.attention:
             # Alone, the filter reads its page off the attention items' index (fast however
             # many orders are flagged); with other filters, those narrow first.
@@ -98,7 +103,7 @@ def orders_list(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, obj
             first = query.limit + 1 if alone else None
             orders = orders_needing_attention(orders, principal, first=first, after=after)
         rows, next_cursor = page(orders, query.cursor, query.limit)
-        items = attention_open(order.pk for order in rows)
+        items = attention_open_of(rows)
     for order in rows:
         order.attention = attention_out(items.get(order.pk, []))  # type: ignore[attr-defined]
     return {"orders": rows, "next_cursor": next_cursor}

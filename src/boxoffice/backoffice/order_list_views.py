@@ -62,6 +62,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     orders = found.orders.only(*ROW_FIELDS)
     if many:
         orders = orders.select_related("event", "organizer").only(*ROW_FIELDS, "organizer__name")
+    orders = payment_selectors.flag_attention(orders)
     attention_only = bool(form.value("attention"))
     per_page = form.value("per_page") or PAGE_SIZE
     number = request.GET.get("page")
@@ -80,7 +81,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         else:
             page = CappedPaginator(orders, per_page, cap=LIST_COUNT_CAP).get_page(number)
     page.object_list = list(page.object_list)
-    open_items = payment_selectors.attention_open(order.pk for order in page.object_list)
+    open_items = payment_selectors.attention_open_of(page.object_list)
     matched_participants = selectors.order_search_labels(found, page.object_list)
     for order in page.object_list:
         # Each row says why its order needs a person, if it does, and who matched the search

@@ -11,12 +11,13 @@ from html import escape
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from boxoffice.catalog.models import FundsManager
+from boxoffice.common.dates import short_datetime
 from boxoffice.common.money import format_eur
 from boxoffice.orders.models import Order, OrderStatus, PaymentMethod
 
@@ -58,9 +59,7 @@ def order_rows(
             customer += (
                 f'<div class="muted match-label" data-testid="match-label">{escape(label)}</div>'
             )
-        created = formats.date_format(
-            timezone.localtime(order.created_at, zone), "SHORT_DATETIME_FORMAT"
-        )
+        created = short_datetime(timezone.localtime(order.created_at, zone))
         box = (
             f'<input type="checkbox" class="pick" name="code" value="{escape(order.code)}" '
             f'form="bulk" aria-label="{escape(pick % {"code": order.code})}"> '

@@ -83,6 +83,23 @@ def _open_items() -> QuerySet[AttentionItem]:
     return AttentionItem.objects.filter(state=AttentionState.OPEN)
 
 
+FLAG = "flagged_for_attention"
+
+
+def flag_attention(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """``orders``, each row saying whether it has an open attention item (``FLAG``).
+
+    A page of orders then reads the items of its flagged orders only (``attention_open_of``):
+    most pages have none, and the flag costs the database one probe of an index per row it
+    returns, where a query of its own cost the page a round trip and a tenth of its time."""
+    return orders.annotate(**{FLAG: Exists(_open_items().filter(order=OuterRef("pk")))})
+
+
+def attention_open_of(orders: Iterable[Order]) -> dict[int, list[AttentionItem]]:
+    """``attention_open`` of those of ``orders`` (from ``flag_attention``) that are flagged."""
+    return attention_open(order.pk for order in orders if getattr(order, FLAG))
+
+
 def attention_open(order_ids: Iterable[int]) -> dict[int, list[AttentionItem]]:
     """The open items of these orders (already scoped by the caller), oldest cause first."""
     found: dict[int, list[AttentionItem]] = defaultdict(list)
