@@ -75,7 +75,7 @@ def scan(request: HttpRequest) -> HttpResponse:
         return _error(405, "method_not_allowed", _("Use POST."), Allow="POST")
     # Per address before the token is looked at (nobody guesses tokens at speed), then per
     # device (a stuck scanner cannot flood the log).
-    retry_after = ratelimit.hit_scope("checkin_ip", ratelimit.client_ip(request))
+    retry_after = ratelimit.hit_scope("checkin_ip", ratelimit.client_key(request))
     device = _bearer_device(request) if retry_after is None else None
     if device is not None and retry_after is None:
         retry_after = ratelimit.hit_scope("checkin_device", str(device.pk))

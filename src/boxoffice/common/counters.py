@@ -12,6 +12,7 @@ read, a write and a rename per hit and, past its size limit, a listing of the di
 one, in either store.
 """
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -21,10 +22,21 @@ from django.db import connections, router
 from boxoffice.common.models import RateCounter
 from boxoffice.common.retention import delete_in_batches
 
+KEY_LENGTH = RateCounter._meta.get_field("key").max_length or 255
+
+
+def _fit(key: str) -> str:
+    # A key longer than the column (an odd client address) is kept as its hash, not refused:
+    # a refused write would let the request through uncounted.
+    if len(key) <= KEY_LENGTH:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
 
 def incr(key: str, *, timeout: int, now: float) -> int:
     """Add one to the counter ``key`` (made to live ``timeout`` seconds from ``now``, epoch
     seconds, if it is new or has lived its time); the new count."""
+    key = _fit(key)
     if settings.RATE_LIMIT_STORE == "cache":
         return _incr_in_cache(key, timeout)
     return _incr_in_database(key, timeout, now)
@@ -32,6 +44,7 @@ def incr(key: str, *, timeout: int, now: float) -> int:
 
 def reset(key: str) -> None:
     """Forget the counter ``key`` (its next hit counts one)."""
+    key = _fit(key)
     if settings.RATE_LIMIT_STORE == "cache":
         cache.delete(key)
     else:

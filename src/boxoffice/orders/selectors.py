@@ -182,7 +182,7 @@ def _search(orders: QuerySet[Order], q: str) -> OrderSearch:
         orders = orders.alias(**{f"position_{i}": StrIndex("search_text", Value(word))})
         every_word &= Q(**{f"position_{i}__gt": 0})
     walk = every_word if words else Q(pk__in=[])
-    if digits:
+    if len(digits) >= MIN_SEARCH_CHARACTERS:
         orders = orders.alias(digits_at=StrIndex("search_text", Value(digits)))
         walk |= Q(digits_at__gt=0)
     return OrderSearch(orders.filter(walk), len(ids), words, digits)
@@ -198,7 +198,8 @@ def searchable(words: tuple[str, ...], digits: str) -> bool:
     """Whether a term (``search_words``, ``phone_digits``) can be looked for without reading
     every order: some word has at least MIN_SEARCH_CHARACTERS letters and digits (its other
     words are then checked on what that one finds), or it is a phone number."""
-    return bool(digits) or any(len(compact(word)) >= MIN_SEARCH_CHARACTERS for word in words)
+    long_enough = len(digits) >= MIN_SEARCH_CHARACTERS
+    return long_enough or any(len(compact(word)) >= MIN_SEARCH_CHARACTERS for word in words)
 
 
 def _indexed(words: tuple[str, ...], digits: str) -> Q:
@@ -212,7 +213,7 @@ def _indexed(words: tuple[str, ...], digits: str) -> Q:
             match &= Q(search_text__contains=letters_and_digits)  # implied; narrows the index
     if not words:
         match = Q(pk__in=[])
-    if digits:
+    if len(digits) >= MIN_SEARCH_CHARACTERS:  # "1-----" is no phone number to look for
         match |= Q(search_text__contains=digits)
     return match
 
