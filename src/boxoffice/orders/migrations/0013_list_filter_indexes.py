@@ -5,24 +5,9 @@ On PostgreSQL each is built CONCURRENTLY (the migration is not atomic): at a mil
 plain CREATE INDEX would hold off new orders for the tens of seconds it takes.
 """
 
-from typing import Any
-
 from django.db import migrations, models
 
-
-class AddIndexConcurrently(migrations.AddIndex):
-    """AddIndex, built without blocking writes where the database can (PostgreSQL)."""
-
-    def database_forwards(
-        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
-    ) -> None:
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if not self.allow_migrate_model(schema_editor.connection.alias, model):
-            return
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.add_index(model, self.index, concurrently=True)
-        else:
-            schema_editor.add_index(model, self.index)
+from boxoffice.common.migration_ops import AddIndexConcurrently
 
 
 class Migration(migrations.Migration):
